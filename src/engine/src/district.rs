@@ -1,0 +1,541 @@
+//! The in-memory district: admin areas, every grid version, buildings and households, with an
+//! R-tree and prepared polygons for each.
+//!
+//! All versions of every grid are kept, so a date (`as_of`) can select the grids valid then;
+//! `None` as a date means the current versions.
+
+use crate::index::{envelope_of_geometry, Entry, SlotIndex};
+use crate::lattice;
+use crate::model::{AdminArea, AdminLevel, Building, Footprint, Grid, GridId, Household, Layer};
+use crate::prepared::PreparedPolygon;
+use chrono::NaiveDate;
+use geo::{BoundingRect, Coord, MultiPolygon, Rect};
+use std::collections::HashMap;
+use std::fmt;
+
+/// Why a set of areas and grids cannot be loaded as a district.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelError {
+    DuplicateArea(String),
+    UnknownParentArea { area: String, parent: String },
+    DuplicateGridVersion { id: GridId, version: u32 },
+    UnknownParent { grid: GridId, parent: String },
+    UnknownMember { grid: GridId, member: GridId },
+    EmptyGeometry(GridId),
+    Overlay(GridId, lattice::OverlayError),
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelError::DuplicateArea(code) => write!(f, "admin area {code} appears twice"),
+            ModelError::UnknownParentArea { area, parent } => {
+                write!(f, "admin area {area} names unknown parent area {parent}")
+            }
+            ModelError::DuplicateGridVersion { id, version } => {
+                write!(f, "grid {id} version {version} appears twice")
+            }
+            ModelError::UnknownParent { grid, parent } => {
+                write!(f, "grid {grid} names unknown parent {parent}")
+            }
+            ModelError::UnknownMember { grid, member } => {
+                write!(f, "composite grid {grid} names unknown base grid {member}")
+            }
+            ModelError::EmptyGeometry(id) => write!(f, "grid {id} has an empty geometry"),
+            ModelError::Overlay(id, e) => write!(f, "grid {id}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+/// Index group: base grids, child grids (micro and special are siblings), composite grids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Group {
+    Base,
+    Child,
+    Composite,
+}
+
+fn group_of(layer: &Layer) -> Group {
+    match layer {
+        Layer::Base => Group::Base,
+        Layer::Micro | Layer::Special => Group::Child,
+        Layer::Composite => Group::Composite,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct District {
+    areas: Vec<AdminArea>,
+    area_slots: HashMap<String, usize>,
+    area_prepared: Vec<Option<PreparedPolygon>>,
+    community_index: SlotIndex,
+    grids: Vec<Grid>,
+    prepared: Vec<PreparedPolygon>,
+    /// Slots of every version of a grid, oldest first.
+    versions: HashMap<GridId, Vec<u32>>,
+    base_index: SlotIndex,
+    child_index: SlotIndex,
+    composite_index: SlotIndex,
+    buildings: Vec<Building>,
+    building_slots: HashMap<String, usize>,
+    building_index: SlotIndex,
+    households: Vec<Household>,
+}
+
+impl District {
+    /// Builds the district and its indexes. Geometries are snapped to the coordinate lattice and
+    /// rings oriented; composite grids get their geometry from their members.
+    pub fn new(
+        areas: Vec<AdminArea>,
+        grids: Vec<Grid>,
+        buildings: Vec<Building>,
+        households: Vec<Household>,
+    ) -> Result<Self, ModelError> {
+        let mut district = District::default();
+        for mut area in areas {
+            if district.area_slots.contains_key(&area.code) {
+                return Err(ModelError::DuplicateArea(area.code));
+            }
+            area.geometry = area.geometry.as_ref().map(normalise);
+            district.area_slots.insert(area.code.clone(), district.areas.len());
+            district.areas.push(area);
+        }
+        for area in &district.areas {
+            if let Some(parent) = &area.parent {
+                if !district.area_slots.contains_key(parent) {
+                    return Err(ModelError::UnknownParentArea {
+                        area: area.code.clone(),
+                        parent: parent.clone(),
+                    });
+                }
+            }
+        }
+        district.area_prepared = district
+            .areas
+            .iter()
+            .map(|a| a.geometry.as_ref().map(PreparedPolygon::new))
+            .collect();
+        district.community_index = SlotIndex::bulk(
+            district
+                .areas
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.level == AdminLevel::Community)
+                .filter_map(|(i, a)| {
+                    let env = envelope_of_geometry(a.geometry.as_ref()?)?;
+                    Some(Entry { envelope: env, slot: i as u32 })
+                })
+                .collect(),
+        );
+
+        let mut grids = grids;
+        grids.sort_by(|a, b| (a.layer == Layer::Composite).cmp(&(b.layer == Layer::Composite)));
+        for grid in grids {
+            district.push_grid(grid)?;
+        }
+        district.check_references()?;
+        district.rebuild_grid_indexes();
+
+        district.building_slots = buildings
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.id.clone(), i))
+            .collect();
+        district.building_index = SlotIndex::bulk(
+            buildings
+                .iter()
+                .enumerate()
+                .filter_map(|(i, b)| {
+                    let rect = footprint_rect(&b.footprint)?;
+                    Some(Entry { envelope: crate::index::envelope_of(rect), slot: i as u32 })
+                })
+                .collect(),
+        );
+        district.buildings = buildings;
+        district.households = households;
+        Ok(district)
+    }
+
+    fn push_grid(&mut self, mut grid: Grid) -> Result<u32, ModelError> {
+        if grid.layer == Layer::Composite {
+            grid.geometry = self.composite_geometry(&grid)?;
+        } else {
+            grid.geometry = normalise(&grid.geometry);
+        }
+        if grid.geometry.0.is_empty() {
+            return Err(ModelError::EmptyGeometry(grid.id.clone()));
+        }
+        let slots = self.versions.entry(grid.id.clone()).or_default();
+        for &s in slots.iter() {
+            if self.grids[s as usize].version == grid.version {
+                return Err(ModelError::DuplicateGridVersion {
+                    id: grid.id.clone(),
+                    version: grid.version,
+                });
+            }
+        }
+        let slot = self.grids.len() as u32;
+        slots.push(slot);
+        slots.sort_by_key(|s| {
+            if *s == slot {
+                grid.version
+            } else {
+                self.grids[*s as usize].version
+            }
+        });
+        self.prepared.push(PreparedPolygon::new(&grid.geometry));
+        self.grids.push(grid);
+        Ok(slot)
+    }
+
+    /// The union of a composite grid's members (their current versions, or the versions valid on
+    /// the composite's start date when it has ended).
+    fn composite_geometry(&self, grid: &Grid) -> Result<MultiPolygon<f64>, ModelError> {
+        let date = grid.valid_to.map(|_| grid.valid_from);
+        let mut parts = Vec::with_capacity(grid.members.len());
+        for member in &grid.members {
+            let g = self
+                .grid(member, date)
+                .or_else(|| self.grid(member, None))
+                .ok_or_else(|| ModelError::UnknownMember {
+                    grid: grid.id.clone(),
+                    member: member.clone(),
+                })?;
+            parts.push(&g.geometry);
+        }
+        lattice::union_all(parts).map_err(|e| ModelError::Overlay(grid.id.clone(), e))
+    }
+
+    fn check_references(&self) -> Result<(), ModelError> {
+        for g in &self.grids {
+            let Some(parent) = &g.parent else { continue };
+            let known = match g.layer {
+                Layer::Base => self.area_slots.contains_key(parent),
+                Layer::Micro | Layer::Special => self.versions.contains_key(&GridId(parent.clone())),
+                Layer::Composite => true,
+            };
+            if !known {
+                return Err(ModelError::UnknownParent {
+                    grid: g.id.clone(),
+                    parent: parent.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn rebuild_grid_indexes(&mut self) {
+        let mut by_group: HashMap<Group, Vec<Entry>> = HashMap::new();
+        for (i, g) in self.grids.iter().enumerate() {
+            if let Some(env) = envelope_of_geometry(&g.geometry) {
+                by_group
+                    .entry(group_of(&g.layer))
+                    .or_default()
+                    .push(Entry { envelope: env, slot: i as u32 });
+            }
+        }
+        self.base_index = SlotIndex::bulk(by_group.remove(&Group::Base).unwrap_or_default());
+        self.child_index = SlotIndex::bulk(by_group.remove(&Group::Child).unwrap_or_default());
+        self.composite_index = SlotIndex::bulk(by_group.remove(&Group::Composite).unwrap_or_default());
+    }
+
+    fn index_mut(&mut self, layer: &Layer) -> &mut SlotIndex {
+        match group_of(layer) {
+            Group::Base => &mut self.base_index,
+            Group::Child => &mut self.child_index,
+            Group::Composite => &mut self.composite_index,
+        }
+    }
+
+    fn index(&self, layer: &Layer) -> &SlotIndex {
+        match group_of(layer) {
+            Group::Base => &self.base_index,
+            Group::Child => &self.child_index,
+            Group::Composite => &self.composite_index,
+        }
+    }
+
+    // ----- reading -----
+
+    pub fn areas(&self) -> &[AdminArea] {
+        &self.areas
+    }
+
+    pub fn area(&self, code: &str) -> Option<&AdminArea> {
+        self.area_slots.get(code).map(|&i| &self.areas[i])
+    }
+
+    pub fn area_prepared(&self, code: &str) -> Option<&PreparedPolygon> {
+        self.area_slots.get(code).and_then(|&i| self.area_prepared[i].as_ref())
+    }
+
+    /// Areas of one level, in code order.
+    pub fn areas_of_level(&self, level: AdminLevel) -> Vec<&AdminArea> {
+        let mut out: Vec<&AdminArea> = self.areas.iter().filter(|a| a.level == level).collect();
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        out
+    }
+
+    /// The community whose polygon holds `p` under the boundary rule, if any.
+    pub fn community_at(&self, p: Coord<f64>) -> Option<&AdminArea> {
+        self.community_index
+            .at_point(p)
+            .filter(|&s| {
+                self.area_prepared[s as usize]
+                    .as_ref()
+                    .is_some_and(|pp| pp.contains(p))
+            })
+            .map(|s| &self.areas[s as usize])
+            .min_by(|a, b| a.code.cmp(&b.code))
+    }
+
+    /// Communities whose bounding boxes meet `r`.
+    pub fn communities_in(&self, r: Rect<f64>) -> Vec<&AdminArea> {
+        self.community_index
+            .in_rect(r)
+            .map(|s| &self.areas[s as usize])
+            .collect()
+    }
+
+    /// The chain of areas from `code` up to the district.
+    pub fn area_chain(&self, code: &str) -> Vec<&AdminArea> {
+        let mut out = Vec::new();
+        let mut next = Some(code.to_string());
+        while let Some(c) = next {
+            let Some(a) = self.area(&c) else { break };
+            if out.iter().any(|x: &&AdminArea| x.code == a.code) {
+                break;
+            }
+            next = a.parent.clone();
+            out.push(a);
+        }
+        out
+    }
+
+    /// Every stored grid version.
+    pub fn all_versions(&self) -> &[Grid] {
+        &self.grids
+    }
+
+    pub fn slot(&self, slot: u32) -> &Grid {
+        &self.grids[slot as usize]
+    }
+
+    pub fn prepared(&self, slot: u32) -> &PreparedPolygon {
+        &self.prepared[slot as usize]
+    }
+
+    /// Whether a slot is visible on a date (`None`: current versions).
+    pub fn visible(&self, slot: u32, as_of: Option<NaiveDate>) -> bool {
+        let g = &self.grids[slot as usize];
+        match as_of {
+            None => g.is_current(),
+            Some(d) => g.is_valid_on(d),
+        }
+    }
+
+    /// The version of a grid valid on a date (`None`: the current version).
+    pub fn grid(&self, id: &GridId, as_of: Option<NaiveDate>) -> Option<&Grid> {
+        self.grid_slot(id, as_of).map(|s| &self.grids[s as usize])
+    }
+
+    pub fn grid_slot(&self, id: &GridId, as_of: Option<NaiveDate>) -> Option<u32> {
+        self.versions
+            .get(id)?
+            .iter()
+            .rev()
+            .copied()
+            .find(|&s| self.visible(s, as_of))
+    }
+
+    /// Every version of a grid, oldest first.
+    pub fn history(&self, id: &GridId) -> Vec<&Grid> {
+        self.versions
+            .get(id)
+            .map(|slots| slots.iter().map(|&s| &self.grids[s as usize]).collect())
+            .unwrap_or_default()
+    }
+
+    /// Slots of the grids of a layer visible on a date, in code order.
+    pub fn layer_slots(&self, layer: &Layer, as_of: Option<NaiveDate>) -> Vec<u32> {
+        let mut out: Vec<u32> = (0..self.grids.len() as u32)
+            .filter(|&s| self.grids[s as usize].layer == *layer && self.visible(s, as_of))
+            .collect();
+        out.sort_by(|a, b| self.grids[*a as usize].code.cmp(&self.grids[*b as usize].code));
+        out
+    }
+
+    pub fn grids_of_layer(&self, layer: &Layer, as_of: Option<NaiveDate>) -> Vec<&Grid> {
+        self.layer_slots(layer, as_of)
+            .into_iter()
+            .map(|s| &self.grids[s as usize])
+            .collect()
+    }
+
+    /// Visible grids of the layer's index group whose boxes meet `r` (micro and special share
+    /// one group).
+    pub fn slots_in_rect(&self, layer: &Layer, r: Rect<f64>, as_of: Option<NaiveDate>) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .index(layer)
+            .in_rect(r)
+            .filter(|&s| self.visible(s, as_of))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Visible grids of the layer's index group whose boxes hold `p`.
+    pub fn slots_at_point(&self, layer: &Layer, p: Coord<f64>, as_of: Option<NaiveDate>) -> impl Iterator<Item = u32> + '_ {
+        self.index(layer)
+            .at_point(p)
+            .filter(move |&s| self.visible(s, as_of))
+    }
+
+    /// Visible grids by increasing box distance from `p`.
+    pub fn slots_nearest(&self, layer: &Layer, p: Coord<f64>, as_of: Option<NaiveDate>) -> impl Iterator<Item = (u32, f64)> + '_ {
+        self.index(layer)
+            .nearest(p)
+            .filter(move |(s, _)| self.visible(*s, as_of))
+    }
+
+    /// Base grids of a community, visible on a date.
+    pub fn base_grids_of(&self, community: &str, as_of: Option<NaiveDate>) -> Vec<&Grid> {
+        self.layer_slots(&Layer::Base, as_of)
+            .into_iter()
+            .map(|s| &self.grids[s as usize])
+            .filter(|g| g.parent.as_deref() == Some(community))
+            .collect()
+    }
+
+    /// Micro and special grids of a base grid, visible on a date.
+    pub fn children_of(&self, base: &GridId, as_of: Option<NaiveDate>) -> Vec<&Grid> {
+        let mut out: Vec<&Grid> = self
+            .grids
+            .iter()
+            .enumerate()
+            .filter(|(i, g)| {
+                g.layer.is_child() && g.parent.as_deref() == Some(base.0.as_str()) && self.visible(*i as u32, as_of)
+            })
+            .map(|(_, g)| g)
+            .collect();
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        out
+    }
+
+    /// Composite grids that include a base grid.
+    pub fn composites_of(&self, base: &GridId, as_of: Option<NaiveDate>) -> Vec<&Grid> {
+        let mut out: Vec<&Grid> = self
+            .grids
+            .iter()
+            .enumerate()
+            .filter(|(i, g)| g.layer == Layer::Composite && g.members.contains(base) && self.visible(*i as u32, as_of))
+            .map(|(_, g)| g)
+            .collect();
+        out.sort_by(|a, b| (a.network.as_deref(), &a.code).cmp(&(b.network.as_deref(), &b.code)));
+        out
+    }
+
+    pub fn buildings(&self) -> &[Building] {
+        &self.buildings
+    }
+
+    pub fn building(&self, id: &str) -> Option<&Building> {
+        self.building_slots.get(id).map(|&i| &self.buildings[i])
+    }
+
+    pub fn buildings_in(&self, r: Rect<f64>) -> Vec<&Building> {
+        let mut slots: Vec<u32> = self.building_index.in_rect(r).collect();
+        slots.sort_unstable();
+        slots.into_iter().map(|s| &self.buildings[s as usize]).collect()
+    }
+
+    pub fn households(&self) -> &[Household] {
+        &self.households
+    }
+
+    /// Bounding box of every current grid and area.
+    pub fn extent(&self) -> Option<Rect<f64>> {
+        self.areas
+            .iter()
+            .filter_map(|a| a.geometry.as_ref()?.bounding_rect())
+            .chain(self.grids.iter().filter_map(|g| g.geometry.bounding_rect()))
+            .reduce(|a, b| {
+                Rect::new(
+                    Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                    Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                )
+            })
+    }
+
+    // ----- changing -----
+
+    /// Closes the current version of `id` on `date` (exclusive end). Returns false when the grid
+    /// has no current version.
+    pub fn close_version(&mut self, id: &GridId, date: NaiveDate) -> bool {
+        let Some(slot) = self.grid_slot(id, None) else {
+            return false;
+        };
+        self.grids[slot as usize].valid_to = Some(date);
+        true
+    }
+
+    /// Adds a new grid version (the caller closes the previous one first) and indexes it.
+    pub fn add_version(&mut self, grid: Grid) -> Result<u32, ModelError> {
+        let layer = grid.layer.clone();
+        let slot = self.push_grid(grid)?;
+        let grid = &self.grids[slot as usize];
+        if let Some(env) = envelope_of_geometry(&grid.geometry) {
+            self.index_mut(&layer).insert(Entry { envelope: env, slot });
+        }
+        Ok(slot)
+    }
+
+    /// Drops a version added in error (used to undo a change set that failed half-way).
+    pub fn remove_last_version(&mut self, id: &GridId) -> Option<Grid> {
+        let slots = self.versions.get_mut(id)?;
+        let slot = *slots.last()?;
+        if slot as usize != self.grids.len() - 1 {
+            return None;
+        }
+        slots.pop();
+        if slots.is_empty() {
+            self.versions.remove(id);
+        }
+        let grid = self.grids.pop()?;
+        self.prepared.pop();
+        if let Some(env) = envelope_of_geometry(&grid.geometry) {
+            self.index_mut(&grid.layer).remove(&Entry { envelope: env, slot });
+        }
+        Some(grid)
+    }
+
+    /// Reopens a version closed by [`District::close_version`].
+    pub fn reopen(&mut self, id: &GridId, closed_on: NaiveDate) -> bool {
+        let Some(slots) = self.versions.get(id) else {
+            return false;
+        };
+        for &s in slots.iter().rev() {
+            if self.grids[s as usize].valid_to == Some(closed_on) {
+                self.grids[s as usize].valid_to = None;
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Snaps to the lattice and orients rings (exterior counter-clockwise, holes clockwise):
+/// winding is normalised on the way in, never reported.
+pub fn normalise(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    use geo::orient::{Direction, Orient};
+    lattice::snap_multipolygon(mp).orient(Direction::Default)
+}
+
+fn footprint_rect(f: &Footprint) -> Option<Rect<f64>> {
+    match f {
+        Footprint::Polygon(p) => p.bounding_rect(),
+        Footprint::Point(p) => Some(Rect::new(p.0, p.0)),
+    }
+}

@@ -1,0 +1,22 @@
+//! wangge's spatial engine: the rules and geometry of governance grids, with no I/O, web or
+//! database code (its Cargo manifest has no such dependency, so the compiler keeps it that way).
+//!
+//! Table of contents:
+//! - [`model`]: admin areas, layers, grids, buildings, households;
+//! - [`lattice`]: the 1e-7° coordinate lattice and exact polygon overlay;
+//! - [`measure`]: metres and square metres;
+//! - [`prepared`]: point-in-polygon and the boundary-ownership rule;
+//! - [`index`]: R-tree entries;
+//! - [`district`]: the in-memory district with its indexes and history;
+//! - [`lookup`]: point → base grid and its chain, single and batch.
+
+pub mod district;
+pub mod index;
+pub mod lattice;
+pub mod lookup;
+pub mod measure;
+pub mod model;
+pub mod prepared;
+
+pub use district::{District, ModelError};
+pub use model::*;

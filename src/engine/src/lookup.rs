@@ -1,0 +1,228 @@
+//! Point lookup: a position → exactly one base grid and its chain.
+//!
+//! Ownership of boundary points follows the rule in [`crate::prepared`]: a point on a shared
+//! edge or vertex belongs to the grid just east (then north) of it, and `on_boundary` says it
+//! was on one. Where base grids overlap (a defect validation reports), the lowest code wins so the
+//! answer stays deterministic, and the others are listed in `overlapping`.
+
+use crate::district::District;
+use crate::measure::{distance_m, LocalFrame};
+use crate::model::{AdminArea, Grid, Layer};
+use chrono::NaiveDate;
+use geo::{Coord, Point};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// A grid in a lookup answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GridRef {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub layer: &'static str,
+    pub status: &'static str,
+    pub version: u32,
+}
+
+impl GridRef {
+    pub fn of(g: &Grid) -> Self {
+        GridRef {
+            id: g.id.0.clone(),
+            code: g.code.clone(),
+            name: g.name.clone(),
+            layer: g.layer.as_str(),
+            status: g.status.as_str(),
+            version: g.version,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaRef {
+    pub code: String,
+    pub name: String,
+}
+
+impl AreaRef {
+    fn of(a: &AdminArea) -> Self {
+        AreaRef {
+            code: a.code.clone(),
+            name: a.name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Nearest {
+    pub grid: GridRef,
+    pub distance_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompositeRef {
+    pub network: Option<String>,
+    pub grid: GridRef,
+}
+
+/// The answer for one point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Lookup {
+    pub assigned: bool,
+    pub on_boundary: bool,
+    pub base: Option<GridRef>,
+    pub micro: Option<GridRef>,
+    pub special: Option<GridRef>,
+    pub composites: Vec<CompositeRef>,
+    pub community: Option<AreaRef>,
+    pub town: Option<AreaRef>,
+    pub district: Option<AreaRef>,
+    /// Other base grids that also hold the point (only when base grids overlap).
+    pub overlapping: Vec<String>,
+    /// For an unassigned point: the nearest base grid and its distance.
+    pub nearest: Option<Nearest>,
+}
+
+/// The compact answer of the batch form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseHit {
+    /// Slot of the base grid (see [`District::slot`]), or none.
+    pub slot: Option<u32>,
+    pub on_boundary: bool,
+}
+
+/// The base grid owning `p`, with the boundary flag.
+pub fn base_at(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> (BaseHit, Vec<u32>) {
+    let mut owners: Vec<u32> = Vec::new();
+    let mut on_boundary = false;
+    for slot in d.slots_at_point(&Layer::Base, p, as_of) {
+        let rel = d.prepared(slot).relate(p);
+        on_boundary |= rel.on_boundary;
+        if rel.inside {
+            owners.push(slot);
+        }
+    }
+    owners.sort_by(|a, b| d.slot(*a).code.cmp(&d.slot(*b).code));
+    (
+        BaseHit {
+            slot: owners.first().copied(),
+            on_boundary,
+        },
+        owners,
+    )
+}
+
+/// Looks up one point (lon/lat in WGS84/CGCS2000).
+pub fn lookup(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> Lookup {
+    let (hit, owners) = base_at(d, p, as_of);
+    let base = hit.slot.map(|s| d.slot(s));
+    let (micro, special) = match base {
+        Some(b) => child_at(d, b, p, as_of),
+        None => (None, None),
+    };
+    let community_code = base
+        .and_then(|b| b.parent.clone())
+        .or_else(|| d.community_at(p).map(|a| a.code.clone()));
+    let chain = community_code
+        .as_deref()
+        .map(|c| d.area_chain(c))
+        .unwrap_or_default();
+    let find = |level| {
+        chain
+            .iter()
+            .find(|a| a.level == level)
+            .map(|a| AreaRef::of(a))
+    };
+    Lookup {
+        assigned: base.is_some(),
+        on_boundary: hit.on_boundary,
+        base: base.map(GridRef::of),
+        micro: micro.map(GridRef::of),
+        special: special.map(GridRef::of),
+        composites: base
+            .map(|b| {
+                d.composites_of(&b.id, as_of)
+                    .into_iter()
+                    .map(|g| CompositeRef {
+                        network: g.network.clone(),
+                        grid: GridRef::of(g),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        community: find(crate::model::AdminLevel::Community),
+        town: find(crate::model::AdminLevel::Town),
+        district: find(crate::model::AdminLevel::District),
+        overlapping: owners
+            .iter()
+            .skip(1)
+            .map(|s| d.slot(*s).id.0.clone())
+            .collect(),
+        nearest: if base.is_none() {
+            nearest_base(d, p, as_of)
+        } else {
+            None
+        },
+    }
+}
+
+/// The micro and the special grid of `base` holding `p`.
+fn child_at<'a>(
+    d: &'a District,
+    base: &Grid,
+    p: Coord<f64>,
+    as_of: Option<NaiveDate>,
+) -> (Option<&'a Grid>, Option<&'a Grid>) {
+    let mut micro: Option<&Grid> = None;
+    let mut special: Option<&Grid> = None;
+    for slot in d.slots_at_point(&Layer::Micro, p, as_of) {
+        let g = d.slot(slot);
+        if g.parent.as_deref() != Some(base.id.0.as_str()) || !d.prepared(slot).contains(p) {
+            continue;
+        }
+        let pick = match g.layer {
+            Layer::Micro => &mut micro,
+            _ => &mut special,
+        };
+        if pick.is_none_or(|cur| g.code < cur.code) {
+            *pick = Some(g);
+        }
+    }
+    (micro, special)
+}
+
+/// The nearest visible base grid and its geodesic distance in metres.
+pub fn nearest_base(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> Option<Nearest> {
+    let frame = LocalFrame::at_latitude(p.y);
+    let cos = frame.cos_lat();
+    let point = Point(p);
+    // Box distances (degrees) scaled by cos(lat) are lower bounds of local distances.
+    let mut best: Option<(f64, u32, Point<f64>)> = None;
+    for (slot, box_d2) in d.slots_nearest(&Layer::Base, p, as_of) {
+        if let Some((best_d, _, _)) = best {
+            if box_d2.sqrt() * cos > best_d {
+                break;
+            }
+        }
+        let g = d.slot(slot);
+        let Some(q) = frame.closest_boundary_point(&g.geometry, point) else {
+            continue;
+        };
+        let local = ((q.x() - p.x) * cos).hypot(q.y() - p.y);
+        if best.is_none_or(|(bd, _, _)| local < bd) {
+            best = Some((local, slot, q));
+        }
+    }
+    best.map(|(_, slot, q)| Nearest {
+        grid: GridRef::of(d.slot(slot)),
+        distance_m: distance_m(point, q),
+    })
+}
+
+/// Assigns many points to base grids in parallel.
+pub fn base_batch(d: &District, points: &[Coord<f64>], as_of: Option<NaiveDate>) -> Vec<BaseHit> {
+    points
+        .par_iter()
+        .with_min_len(1024)
+        .map(|p| base_at(d, *p, as_of).0)
+        .collect()
+}
