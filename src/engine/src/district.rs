@@ -99,7 +99,9 @@ impl District {
                 return Err(ModelError::DuplicateArea(area.code));
             }
             area.geometry = area.geometry.as_ref().map(normalise);
-            district.area_slots.insert(area.code.clone(), district.areas.len());
+            district
+                .area_slots
+                .insert(area.code.clone(), district.areas.len());
             district.areas.push(area);
         }
         for area in &district.areas {
@@ -125,7 +127,10 @@ impl District {
                 .filter(|(_, a)| a.level == AdminLevel::Community)
                 .filter_map(|(i, a)| {
                     let env = envelope_of_geometry(a.geometry.as_ref()?)?;
-                    Some(Entry { envelope: env, slot: i as u32 })
+                    Some(Entry {
+                        envelope: env,
+                        slot: i as u32,
+                    })
                 })
                 .collect(),
         );
@@ -149,7 +154,10 @@ impl District {
                 .enumerate()
                 .filter_map(|(i, b)| {
                     let rect = footprint_rect(&b.footprint)?;
-                    Some(Entry { envelope: crate::index::envelope_of(rect), slot: i as u32 })
+                    Some(Entry {
+                        envelope: crate::index::envelope_of(rect),
+                        slot: i as u32,
+                    })
                 })
                 .collect(),
         );
@@ -213,7 +221,9 @@ impl District {
             let Some(parent) = &g.parent else { continue };
             let known = match g.layer {
                 Layer::Base => self.area_slots.contains_key(parent),
-                Layer::Micro | Layer::Special => self.versions.contains_key(&GridId(parent.clone())),
+                Layer::Micro | Layer::Special => {
+                    self.versions.contains_key(&GridId(parent.clone()))
+                }
                 Layer::Composite => true,
             };
             if !known {
@@ -230,15 +240,16 @@ impl District {
         let mut by_group: HashMap<Group, Vec<Entry>> = HashMap::new();
         for (i, g) in self.grids.iter().enumerate() {
             if let Some(env) = envelope_of_geometry(&g.geometry) {
-                by_group
-                    .entry(group_of(&g.layer))
-                    .or_default()
-                    .push(Entry { envelope: env, slot: i as u32 });
+                by_group.entry(group_of(&g.layer)).or_default().push(Entry {
+                    envelope: env,
+                    slot: i as u32,
+                });
             }
         }
         self.base_index = SlotIndex::bulk(by_group.remove(&Group::Base).unwrap_or_default());
         self.child_index = SlotIndex::bulk(by_group.remove(&Group::Child).unwrap_or_default());
-        self.composite_index = SlotIndex::bulk(by_group.remove(&Group::Composite).unwrap_or_default());
+        self.composite_index =
+            SlotIndex::bulk(by_group.remove(&Group::Composite).unwrap_or_default());
     }
 
     fn index_mut(&mut self, layer: &Layer) -> &mut SlotIndex {
@@ -268,7 +279,9 @@ impl District {
     }
 
     pub fn area_prepared(&self, code: &str) -> Option<&PreparedPolygon> {
-        self.area_slots.get(code).and_then(|&i| self.area_prepared[i].as_ref())
+        self.area_slots
+            .get(code)
+            .and_then(|&i| self.area_prepared[i].as_ref())
     }
 
     /// Areas of one level, in code order.
@@ -363,7 +376,11 @@ impl District {
         let mut out: Vec<u32> = (0..self.grids.len() as u32)
             .filter(|&s| self.grids[s as usize].layer == *layer && self.visible(s, as_of))
             .collect();
-        out.sort_by(|a, b| self.grids[*a as usize].code.cmp(&self.grids[*b as usize].code));
+        out.sort_by(|a, b| {
+            self.grids[*a as usize]
+                .code
+                .cmp(&self.grids[*b as usize].code)
+        });
         out
     }
 
@@ -387,14 +404,24 @@ impl District {
     }
 
     /// Visible grids of the layer's index group whose boxes hold `p`.
-    pub fn slots_at_point(&self, layer: &Layer, p: Coord<f64>, as_of: Option<NaiveDate>) -> impl Iterator<Item = u32> + '_ {
+    pub fn slots_at_point(
+        &self,
+        layer: &Layer,
+        p: Coord<f64>,
+        as_of: Option<NaiveDate>,
+    ) -> impl Iterator<Item = u32> + '_ {
         self.index(layer)
             .at_point(p)
             .filter(move |&s| self.visible(s, as_of))
     }
 
     /// Visible grids by increasing box distance from `p`.
-    pub fn slots_nearest(&self, layer: &Layer, p: Coord<f64>, as_of: Option<NaiveDate>) -> impl Iterator<Item = (u32, f64)> + '_ {
+    pub fn slots_nearest(
+        &self,
+        layer: &Layer,
+        p: Coord<f64>,
+        as_of: Option<NaiveDate>,
+    ) -> impl Iterator<Item = (u32, f64)> + '_ {
         self.index(layer)
             .nearest(p)
             .filter(move |(s, _)| self.visible(*s, as_of))
@@ -416,7 +443,9 @@ impl District {
             .iter()
             .enumerate()
             .filter(|(i, g)| {
-                g.layer.is_child() && g.parent.as_deref() == Some(base.0.as_str()) && self.visible(*i as u32, as_of)
+                g.layer.is_child()
+                    && g.parent.as_deref() == Some(base.0.as_str())
+                    && self.visible(*i as u32, as_of)
             })
             .map(|(_, g)| g)
             .collect();
@@ -430,7 +459,11 @@ impl District {
             .grids
             .iter()
             .enumerate()
-            .filter(|(i, g)| g.layer == Layer::Composite && g.members.contains(base) && self.visible(*i as u32, as_of))
+            .filter(|(i, g)| {
+                g.layer == Layer::Composite
+                    && g.members.contains(base)
+                    && self.visible(*i as u32, as_of)
+            })
             .map(|(_, g)| g)
             .collect();
         out.sort_by(|a, b| (a.network.as_deref(), &a.code).cmp(&(b.network.as_deref(), &b.code)));
@@ -445,10 +478,17 @@ impl District {
         self.building_slots.get(id).map(|&i| &self.buildings[i])
     }
 
+    pub fn building_index_of(&self, id: &str) -> Option<usize> {
+        self.building_slots.get(id).copied()
+    }
+
     pub fn buildings_in(&self, r: Rect<f64>) -> Vec<&Building> {
         let mut slots: Vec<u32> = self.building_index.in_rect(r).collect();
         slots.sort_unstable();
-        slots.into_iter().map(|s| &self.buildings[s as usize]).collect()
+        slots
+            .into_iter()
+            .map(|s| &self.buildings[s as usize])
+            .collect()
     }
 
     pub fn households(&self) -> &[Household] {
@@ -463,8 +503,14 @@ impl District {
             .chain(self.grids.iter().filter_map(|g| g.geometry.bounding_rect()))
             .reduce(|a, b| {
                 Rect::new(
-                    Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                    Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                    Coord {
+                        x: a.min().x.min(b.min().x),
+                        y: a.min().y.min(b.min().y),
+                    },
+                    Coord {
+                        x: a.max().x.max(b.max().x),
+                        y: a.max().y.max(b.max().y),
+                    },
                 )
             })
     }
@@ -487,7 +533,10 @@ impl District {
         let slot = self.push_grid(grid)?;
         let grid = &self.grids[slot as usize];
         if let Some(env) = envelope_of_geometry(&grid.geometry) {
-            self.index_mut(&layer).insert(Entry { envelope: env, slot });
+            self.index_mut(&layer).insert(Entry {
+                envelope: env,
+                slot,
+            });
         }
         Ok(slot)
     }
@@ -506,7 +555,10 @@ impl District {
         let grid = self.grids.pop()?;
         self.prepared.pop();
         if let Some(env) = envelope_of_geometry(&grid.geometry) {
-            self.index_mut(&grid.layer).remove(&Entry { envelope: env, slot });
+            self.index_mut(&grid.layer).remove(&Entry {
+                envelope: env,
+                slot,
+            });
         }
         Some(grid)
     }

@@ -108,21 +108,45 @@ mod tests {
         let boxes: Vec<Rect<f64>> = (0..500)
             .map(|_| {
                 let (x, y) = (rng(&mut seed) * 100.0, rng(&mut seed) * 100.0);
-                Rect::new(Coord { x, y }, Coord { x: x + rng(&mut seed) * 5.0, y: y + rng(&mut seed) * 5.0 })
+                Rect::new(
+                    Coord { x, y },
+                    Coord {
+                        x: x + rng(&mut seed) * 5.0,
+                        y: y + rng(&mut seed) * 5.0,
+                    },
+                )
             })
             .collect();
         let index = SlotIndex::bulk(
-            boxes.iter().enumerate().map(|(i, r)| Entry { envelope: envelope_of(*r), slot: i as u32 }).collect(),
+            boxes
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Entry {
+                    envelope: envelope_of(*r),
+                    slot: i as u32,
+                })
+                .collect(),
         );
         for _ in 0..200 {
             let (x, y) = (rng(&mut seed) * 100.0, rng(&mut seed) * 100.0);
-            let q = Rect::new(Coord { x, y }, Coord { x: x + 3.0, y: y + 3.0 });
+            let q = Rect::new(
+                Coord { x, y },
+                Coord {
+                    x: x + 3.0,
+                    y: y + 3.0,
+                },
+            );
             let mut got: Vec<u32> = index.in_rect(q).collect();
             got.sort();
             let want: Vec<u32> = boxes
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| b.min().x <= q.max().x && b.max().x >= q.min().x && b.min().y <= q.max().y && b.max().y >= q.min().y)
+                .filter(|(_, b)| {
+                    b.min().x <= q.max().x
+                        && b.max().x >= q.min().x
+                        && b.min().y <= q.max().y
+                        && b.max().y >= q.min().y
+                })
                 .map(|(i, _)| i as u32)
                 .collect();
             assert_eq!(got, want);

@@ -219,7 +219,10 @@ pub fn union_all<'a>(
     run(&parts, &[], OverlayRule::Subject)
 }
 
-pub fn union(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> Result<MultiPolygon<f64>, OverlayError> {
+pub fn union(
+    a: &MultiPolygon<f64>,
+    b: &MultiPolygon<f64>,
+) -> Result<MultiPolygon<f64>, OverlayError> {
     run(&[a], &[b], OverlayRule::Union)
 }
 
@@ -248,7 +251,10 @@ pub fn difference_all<'a>(
 
 /// Cuts `mp` along `line` and returns the pieces (each a polygon, possibly with holes).
 /// Parts of the line outside `mp` are ignored; a line that does not cross `mp` returns it whole.
-pub fn slice(mp: &MultiPolygon<f64>, line: &LineString<f64>) -> Result<Vec<Polygon<f64>>, OverlayError> {
+pub fn slice(
+    mp: &MultiPolygon<f64>,
+    line: &LineString<f64>,
+) -> Result<Vec<Polygon<f64>>, OverlayError> {
     let line_mp = MultiPolygon(vec![Polygon::new(line.clone(), vec![])]);
     let Some(rect) = bounds([mp, &line_mp]) else {
         return Ok(vec![]);
@@ -272,11 +278,14 @@ mod tests {
     use geo::{polygon, Area};
 
     fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![polygon![(x: x, y: y), (x: x + s, y: y), (x: x + s, y: y + s), (x: x, y: y + s)]])
+        MultiPolygon(vec![
+            polygon![(x: x, y: y), (x: x + s, y: y), (x: x + s, y: y + s), (x: x, y: y + s)],
+        ])
     }
 
     #[test]
-    fn union_of_edge_sharing_squares_is_one_polygon_with_the_shared_vertices_gone_only_where_interior() {
+    fn union_of_edge_sharing_squares_is_one_polygon_with_the_shared_vertices_gone_only_where_interior(
+    ) {
         let a = square(118.3, 29.7, 0.01);
         let b = square(118.31, 29.7, 0.01);
         let u = union(&a, &b).expect("overlay");
@@ -302,7 +311,12 @@ mod tests {
         }
         // Every vertex of `a` that survives is bit-identical to the input vertex.
         let input: Vec<Coord<f64>> = a.0[0].exterior().0.clone();
-        let kept = d.0[0].exterior().0.iter().filter(|c| input.contains(c)).count();
+        let kept = d.0[0]
+            .exterior()
+            .0
+            .iter()
+            .filter(|c| input.contains(c))
+            .count();
         assert!(kept >= 3, "kept {kept} of the original vertices: {d:?}");
     }
 

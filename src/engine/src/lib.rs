@@ -8,8 +8,11 @@
 //! - [`prepared`]: point-in-polygon and the boundary-ownership rule;
 //! - [`index`]: R-tree entries;
 //! - [`district`]: the in-memory district with its indexes and history;
-//! - [`lookup`]: point → base grid and its chain, single and batch.
+//! - [`lookup`]: point → base grid and its chain, single and batch;
+//! - [`assign`]: buildings and households → grids, per-grid counts;
+//! - [`validate`]: typed problems of coverage, hierarchy, geometry and standards.
 
+pub mod assign;
 pub mod district;
 pub mod index;
 pub mod lattice;
@@ -17,6 +20,7 @@ pub mod lookup;
 pub mod measure;
 pub mod model;
 pub mod prepared;
+pub mod validate;
 
 pub use district::{District, ModelError};
 pub use model::*;

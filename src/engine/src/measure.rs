@@ -84,10 +84,17 @@ impl LocalFrame {
     }
 
     /// The point of `mp`'s boundary nearest to `p`, in degrees.
-    pub fn closest_boundary_point(self, mp: &MultiPolygon<f64>, p: Point<f64>) -> Option<Point<f64>> {
+    pub fn closest_boundary_point(
+        self,
+        mp: &MultiPolygon<f64>,
+        p: Point<f64>,
+    ) -> Option<Point<f64>> {
         let local_p = Point(self.to_local(p.0));
         let mut best: Option<(f64, Point<f64>)> = None;
-        for ring in mp.0.iter().flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors())) {
+        for ring in
+            mp.0.iter()
+                .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
+        {
             let local = self.ring_local(ring);
             let candidate = match local.closest_point(&local_p) {
                 Closest::Intersection(q) | Closest::SinglePoint(q) => q,
@@ -119,7 +126,9 @@ mod tests {
         // 100 m in latitude and longitude at 29.7°N.
         let dlat = 100.0 / 110_857.0;
         let dlon = 100.0 / 96_782.0;
-        let sq = MultiPolygon(vec![polygon![(x: 118.3, y: 29.7), (x: 118.3 + dlon, y: 29.7), (x: 118.3 + dlon, y: 29.7 + dlat), (x: 118.3, y: 29.7 + dlat)]]);
+        let sq = MultiPolygon(vec![
+            polygon![(x: 118.3, y: 29.7), (x: 118.3 + dlon, y: 29.7), (x: 118.3 + dlon, y: 29.7 + dlat), (x: 118.3, y: 29.7 + dlat)],
+        ]);
         let a = area_m2(&sq);
         assert!((a - 10_000.0).abs() < 20.0, "area {a}");
         assert!((perimeter_m(&sq) - 400.0).abs() < 1.0);
@@ -129,14 +138,18 @@ mod tests {
     fn mean_width_of_a_strip_is_its_width() {
         let w = 0.5 / 110_857.0; // 0.5 m tall
         let l = 1000.0 / 96_782.0; // 1 km long
-        let strip = MultiPolygon(vec![polygon![(x: 118.3, y: 29.7), (x: 118.3 + l, y: 29.7), (x: 118.3 + l, y: 29.7 + w), (x: 118.3, y: 29.7 + w)]]);
+        let strip = MultiPolygon(vec![
+            polygon![(x: 118.3, y: 29.7), (x: 118.3 + l, y: 29.7), (x: 118.3 + l, y: 29.7 + w), (x: 118.3, y: 29.7 + w)],
+        ]);
         let width = mean_width_m(&strip);
         assert!((width - 0.5).abs() < 0.01, "width {width}");
     }
 
     #[test]
     fn distance_to_boundary_is_in_metres() {
-        let sq = MultiPolygon(vec![polygon![(x: 118.3, y: 29.7), (x: 118.31, y: 29.7), (x: 118.31, y: 29.71), (x: 118.3, y: 29.71)]]);
+        let sq = MultiPolygon(vec![
+            polygon![(x: 118.3, y: 29.7), (x: 118.31, y: 29.7), (x: 118.31, y: 29.71), (x: 118.3, y: 29.71)],
+        ]);
         // 0.001° of latitude south of the bottom edge is about 110.9 m.
         let d = distance_to_boundary_m(&sq, Point::new(118.305, 29.699)).expect("distance");
         assert!((d - 110.86).abs() < 0.5, "distance {d}");

@@ -40,12 +40,11 @@ pub struct PreparedPolygon {
 
 impl PreparedPolygon {
     pub fn new(mp: &MultiPolygon<f64>) -> Self {
-        let edges: Vec<[Coord<f64>; 2]> = mp
-            .0
-            .iter()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-            .flat_map(ring_edges)
-            .collect();
+        let edges: Vec<[Coord<f64>; 2]> =
+            mp.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .flat_map(ring_edges)
+                .collect();
         let bbox = mp
             .bounding_rect()
             .unwrap_or_else(|| Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 0.0, y: 0.0 }));
@@ -97,8 +96,14 @@ impl PreparedPolygon {
 
     fn band_edges(&self, y: f64) -> &[u32] {
         let bands = self.band_starts.len() - 1;
-        let band = (((y - self.bbox.min().y) / self.band_height).floor().max(0.0) as usize).min(bands - 1);
-        let (start, end) = (self.band_starts[band] as usize, self.band_starts[band + 1] as usize);
+        let band = (((y - self.bbox.min().y) / self.band_height)
+            .floor()
+            .max(0.0) as usize)
+            .min(bands - 1);
+        let (start, end) = (
+            self.band_starts[band] as usize,
+            self.band_starts[band + 1] as usize,
+        );
         &self.band_edges[start..end]
     }
 
@@ -154,7 +159,10 @@ impl PreparedPolygon {
         let (lo, hi) = (r.min().y, r.max().y);
         let bands = self.band_starts.len() - 1;
         let band_of = |y: f64| -> usize {
-            (((y - self.bbox.min().y) / self.band_height).floor().max(0.0) as usize).min(bands - 1)
+            (((y - self.bbox.min().y) / self.band_height)
+                .floor()
+                .max(0.0) as usize)
+                .min(bands - 1)
         };
         if hi < self.bbox.min().y || lo > self.bbox.max().y {
             return false;
@@ -197,7 +205,9 @@ mod tests {
     use geo::{polygon, Contains, Polygon};
 
     fn sq(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]])
+        MultiPolygon(vec![
+            polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+        ])
     }
 
     /// Four squares meeting at (1, 1).
@@ -211,7 +221,12 @@ mod tests {
     }
 
     fn owners(polys: &[PreparedPolygon], p: Coord<f64>) -> Vec<usize> {
-        polys.iter().enumerate().filter(|(_, g)| g.contains(p)).map(|(i, _)| i).collect()
+        polys
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.contains(p))
+            .map(|(i, _)| i)
+            .collect()
     }
 
     #[test]
@@ -229,7 +244,12 @@ mod tests {
     #[test]
     fn on_boundary_is_reported_for_edges_and_vertices() {
         let q = quad();
-        for p in [Coord { x: 1.0, y: 1.0 }, Coord { x: 1.0, y: 0.5 }, Coord { x: 0.5, y: 1.0 }, Coord { x: 0.0, y: 0.0 }] {
+        for p in [
+            Coord { x: 1.0, y: 1.0 },
+            Coord { x: 1.0, y: 0.5 },
+            Coord { x: 0.5, y: 1.0 },
+            Coord { x: 0.0, y: 0.0 },
+        ] {
             let rel = q[0].relate(p);
             assert!(rel.on_boundary, "{p:?}");
         }
@@ -239,8 +259,12 @@ mod tests {
     #[test]
     fn slanted_shared_edge_goes_to_the_east_side() {
         // Two triangles splitting the unit square along the diagonal (0,0)–(1,1).
-        let upper_left = PreparedPolygon::new(&MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]));
-        let lower_right = PreparedPolygon::new(&MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0)]]));
+        let upper_left = PreparedPolygon::new(&MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)],
+        ]));
+        let lower_right = PreparedPolygon::new(&MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0)],
+        ]));
         let p = Coord { x: 0.5, y: 0.5 };
         assert!(lower_right.contains(p));
         assert!(!upper_left.contains(p));
@@ -270,7 +294,10 @@ mod tests {
         let prepared = PreparedPolygon::new(&MultiPolygon(vec![poly.clone()]));
         for i in 0..60 {
             for j in 0..80 {
-                let p = Coord { x: -1.5 + i as f64 * 0.1137, y: -0.5 + j as f64 * 0.0991 };
+                let p = Coord {
+                    x: -1.5 + i as f64 * 0.1137,
+                    y: -0.5 + j as f64 * 0.0991,
+                };
                 let rel = prepared.relate(p);
                 if !rel.on_boundary {
                     assert_eq!(rel.inside, poly.contains(&geo::Point(p)), "{p:?}");

@@ -104,13 +104,22 @@ pub struct Measure {
 
 impl Measure {
     pub fn m2(value: f64) -> Self {
-        Measure { value, unit: Unit::SquareMetres }
+        Measure {
+            value,
+            unit: Unit::SquareMetres,
+        }
     }
     pub fn m(value: f64) -> Self {
-        Measure { value, unit: Unit::Metres }
+        Measure {
+            value,
+            unit: Unit::Metres,
+        }
     }
     pub fn count(value: f64) -> Self {
-        Measure { value, unit: Unit::Count }
+        Measure {
+            value,
+            unit: Unit::Count,
+        }
     }
 }
 
@@ -153,7 +162,12 @@ impl Problem {
             Unit::Metres => (self.measure.value * 100.0).round() as i64,
             Unit::Count => self.measure.value as i64,
         };
-        (self.kind, self.grids.clone(), self.buildings.clone(), rounded)
+        (
+            self.kind,
+            self.grids.clone(),
+            self.buildings.clone(),
+            rounded,
+        )
     }
 
     pub fn to_feature(&self) -> geojson::Feature {
@@ -187,7 +201,13 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:<7} {:<22} {}", self.severity.as_str(), self.kind.as_str(), self.message)
+        write!(
+            f,
+            "{:<7} {:<22} {}",
+            self.severity.as_str(),
+            self.kind.as_str(),
+            self.message
+        )
     }
 }
 
