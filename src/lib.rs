@@ -1,1 +1,11 @@
+//! wangge: keeps a district's governance grids correct, fast to query and easy to redraw.
+//!
+//! The spatial engine ([`engine`], the `wangge-engine` crate) holds the geometry and the rules
+//! and depends on nothing web or database. Everything in this crate depends on it:
+//! - [`io`]: GeoJSON/CSV ↔ engine model, dataset folders;
+//! - [`cli`]: the command-line interface.
 
+pub use wangge_engine as engine;
+
+pub mod cli;
+pub mod io;

@@ -1,0 +1,83 @@
+//! The command-line interface: `wangge validate | lookup | assign | export | demo`.
+//!
+//! Exit codes: 0 success, 1 validation found problems, 2 bad input or any other error (one
+//! plain line on stderr).
+
+mod assign;
+mod export;
+mod lookup;
+mod source;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub use source::Source;
+
+#[derive(Debug, Parser)]
+#[command(name = "wangge", version, about = "Governance grids: validate, look up, assign, export")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Look up one point or a file of points
+    Lookup(lookup::Args),
+    /// Assign buildings and households to grids and count them per grid
+    Assign(assign::Args),
+    /// Export grids as GeoJSON (RFC 7946)
+    Export(export::Args),
+}
+
+/// A failure the user caused or must act on; printed as one line.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::fmt::Display> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+pub type CliResult = Result<ExitCode, CliError>;
+
+/// Parses the arguments and runs the command; returns the process exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                print!("{e}");
+                return ExitCode::SUCCESS;
+            }
+            // clap's message spans several lines with usage; keep only the reason.
+            let rendered = e.to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            eprintln!("wangge: {}", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Lookup(a) => lookup::run(a),
+        Command::Assign(a) => assign::run(a),
+        Command::Export(a) => export::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(CliError(msg)) => {
+            eprintln!("wangge: {}", msg.replace('\n', " "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("\"{s}\" is not a date YYYY-MM-DD"))
+}

@@ -1,0 +1,198 @@
+//! Lookup against a brute-force scan, on random exact partitions, including points exactly on
+//! shared vertices and edges.
+
+use chrono::NaiveDate;
+use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
+use proptest::prelude::*;
+use wangge_engine::lookup::{base_batch, lookup};
+use wangge_engine::{AdminArea, AdminLevel, AreaKind, District, Grid, GridId, GridStatus, Layer};
+
+const X0: f64 = 118.30;
+const Y0: f64 = 29.70;
+const STEP: f64 = 0.001; // about 100 m
+
+/// An `nx` × `ny` mesh whose interior vertices are jittered: quads with slanted shared edges that
+/// tile the rectangle exactly (neighbours use the very same vertex values).
+fn mesh(nx: usize, ny: usize, jitter: &[(i32, i32)]) -> Vec<Vec<Coord<f64>>> {
+    let mut v = vec![vec![Coord { x: 0.0, y: 0.0 }; ny + 1]; nx + 1];
+    for (i, col) in v.iter_mut().enumerate() {
+        for (j, c) in col.iter_mut().enumerate() {
+            let interior = i > 0 && i < nx && j > 0 && j < ny;
+            let (dx, dy) = if interior { jitter[(i * 31 + j * 17) % jitter.len()] } else { (0, 0) };
+            // Jitter is a whole number of lattice units (1e-7°), up to ±30 % of a cell.
+            let ux = ((X0 + i as f64 * STEP) * 1e7).round() as i64 + dx as i64;
+            let uy = ((Y0 + j as f64 * STEP) * 1e7).round() as i64 + dy as i64;
+            *c = Coord { x: ux as f64 / 1e7, y: uy as f64 / 1e7 };
+        }
+    }
+    v
+}
+
+fn quads(v: &[Vec<Coord<f64>>]) -> Vec<MultiPolygon<f64>> {
+    let (nx, ny) = (v.len() - 1, v[0].len() - 1);
+    let mut out = Vec::new();
+    for i in 0..nx {
+        for j in 0..ny {
+            let ring = vec![v[i][j], v[i + 1][j], v[i + 1][j + 1], v[i][j + 1], v[i][j]];
+            out.push(MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]));
+        }
+    }
+    out
+}
+
+fn grid(id: &str, geometry: MultiPolygon<f64>) -> Grid {
+    Grid {
+        id: GridId::from(id),
+        code: id.to_string(),
+        name: id.to_string(),
+        layer: Layer::Base,
+        parent: Some("C1".into()),
+        kind: AreaKind::Urban,
+        status: GridStatus::Active,
+        category: None,
+        network: None,
+        members: vec![],
+        properties: Default::default(),
+        geometry,
+        valid_from: NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
+        valid_to: None,
+        version: 1,
+    }
+}
+
+fn district_of(polys: &[MultiPolygon<f64>], outline: MultiPolygon<f64>) -> District {
+    let community = AdminArea {
+        code: "C1".into(),
+        name: "community".into(),
+        level: AdminLevel::Community,
+        parent: None,
+        kind: AreaKind::Urban,
+        geometry: Some(outline),
+    };
+    let grids = polys
+        .iter()
+        .enumerate()
+        .map(|(i, p)| grid(&format!("G{i:03}"), p.clone()))
+        .collect();
+    District::new(vec![community], grids, vec![], vec![]).expect("district")
+}
+
+fn outline(nx: usize, ny: usize) -> MultiPolygon<f64> {
+    let (x1, y1) = (X0 + nx as f64 * STEP, Y0 + ny as f64 * STEP);
+    MultiPolygon(vec![Polygon::new(
+        LineString::from(vec![(X0, Y0), (x1, Y0), (x1, y1), (X0, y1), (X0, Y0)]),
+        vec![],
+    )])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    #[test]
+    fn every_point_of_an_exact_partition_has_exactly_one_base_grid(
+        jitter in prop::collection::vec((-3000i32..3000, -3000i32..3000), 7),
+        fx in prop::collection::vec(0.0f64..1.0, 40),
+        fy in prop::collection::vec(0.0f64..1.0, 40),
+    ) {
+        let (nx, ny) = (4, 3);
+        let v = mesh(nx, ny, &jitter);
+        let polys = quads(&v);
+        let d = district_of(&polys, outline(nx, ny));
+        // Random interior points, every mesh vertex, and the midpoints of axis-parallel
+        // outer edges (exactly representable).
+        let mut points: Vec<Coord<f64>> = fx.iter().zip(&fy).map(|(a, b)| Coord {
+            x: X0 + a * nx as f64 * STEP * 0.999_999,
+            y: Y0 + b * ny as f64 * STEP * 0.999_999,
+        }).collect();
+        for col in &v {
+            for c in col {
+                points.push(*c);
+            }
+        }
+        let hits = base_batch(&d, &points, None);
+        let (x1, y1) = (X0 + nx as f64 * STEP, Y0 + ny as f64 * STEP);
+        for (p, hit) in points.iter().zip(&hits) {
+            // Brute force: every grid, no index.
+            let owners: Vec<usize> = (0..polys.len())
+                .filter(|&i| wangge_engine::prepared::PreparedPolygon::new(&polys[i]).contains(*p))
+                .collect();
+            // The rule gives the east and north edges of the whole area to nobody (the area's
+            // owner lies beyond); every other point has exactly one owner.
+            let on_outer_east_or_north = p.x == x1 || p.y == y1;
+            if on_outer_east_or_north {
+                prop_assert!(owners.len() <= 1);
+            } else {
+                prop_assert_eq!(owners.len(), 1, "point {:?}", p);
+                let slot = hit.slot.expect("assigned");
+                prop_assert_eq!(d.slot(slot).id.0.clone(), format!("G{:03}", owners[0]));
+            }
+            // Off the boundary the answer agrees with geo's Contains.
+            if !hit.on_boundary {
+                for (i, poly) in polys.iter().enumerate() {
+                    if poly.contains(&Point(*p)) {
+                        prop_assert_eq!(hit.slot.map(|s| d.slot(s).id.0.clone()), Some(format!("G{i:03}")));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn shared_vertex_and_edge_points_report_on_boundary_and_one_grid() {
+    let v = mesh(2, 2, &[(0, 0)]);
+    let polys = quads(&v);
+    let d = district_of(&polys, outline(2, 2));
+    let centre = v[1][1];
+    let r = lookup(&d, centre, None);
+    assert!(r.assigned && r.on_boundary);
+    // Quads are numbered column by column: G000 (0,0), G001 (0,1), G002 (1,0), G003 (1,1).
+    // The north-east one owns the shared vertex.
+    assert_eq!(r.base.map(|b| b.id), Some("G003".to_string()));
+    let r = lookup(&d, Coord { x: centre.x, y: (v[1][0].y + centre.y) / 2.0 }, None);
+    assert!(r.on_boundary);
+    assert_eq!(r.base.map(|b| b.id), Some("G002".to_string()));
+    assert_eq!(r.community.map(|c| c.code), Some("C1".to_string()));
+}
+
+#[test]
+fn point_outside_every_grid_is_unassigned_with_the_nearest_grid_in_metres() {
+    let v = mesh(2, 2, &[(0, 0)]);
+    let d = district_of(&quads(&v), outline(2, 2));
+    // 0.001° of latitude south of the south edge: about 110.9 m.
+    let r = lookup(&d, Coord { x: X0 + 0.0005, y: Y0 - 0.001 }, None);
+    assert!(!r.assigned);
+    let n = r.nearest.expect("nearest");
+    assert_eq!(n.grid.id, "G000");
+    assert!((n.distance_m - 110.86).abs() < 0.5, "{}", n.distance_m);
+}
+
+#[test]
+fn as_of_selects_the_version_valid_on_the_date() {
+    let v = mesh(2, 1, &[(0, 0)]);
+    let polys = quads(&v);
+    let mut old = grid("G000", polys[0].clone());
+    old.valid_from = NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+    old.valid_to = NaiveDate::from_ymd_opt(2024, 1, 1);
+    // Version 2 of G000 covers both cells; G001 appears only in the old layout.
+    let mut g1_old = grid("G001", polys[1].clone());
+    g1_old.valid_from = old.valid_from;
+    g1_old.valid_to = old.valid_to;
+    let both = wangge_engine::lattice::union(&polys[0], &polys[1]).expect("union");
+    let mut new = grid("G000", both);
+    new.version = 2;
+    let community = AdminArea {
+        code: "C1".into(),
+        name: "c".into(),
+        level: AdminLevel::Community,
+        parent: None,
+        kind: AreaKind::Urban,
+        geometry: Some(outline(2, 1)),
+    };
+    let d = District::new(vec![community], vec![old, g1_old, new], vec![], vec![]).expect("district");
+    let p = Coord { x: X0 + 1.5 * STEP, y: Y0 + 0.5 * STEP };
+    let now = lookup(&d, p, None);
+    assert_eq!(now.base.as_ref().map(|b| (b.id.as_str(), b.version)), Some(("G000", 2)));
+    let then = lookup(&d, p, NaiveDate::from_ymd_opt(2022, 6, 1));
+    assert_eq!(then.base.as_ref().map(|b| (b.id.as_str(), b.version)), Some(("G001", 1)));
+}
