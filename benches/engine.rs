@@ -23,7 +23,11 @@ fn mesh_city(nx: usize, ny: usize) -> District {
     for (i, col) in v.iter_mut().enumerate() {
         for (j, c) in col.iter_mut().enumerate() {
             let interior = i > 0 && i < nx && j > 0 && j < ny;
-            let (dx, dy) = if interior { ((next() - 0.5) * 0.5, (next() - 0.5) * 0.5) } else { (0.0, 0.0) };
+            let (dx, dy) = if interior {
+                ((next() - 0.5) * 0.5, (next() - 0.5) * 0.5)
+            } else {
+                (0.0, 0.0)
+            };
             let x = ((x0 + (i as f64 + dx) * step) * 1e7).round() / 1e7;
             let y = ((y0 + (j as f64 + dy) * step) * 1e7).round() / 1e7;
             *c = Coord { x, y };
@@ -39,7 +43,10 @@ fn mesh_city(nx: usize, ny: usize) -> District {
                 let (a, b) = (corners[k], corners[(k + 1) % 4]);
                 for t in 0..5 {
                     let f = t as f64 / 5.0;
-                    ring.push(Coord { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
+                    ring.push(Coord {
+                        x: a.x + (b.x - a.x) * f,
+                        y: a.y + (b.y - a.y) * f,
+                    });
                 }
             }
             ring.push(ring[0]);
@@ -83,7 +90,12 @@ fn random_points(n: usize, extent: (f64, f64, f64, f64)) -> Vec<Coord<f64>> {
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     let (x0, y0, w, h) = extent;
-    (0..n).map(|_| Coord { x: x0 + next() * w, y: y0 + next() * h }).collect()
+    (0..n)
+        .map(|_| Coord {
+            x: x0 + next() * w,
+            y: y0 + next() * h,
+        })
+        .collect()
 }
 
 fn lookups(c: &mut Criterion) {
@@ -93,9 +105,10 @@ fn lookups(c: &mut Criterion) {
     let mut group = c.benchmark_group("lookup");
     group.sample_size(10);
     group.throughput(Throughput::Elements(points.len() as u64));
-    group.bench_function(BenchmarkId::new("batch_base_50k_grids", points.len()), |b| {
-        b.iter(|| black_box(base_batch(&city, &points, None)))
-    });
+    group.bench_function(
+        BenchmarkId::new("batch_base_50k_grids", points.len()),
+        |b| b.iter(|| black_box(base_batch(&city, &points, None))),
+    );
     group.finish();
     let mut group = c.benchmark_group("lookup");
     group.throughput(Throughput::Elements(1));

@@ -35,13 +35,66 @@ fn bad_input_is_one_plain_line_and_exit_2() {
     )
     .expect("write");
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec!["export".into(), "--grids".into(), "/nonexistent/grids.geojson".into()], "cannot read"),
-        (vec!["export".into(), "--grids".into(), not_json.display().to_string()], "invalid JSON"),
-        (vec!["export".into(), "--grids".into(), lines.display().to_string()], "LineString is not a Polygon"),
-        (vec!["export".into(), "--grids".into(), fixture("bubenec/tessellation.geojson"), "--layer".into(), "roads".into()], "unknown layer \"roads\""),
-        (vec!["export".into(), "--grids".into(), fixture("bubenec/tessellation.geojson"), "--id-field".into(), "nope".into()], "id field \"nope\" is missing"),
-        (vec!["lookup".into(), "--grids".into(), fixture("bubenec/tessellation.geojson"), "--lon".into(), "200".into(), "--lat".into(), "50".into()], "longitude 200 is out of range"),
-        (vec!["lookup".into(), "--frobnicate".into()], "unexpected argument"),
+        (
+            vec![
+                "export".into(),
+                "--grids".into(),
+                "/nonexistent/grids.geojson".into(),
+            ],
+            "cannot read",
+        ),
+        (
+            vec![
+                "export".into(),
+                "--grids".into(),
+                not_json.display().to_string(),
+            ],
+            "invalid JSON",
+        ),
+        (
+            vec![
+                "export".into(),
+                "--grids".into(),
+                lines.display().to_string(),
+            ],
+            "LineString is not a Polygon",
+        ),
+        (
+            vec![
+                "export".into(),
+                "--grids".into(),
+                fixture("bubenec/tessellation.geojson"),
+                "--layer".into(),
+                "roads".into(),
+            ],
+            "unknown layer \"roads\"",
+        ),
+        (
+            vec![
+                "export".into(),
+                "--grids".into(),
+                fixture("bubenec/tessellation.geojson"),
+                "--id-field".into(),
+                "nope".into(),
+            ],
+            "id field \"nope\" is missing",
+        ),
+        (
+            vec![
+                "lookup".into(),
+                "--grids".into(),
+                fixture("bubenec/tessellation.geojson"),
+                "--lon".into(),
+                "200".into(),
+                "--lat".into(),
+                "50".into(),
+            ],
+            "longitude 200 is out of range",
+        ),
+        (
+            vec!["lookup".into(), "--frobnicate".into()],
+            "unexpected argument",
+        ),
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -59,18 +112,44 @@ fn lookup_points_csv_keeps_columns_and_adds_grid_id_and_on_boundary() {
     let points = tmp.path().join("events.csv");
     // The first point is inside cell uID 1 of the tessellation, the second far away.
     let cells = std::fs::read_to_string(fixture("bubenec/tessellation.geojson")).expect("read");
-    let fc: geojson::FeatureCollection = cells.parse::<geojson::GeoJson>().expect("geojson").try_into().expect("fc");
+    let fc: geojson::FeatureCollection = cells
+        .parse::<geojson::GeoJson>()
+        .expect("geojson")
+        .try_into()
+        .expect("fc");
     let cell = fc
         .features
         .iter()
         .find(|f| f.property("uID").and_then(|v| v.as_i64()) == Some(1))
         .expect("cell 1");
-    let poly: geo::Geometry<f64> = cell.geometry.clone().expect("geometry").try_into().expect("geo");
+    let poly: geo::Geometry<f64> = cell
+        .geometry
+        .clone()
+        .expect("geometry")
+        .try_into()
+        .expect("geo");
     let inside = geo::InteriorPoint::interior_point(&poly).expect("interior point");
-    std::fs::write(&points, format!("event,x,y\nE1,{},{}\nE2,10.0,40.0\n", inside.x(), inside.y())).expect("write");
+    std::fs::write(
+        &points,
+        format!(
+            "event,x,y\nE1,{},{}\nE2,10.0,40.0\n",
+            inside.x(),
+            inside.y()
+        ),
+    )
+    .expect("write");
     let out = wangge(&[
-        "lookup", "--grids", &fixture("bubenec/tessellation.geojson"), "--id-field", "uID",
-        "--points", &points.display().to_string(), "--lon-field", "x", "--lat-field", "y",
+        "lookup",
+        "--grids",
+        &fixture("bubenec/tessellation.geojson"),
+        "--id-field",
+        "uID",
+        "--points",
+        &points.display().to_string(),
+        "--lon-field",
+        "x",
+        "--lat-field",
+        "y",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_line(&out));
     let text = String::from_utf8_lossy(&out.stdout);
@@ -87,8 +166,13 @@ fn export_writes_rfc7946_geojson_with_seven_decimals_and_no_crs() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out_path = tmp.path().join("out.geojson");
     let out = wangge(&[
-        "export", "--grids", &fixture("bubenec/tessellation.geojson"), "--id-field", "uID",
-        "-o", &out_path.display().to_string(),
+        "export",
+        "--grids",
+        &fixture("bubenec/tessellation.geojson"),
+        "--id-field",
+        "uID",
+        "-o",
+        &out_path.display().to_string(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_line(&out));
     let text = std::fs::read_to_string(&out_path).expect("read");
@@ -112,7 +196,10 @@ fn export_writes_rfc7946_geojson_with_seven_decimals_and_no_crs() {
             .iter()
             .map(|p| (p[0].as_f64().unwrap_or(0.0), p[1].as_f64().unwrap_or(0.0)))
             .collect();
-        let twice_area: f64 = pts.windows(2).map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1).sum();
+        let twice_area: f64 = pts
+            .windows(2)
+            .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+            .sum();
         assert!(twice_area > 0.0, "exterior ring must be counter-clockwise");
     }
 }

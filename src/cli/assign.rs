@@ -44,7 +44,15 @@ pub fn run(args: Args) -> CliResult {
         for slot in district.layer_slots(&layer, args.as_of) {
             let c = result.counts(slot);
             let g = district.slot(slot);
-            writeln!(out, "{}\t{}\t{}\t{}\t{}", g.id, layer.as_str(), c.buildings, c.households, c.residents)?;
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}",
+                g.id,
+                layer.as_str(),
+                c.buildings,
+                c.households,
+                c.residents
+            )?;
         }
     }
     let unassigned: Vec<&str> = result
@@ -55,7 +63,13 @@ pub fn run(args: Args) -> CliResult {
         .straddling_buildings()
         .map(|a| district.buildings()[a.building].id.as_str())
         .collect();
-    writeln!(out, "buildings: {} assigned, {} unassigned, {} straddling", result.buildings.len() - unassigned.len(), unassigned.len(), straddling.len())?;
+    writeln!(
+        out,
+        "buildings: {} assigned, {} unassigned, {} straddling",
+        result.buildings.len() - unassigned.len(),
+        unassigned.len(),
+        straddling.len()
+    )?;
     if !unassigned.is_empty() {
         writeln!(out, "unassigned: {}", unassigned.join(" "))?;
     }

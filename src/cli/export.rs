@@ -29,7 +29,9 @@ pub fn run(args: Args) -> CliResult {
     let layers: Vec<Layer> = match args.layer.as_str() {
         "all" => vec![Layer::Base, Layer::Micro, Layer::Special, Layer::Composite],
         s => vec![Layer::parse(s).ok_or_else(|| {
-            CliError(format!("unknown layer \"{s}\" (use base, micro, special, composite or all)"))
+            CliError(format!(
+                "unknown layer \"{s}\" (use base, micro, special, composite or all)"
+            ))
         })?],
     };
     let (district, _) = args.source.load()?;

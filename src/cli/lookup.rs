@@ -15,7 +15,12 @@ pub struct Args {
     #[command(flatten)]
     source: Source,
     /// Longitude (WGS84/CGCS2000)
-    #[arg(long, allow_negative_numbers = true, requires = "lat", conflicts_with = "points")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        requires = "lat",
+        conflicts_with = "points"
+    )]
     lon: Option<f64>,
     /// Latitude (WGS84/CGCS2000)
     #[arg(long, allow_negative_numbers = true, requires = "lon")]
@@ -48,7 +53,11 @@ pub fn run(args: Args) -> CliResult {
         w.write_record(&header)?;
         for ((values, _), hit) in table.rows.iter().zip(&hits) {
             let mut row = values.clone();
-            row.push(hit.slot.map(|s| district.slot(s).id.0.clone()).unwrap_or_default());
+            row.push(
+                hit.slot
+                    .map(|s| district.slot(s).id.0.clone())
+                    .unwrap_or_default(),
+            );
             row.push(hit.on_boundary.to_string());
             w.write_record(&row)?;
         }
@@ -56,7 +65,9 @@ pub fn run(args: Args) -> CliResult {
         return Ok(ExitCode::SUCCESS);
     }
     let (Some(lon), Some(lat)) = (args.lon, args.lat) else {
-        return Err(super::CliError("give --lon and --lat, or --points FILE".into()));
+        return Err(super::CliError(
+            "give --lon and --lat, or --points FILE".into(),
+        ));
     };
     let p = crate::io::features::position(&geojson::Position::from(vec![lon, lat]))?;
     let result = lookup(&district, p, args.as_of);
@@ -69,15 +80,28 @@ pub fn run(args: Args) -> CliResult {
         Some(b) => writeln!(out, "base grid   {} {} ({})", b.code, b.name, b.status)?,
         None => writeln!(out, "unassigned")?,
     }
-    for (label, g) in [("micro grid", &result.micro), ("special grid", &result.special)] {
+    for (label, g) in [
+        ("micro grid", &result.micro),
+        ("special grid", &result.special),
+    ] {
         if let Some(g) = g {
             writeln!(out, "{label:<11} {} {}", g.code, g.name)?;
         }
     }
     for c in &result.composites {
-        writeln!(out, "composite   {} {} ({})", c.grid.code, c.grid.name, c.network.as_deref().unwrap_or("-"))?;
+        writeln!(
+            out,
+            "composite   {} {} ({})",
+            c.grid.code,
+            c.grid.name,
+            c.network.as_deref().unwrap_or("-")
+        )?;
     }
-    for (label, a) in [("community", &result.community), ("town", &result.town), ("district", &result.district)] {
+    for (label, a) in [
+        ("community", &result.community),
+        ("town", &result.town),
+        ("district", &result.district),
+    ] {
         if let Some(a) = a {
             writeln!(out, "{label:<11} {} {}", a.code, a.name)?;
         }

@@ -14,7 +14,11 @@ use std::process::ExitCode;
 pub use source::Source;
 
 #[derive(Debug, Parser)]
-#[command(name = "wangge", version, about = "Governance grids: validate, look up, assign, export")]
+#[command(
+    name = "wangge",
+    version,
+    about = "Governance grids: validate, look up, assign, export"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -36,7 +36,10 @@ impl Dataset {
 
 pub fn load_dir(dir: &Path) -> Result<Dataset> {
     if !dir.is_dir() {
-        return Err(InputError::new(format!("{} is not a dataset folder", dir.display())));
+        return Err(InputError::new(format!(
+            "{} is not a dataset folder",
+            dir.display()
+        )));
     }
     let mut ds = Dataset::default();
     let areas_path = dir.join(AREAS);
@@ -103,7 +106,9 @@ pub fn read_households(path: &Path) -> Result<Vec<Household>> {
     let (id_col, res_col) = (col("id"), col("residents"));
     let (b_col, lon_col, lat_col) = (col("building"), col("lon"), col("lat"));
     let Some(id_col) = id_col else {
-        return Err(InputError::new(format!("{source}: column \"id\" is missing")));
+        return Err(InputError::new(format!(
+            "{source}: column \"id\" is missing"
+        )));
     };
     let mut out = Vec::new();
     for (row, record) in reader.records().enumerate() {
@@ -112,13 +117,19 @@ pub fn read_households(path: &Path) -> Result<Vec<Household>> {
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|s| !s.is_empty());
         let residents = match get(res_col) {
             None => 0,
-            Some(s) => s.parse().map_err(|_| at(format!("residents \"{s}\" is not a whole number")))?,
+            Some(s) => s
+                .parse()
+                .map_err(|_| at(format!("residents \"{s}\" is not a whole number")))?,
         };
         let location = match (get(b_col), get(lon_col), get(lat_col)) {
             (Some(b), _, _) => HouseholdLocation::Building(b.to_string()),
             (None, Some(lon), Some(lat)) => {
-                let x: f64 = lon.parse().map_err(|_| at(format!("lon \"{lon}\" is not a number")))?;
-                let y: f64 = lat.parse().map_err(|_| at(format!("lat \"{lat}\" is not a number")))?;
+                let x: f64 = lon
+                    .parse()
+                    .map_err(|_| at(format!("lon \"{lon}\" is not a number")))?;
+                let y: f64 = lat
+                    .parse()
+                    .map_err(|_| at(format!("lat \"{lat}\" is not a number")))?;
                 HouseholdLocation::Point(geo::Point::new(x, y))
             }
             _ => return Err(at("needs a building or lon and lat".into())),
@@ -144,8 +155,14 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
 pub fn write_dir(dir: &Path, ds: &Dataset) -> Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| InputError::new(format!("cannot create {}: {e}", dir.display())))?;
-    write_json(&dir.join(AREAS), &collection(ds.areas.iter().map(area_to_feature).collect()))?;
-    write_json(&dir.join(GRIDS), &collection(ds.grids.iter().map(grid_to_feature).collect()))?;
+    write_json(
+        &dir.join(AREAS),
+        &collection(ds.areas.iter().map(area_to_feature).collect()),
+    )?;
+    write_json(
+        &dir.join(GRIDS),
+        &collection(ds.grids.iter().map(grid_to_feature).collect()),
+    )?;
     write_json(
         &dir.join(BUILDINGS),
         &collection(ds.buildings.iter().map(building_to_feature).collect()),
@@ -155,15 +172,20 @@ pub fn write_dir(dir: &Path, ds: &Dataset) -> Result<()> {
         let mut w = csv::Writer::from_path(&path)
             .map_err(|e| InputError::new(format!("cannot write {}: {e}", path.display())))?;
         let fail = |e: csv::Error| InputError::new(format!("cannot write {}: {e}", path.display()));
-        w.write_record(["id", "building", "lon", "lat", "residents"]).map_err(fail)?;
+        w.write_record(["id", "building", "lon", "lat", "residents"])
+            .map_err(fail)?;
         for h in &ds.households {
             let (b, lon, lat) = match &h.location {
                 HouseholdLocation::Building(b) => (b.clone(), String::new(), String::new()),
-                HouseholdLocation::Point(p) => (String::new(), p.x().to_string(), p.y().to_string()),
+                HouseholdLocation::Point(p) => {
+                    (String::new(), p.x().to_string(), p.y().to_string())
+                }
             };
-            w.write_record([h.id.clone(), b, lon, lat, h.residents.to_string()]).map_err(fail)?;
+            w.write_record([h.id.clone(), b, lon, lat, h.residents.to_string()])
+                .map_err(fail)?;
         }
-        w.flush().map_err(|e| InputError::new(format!("cannot write {}: {e}", path.display())))?;
+        w.flush()
+            .map_err(|e| InputError::new(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(())
 }

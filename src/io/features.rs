@@ -107,11 +107,13 @@ fn prop_u32(f: &Feature, key: &str) -> Result<Option<u32>> {
 fn prop_date(f: &Feature, key: &str) -> Result<Option<NaiveDate>> {
     match prop_string(f, key)? {
         None => Ok(None),
-        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d").map(Some).map_err(|_| {
-            InputError::new(format!(
-                "property \"{key}\" must be a date YYYY-MM-DD, found \"{s}\""
-            ))
-        }),
+        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                InputError::new(format!(
+                    "property \"{key}\" must be a date YYYY-MM-DD, found \"{s}\""
+                ))
+            }),
     }
 }
 
@@ -146,7 +148,9 @@ pub fn read_polygonal(f: &Feature, problems: &mut Vec<String>) -> Result<MultiPo
                 return Err(InputError::new(format!("{where_} has no coordinates")));
             }
             if coords.first() != coords.last() {
-                problems.push(format!("{where_} is not closed (first and last positions differ)"));
+                problems.push(format!(
+                    "{where_} is not closed (first and last positions differ)"
+                ));
             }
             converted.push(LineString(coords));
         }
@@ -167,25 +171,35 @@ pub fn position(p: &Position) -> Result<Coord<f64>> {
     }
     let (x, y) = (s[0], s[1]);
     if !x.is_finite() || !(-180.0..=180.0).contains(&x) {
-        return Err(InputError::new(format!("longitude {x} is out of range -180..180")));
+        return Err(InputError::new(format!(
+            "longitude {x} is out of range -180..180"
+        )));
     }
     if !y.is_finite() || !(-90.0..=90.0).contains(&y) {
-        return Err(InputError::new(format!("latitude {y} is out of range -90..90")));
+        return Err(InputError::new(format!(
+            "latitude {y} is out of range -90..90"
+        )));
     }
     Ok(Coord { x, y })
 }
 
 /// Reads a grid. Returns the grid and problems found while reading (unclosed rings), as
 /// validation problems.
-pub fn grid_from_feature(index: usize, f: &Feature, reading: &GridReading) -> Result<(Grid, Vec<Problem>)> {
+pub fn grid_from_feature(
+    index: usize,
+    f: &Feature,
+    reading: &GridReading,
+) -> Result<(Grid, Vec<Problem>)> {
     let at = |e: InputError| e.at(label(index, f));
     let id = match &reading.id_field {
-        Some(field) => prop_string(f, field).map_err(at)?.ok_or_else(|| {
-            at(InputError::new(format!("id field \"{field}\" is missing")))
-        })?,
+        Some(field) => prop_string(f, field)
+            .map_err(at)?
+            .ok_or_else(|| at(InputError::new(format!("id field \"{field}\" is missing"))))?,
         None => match feature_id(f) {
             Some(id) => id,
-            None => prop_string(f, "id").map_err(at)?.unwrap_or_else(|| format!("f{index}")),
+            None => prop_string(f, "id")
+                .map_err(at)?
+                .unwrap_or_else(|| format!("f{index}")),
         },
     };
     let layer = match prop_string(f, "layer").map_err(at)? {
@@ -216,7 +230,9 @@ pub fn grid_from_feature(index: usize, f: &Feature, reading: &GridReading) -> Re
     let category = match prop_string(f, "category").map_err(at)? {
         None => None,
         Some(s) => Some(SpecialCategory::parse(&s).ok_or_else(|| {
-            at(InputError::new(format!("property \"category\": unknown special-grid category \"{s}\"")))
+            at(InputError::new(format!(
+                "property \"category\": unknown special-grid category \"{s}\""
+            )))
         })?),
     };
     let members = match prop(f, "members") {
@@ -225,8 +241,16 @@ pub fn grid_from_feature(index: usize, f: &Feature, reading: &GridReading) -> Re
             .iter()
             .map(|v| v.as_str().map(GridId::from))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| at(InputError::new("property \"members\" must be an array of grid ids")))?,
-        Some(_) => return Err(at(InputError::new("property \"members\" must be an array of grid ids"))),
+            .ok_or_else(|| {
+                at(InputError::new(
+                    "property \"members\" must be an array of grid ids",
+                ))
+            })?,
+        Some(_) => {
+            return Err(at(InputError::new(
+                "property \"members\" must be an array of grid ids",
+            )))
+        }
     };
     let mut ring_problems = Vec::new();
     let geometry = if layer == Layer::Composite && f.geometry.is_none() {
@@ -234,11 +258,24 @@ pub fn grid_from_feature(index: usize, f: &Feature, reading: &GridReading) -> Re
     } else {
         read_polygonal(f, &mut ring_problems).map_err(at)?
     };
-    let code = prop_string(f, "code").map_err(at)?.unwrap_or_else(|| id.clone());
+    let code = prop_string(f, "code")
+        .map_err(at)?
+        .unwrap_or_else(|| id.clone());
     let mut properties = f.properties.clone().unwrap_or_default();
     for known in [
-        "id", "code", "name", "layer", "parent", "kind", "status", "category", "network", "members",
-        "valid_from", "valid_to", "version",
+        "id",
+        "code",
+        "name",
+        "layer",
+        "parent",
+        "kind",
+        "status",
+        "category",
+        "network",
+        "members",
+        "valid_from",
+        "valid_to",
+        "version",
     ] {
         properties.remove(known);
     }
@@ -247,7 +284,9 @@ pub fn grid_from_feature(index: usize, f: &Feature, reading: &GridReading) -> Re
     }
     let grid = Grid {
         id: GridId(id.clone()),
-        name: prop_string(f, "name").map_err(at)?.unwrap_or_else(|| code.clone()),
+        name: prop_string(f, "name")
+            .map_err(at)?
+            .unwrap_or_else(|| code.clone()),
         code,
         layer,
         parent: prop_string(f, "parent").map_err(at)?,
@@ -258,7 +297,9 @@ pub fn grid_from_feature(index: usize, f: &Feature, reading: &GridReading) -> Re
         members,
         properties,
         geometry,
-        valid_from: prop_date(f, "valid_from").map_err(at)?.unwrap_or_else(epoch),
+        valid_from: prop_date(f, "valid_from")
+            .map_err(at)?
+            .unwrap_or_else(epoch),
         valid_to: prop_date(f, "valid_to").map_err(at)?,
         version: prop_u32(f, "version").map_err(at)?.unwrap_or(1),
     };
@@ -298,7 +339,11 @@ pub fn grid_to_feature(g: &Grid) -> Feature {
     if !g.members.is_empty() {
         props.insert(
             "members".into(),
-            g.members.iter().map(|m| Value::from(m.0.clone())).collect::<Vec<_>>().into(),
+            g.members
+                .iter()
+                .map(|m| Value::from(m.0.clone()))
+                .collect::<Vec<_>>()
+                .into(),
         );
     }
     props.insert("valid_from".into(), g.valid_from.to_string().into());
@@ -322,15 +367,24 @@ pub fn grid_to_feature(g: &Grid) -> Feature {
 /// is one part.
 pub fn polygonal_geometry(mp: &MultiPolygon<f64>) -> geojson::Geometry {
     let ring = |ls: &LineString<f64>| -> Vec<Position> {
-        ls.0.iter().map(|c| Position::from(vec![round7(c.x), round7(c.y)])).collect()
+        ls.0.iter()
+            .map(|c| Position::from(vec![round7(c.x), round7(c.y)]))
+            .collect()
     };
     let poly = |p: &Polygon<f64>| -> PolygonType {
-        std::iter::once(p.exterior()).chain(p.interiors()).map(ring).collect()
+        std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .map(ring)
+            .collect()
     };
     let value = if mp.0.len() == 1 {
-        GeometryValue::Polygon { coordinates: poly(&mp.0[0]) }
+        GeometryValue::Polygon {
+            coordinates: poly(&mp.0[0]),
+        }
     } else {
-        GeometryValue::MultiPolygon { coordinates: mp.0.iter().map(poly).collect() }
+        GeometryValue::MultiPolygon {
+            coordinates: mp.0.iter().map(poly).collect(),
+        }
     };
     geojson::Geometry::new(value)
 }
@@ -364,7 +418,9 @@ pub fn area_from_feature(index: usize, f: &Feature) -> Result<AdminArea> {
         Some(_) => Some(read_polygonal(f, &mut Vec::new()).map_err(at)?),
     };
     Ok(AdminArea {
-        name: prop_string(f, "name").map_err(at)?.unwrap_or_else(|| code.clone()),
+        name: prop_string(f, "name")
+            .map_err(at)?
+            .unwrap_or_else(|| code.clone()),
         code,
         level,
         parent: prop_string(f, "parent").map_err(at)?,
@@ -401,18 +457,19 @@ pub fn building_from_feature(index: usize, f: &Feature) -> Result<Building> {
         .as_ref()
         .ok_or_else(|| at(InputError::new("geometry is missing (null)")))?;
     let footprint = match &geometry.value {
-        GeometryValue::Point { coordinates } => Footprint::Point(Point(position(coordinates).map_err(at)?)),
+        GeometryValue::Point { coordinates } => {
+            Footprint::Point(Point(position(coordinates).map_err(at)?))
+        }
         GeometryValue::Polygon { .. } | GeometryValue::MultiPolygon { .. } => {
             let mp = read_polygonal(f, &mut Vec::new()).map_err(at)?;
             // A multipart building is kept as its largest part: buildings are assigned by area.
-            let largest = mp
-                .0
-                .into_iter()
-                .max_by(|a, b| {
-                    use geo::Area;
-                    a.unsigned_area().total_cmp(&b.unsigned_area())
-                })
-                .ok_or_else(|| at(InputError::new("geometry has no polygon")))?;
+            let largest =
+                mp.0.into_iter()
+                    .max_by(|a, b| {
+                        use geo::Area;
+                        a.unsigned_area().total_cmp(&b.unsigned_area())
+                    })
+                    .ok_or_else(|| at(InputError::new("geometry has no polygon")))?;
             Footprint::Polygon(largest)
         }
         other => {
@@ -427,7 +484,9 @@ pub fn building_from_feature(index: usize, f: &Feature) -> Result<Building> {
         footprint,
         households: prop_u32(f, "households").map_err(at)?.unwrap_or(0),
         residents: prop_u32(f, "residents").map_err(at)?.unwrap_or(0),
-        usage: prop_string(f, "usage").map_err(at)?.or(prop_string(f, "building").ok().flatten()),
+        usage: prop_string(f, "usage")
+            .map_err(at)?
+            .or(prop_string(f, "building").ok().flatten()),
     })
 }
 

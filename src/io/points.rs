@@ -82,8 +82,15 @@ fn read_geojson(path: &Path) -> Result<PointTable> {
     for (i, f) in fc.features.iter().enumerate() {
         let at = |msg: String| InputError::new(format!("{source}: feature {i}: {msg}"));
         let c = match f.geometry.as_ref().map(|g| &g.value) {
-            Some(GeometryValue::Point { coordinates }) => position(coordinates).map_err(|e| at(e.0))?,
-            Some(other) => return Err(at(format!("geometry type {} is not a Point", other.type_name()))),
+            Some(GeometryValue::Point { coordinates }) => {
+                position(coordinates).map_err(|e| at(e.0))?
+            }
+            Some(other) => {
+                return Err(at(format!(
+                    "geometry type {} is not a Point",
+                    other.type_name()
+                )))
+            }
             None => return Err(at("geometry is missing (null)".into())),
         };
         let id = match &f.id {

@@ -75,6 +75,10 @@ pub struct District {
     prepared: Vec<PreparedPolygon>,
     /// Slots of every version of a grid, oldest first.
     versions: HashMap<GridId, Vec<u32>>,
+    /// Slots of every version by parent (community code or base grid id).
+    by_parent: HashMap<String, Vec<u32>>,
+    /// Slots of composite grid versions by member base grid.
+    by_member: HashMap<GridId, Vec<u32>>,
     base_index: SlotIndex,
     child_index: SlotIndex,
     composite_index: SlotIndex,
@@ -136,7 +140,8 @@ impl District {
         );
 
         let mut grids = grids;
-        grids.sort_by(|a, b| (a.layer == Layer::Composite).cmp(&(b.layer == Layer::Composite)));
+        // Composite grids last: their geometry is the union of base grids loaded before them.
+        grids.sort_by_key(|g| g.layer == Layer::Composite);
         for grid in grids {
             district.push_grid(grid)?;
         }
@@ -194,6 +199,12 @@ impl District {
             }
         });
         self.prepared.push(PreparedPolygon::new(&grid.geometry));
+        if let Some(parent) = &grid.parent {
+            self.by_parent.entry(parent.clone()).or_default().push(slot);
+        }
+        for member in &grid.members {
+            self.by_member.entry(member.clone()).or_default().push(slot);
+        }
         self.grids.push(grid);
         Ok(slot)
     }
@@ -427,44 +438,45 @@ impl District {
             .filter(move |(s, _)| self.visible(*s, as_of))
     }
 
-    /// Base grids of a community, visible on a date.
-    pub fn base_grids_of(&self, community: &str, as_of: Option<NaiveDate>) -> Vec<&Grid> {
-        self.layer_slots(&Layer::Base, as_of)
-            .into_iter()
-            .map(|s| &self.grids[s as usize])
-            .filter(|g| g.parent.as_deref() == Some(community))
-            .collect()
-    }
-
-    /// Micro and special grids of a base grid, visible on a date.
-    pub fn children_of(&self, base: &GridId, as_of: Option<NaiveDate>) -> Vec<&Grid> {
+    /// Visible grids whose parent is `parent`, in code order.
+    fn visible_children(
+        &self,
+        parent: &str,
+        as_of: Option<NaiveDate>,
+        keep: impl Fn(&Grid) -> bool,
+    ) -> Vec<&Grid> {
         let mut out: Vec<&Grid> = self
-            .grids
-            .iter()
-            .enumerate()
-            .filter(|(i, g)| {
-                g.layer.is_child()
-                    && g.parent.as_deref() == Some(base.0.as_str())
-                    && self.visible(*i as u32, as_of)
-            })
-            .map(|(_, g)| g)
+            .by_parent
+            .get(parent)
+            .into_iter()
+            .flatten()
+            .filter(|&&s| self.visible(s, as_of))
+            .map(|&s| &self.grids[s as usize])
+            .filter(|g| keep(g))
             .collect();
         out.sort_by(|a, b| a.code.cmp(&b.code));
         out
     }
 
+    /// Base grids of a community, visible on a date, in code order.
+    pub fn base_grids_of(&self, community: &str, as_of: Option<NaiveDate>) -> Vec<&Grid> {
+        self.visible_children(community, as_of, |g| g.layer == Layer::Base)
+    }
+
+    /// Micro and special grids of a base grid, visible on a date, in code order.
+    pub fn children_of(&self, base: &GridId, as_of: Option<NaiveDate>) -> Vec<&Grid> {
+        self.visible_children(&base.0, as_of, |g| g.layer.is_child())
+    }
+
     /// Composite grids that include a base grid.
     pub fn composites_of(&self, base: &GridId, as_of: Option<NaiveDate>) -> Vec<&Grid> {
         let mut out: Vec<&Grid> = self
-            .grids
-            .iter()
-            .enumerate()
-            .filter(|(i, g)| {
-                g.layer == Layer::Composite
-                    && g.members.contains(base)
-                    && self.visible(*i as u32, as_of)
-            })
-            .map(|(_, g)| g)
+            .by_member
+            .get(base)
+            .into_iter()
+            .flatten()
+            .filter(|&&s| self.visible(s, as_of))
+            .map(|&s| &self.grids[s as usize])
             .collect();
         out.sort_by(|a, b| (a.network.as_deref(), &a.code).cmp(&(b.network.as_deref(), &b.code)));
         out
@@ -554,6 +566,16 @@ impl District {
         }
         let grid = self.grids.pop()?;
         self.prepared.pop();
+        if let Some(parent) = &grid.parent {
+            if let Some(v) = self.by_parent.get_mut(parent) {
+                v.retain(|&s| s != slot);
+            }
+        }
+        for member in &grid.members {
+            if let Some(v) = self.by_member.get_mut(member) {
+                v.retain(|&s| s != slot);
+            }
+        }
         if let Some(env) = envelope_of_geometry(&grid.geometry) {
             self.index_mut(&grid.layer).remove(&Entry {
                 envelope: env,

@@ -141,7 +141,11 @@ impl Frame {
         Ok(out)
     }
 
+    /// Converts back to degrees. Rings are re-oriented (exterior counter-clockwise, holes
+    /// clockwise) because i_overlay returns holes with the exterior's winding, and a hole wound
+    /// like its shell would be filled by the next overlay and measured as negative area.
     fn multipolygon(self, shapes: IntShapes) -> MultiPolygon<f64> {
+        use geo::orient::{Direction, Orient};
         MultiPolygon(
             shapes
                 .into_iter()
@@ -159,6 +163,7 @@ impl Frame {
                 })
                 .collect(),
         )
+        .orient(Direction::Default)
     }
 }
 
@@ -328,6 +333,25 @@ mod tests {
         assert_eq!(pieces.len(), 2);
         let total: f64 = pieces.iter().map(|p| p.unsigned_area()).sum();
         assert!((total - 0.0001).abs() < 1e-12);
+    }
+
+    #[test]
+    fn holes_come_back_clockwise_and_survive_a_second_overlay() {
+        use geo::winding_order::Winding;
+        let outer = square(118.3, 29.7, 0.03);
+        let inner = square(118.31, 29.71, 0.01);
+        let donut = difference(&outer, &inner).expect("overlay");
+        assert_eq!(donut.0.len(), 1);
+        assert_eq!(donut.0[0].interiors().len(), 1);
+        assert!(donut.0[0].exterior().is_ccw());
+        assert!(donut.0[0].interiors()[0].is_cw());
+        let again = union(&donut, &square(119.0, 29.7, 0.001)).expect("overlay");
+        let donut_again = again
+            .0
+            .iter()
+            .find(|p| !p.interiors().is_empty())
+            .expect("donut kept");
+        assert!((donut_again.unsigned_area() - 0.0008).abs() < 1e-12);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - a point on a shared north–south or slanted edge belongs to the grid east of the edge;
 //! - a point on a shared east–west edge belongs to the grid north of it;
 //! - a shared vertex belongs to the grid covering the area just north-east of it.
+//!
 //! For grids that tile an area exactly (shared edges have the same vertices), every point of the
 //! area therefore belongs to exactly one grid. The rule is evaluated with exact orientation
 //! predicates, so it does not depend on floating-point rounding.

@@ -18,11 +18,18 @@ fn mesh(nx: usize, ny: usize, jitter: &[(i32, i32)]) -> Vec<Vec<Coord<f64>>> {
     for (i, col) in v.iter_mut().enumerate() {
         for (j, c) in col.iter_mut().enumerate() {
             let interior = i > 0 && i < nx && j > 0 && j < ny;
-            let (dx, dy) = if interior { jitter[(i * 31 + j * 17) % jitter.len()] } else { (0, 0) };
+            let (dx, dy) = if interior {
+                jitter[(i * 31 + j * 17) % jitter.len()]
+            } else {
+                (0, 0)
+            };
             // Jitter is a whole number of lattice units (1e-7°), up to ±30 % of a cell.
             let ux = ((X0 + i as f64 * STEP) * 1e7).round() as i64 + dx as i64;
             let uy = ((Y0 + j as f64 * STEP) * 1e7).round() as i64 + dy as i64;
-            *c = Coord { x: ux as f64 / 1e7, y: uy as f64 / 1e7 };
+            *c = Coord {
+                x: ux as f64 / 1e7,
+                y: uy as f64 / 1e7,
+            };
         }
     }
     v
@@ -149,7 +156,14 @@ fn shared_vertex_and_edge_points_report_on_boundary_and_one_grid() {
     // Quads are numbered column by column: G000 (0,0), G001 (0,1), G002 (1,0), G003 (1,1).
     // The north-east one owns the shared vertex.
     assert_eq!(r.base.map(|b| b.id), Some("G003".to_string()));
-    let r = lookup(&d, Coord { x: centre.x, y: (v[1][0].y + centre.y) / 2.0 }, None);
+    let r = lookup(
+        &d,
+        Coord {
+            x: centre.x,
+            y: (v[1][0].y + centre.y) / 2.0,
+        },
+        None,
+    );
     assert!(r.on_boundary);
     assert_eq!(r.base.map(|b| b.id), Some("G002".to_string()));
     assert_eq!(r.community.map(|c| c.code), Some("C1".to_string()));
@@ -160,7 +174,14 @@ fn point_outside_every_grid_is_unassigned_with_the_nearest_grid_in_metres() {
     let v = mesh(2, 2, &[(0, 0)]);
     let d = district_of(&quads(&v), outline(2, 2));
     // 0.001° of latitude south of the south edge: about 110.9 m.
-    let r = lookup(&d, Coord { x: X0 + 0.0005, y: Y0 - 0.001 }, None);
+    let r = lookup(
+        &d,
+        Coord {
+            x: X0 + 0.0005,
+            y: Y0 - 0.001,
+        },
+        None,
+    );
     assert!(!r.assigned);
     let n = r.nearest.expect("nearest");
     assert_eq!(n.grid.id, "G000");
@@ -189,10 +210,20 @@ fn as_of_selects_the_version_valid_on_the_date() {
         kind: AreaKind::Urban,
         geometry: Some(outline(2, 1)),
     };
-    let d = District::new(vec![community], vec![old, g1_old, new], vec![], vec![]).expect("district");
-    let p = Coord { x: X0 + 1.5 * STEP, y: Y0 + 0.5 * STEP };
+    let d =
+        District::new(vec![community], vec![old, g1_old, new], vec![], vec![]).expect("district");
+    let p = Coord {
+        x: X0 + 1.5 * STEP,
+        y: Y0 + 0.5 * STEP,
+    };
     let now = lookup(&d, p, None);
-    assert_eq!(now.base.as_ref().map(|b| (b.id.as_str(), b.version)), Some(("G000", 2)));
+    assert_eq!(
+        now.base.as_ref().map(|b| (b.id.as_str(), b.version)),
+        Some(("G000", 2))
+    );
     let then = lookup(&d, p, NaiveDate::from_ymd_opt(2022, 6, 1));
-    assert_eq!(then.base.as_ref().map(|b| (b.id.as_str(), b.version)), Some(("G001", 1)));
+    assert_eq!(
+        then.base.as_ref().map(|b| (b.id.as_str(), b.version)),
+        Some(("G001", 1))
+    );
 }
