@@ -3,6 +3,7 @@
 //!
 //! Table of contents:
 //! - [`model`]: admin areas, layers, grids, buildings, households;
+//! - [`datum`]: GCJ-02 and BD-09 (Chinese consumer-map datums) to and from WGS84;
 //! - [`lattice`]: the 1e-7° coordinate lattice and exact polygon overlay;
 //! - [`measure`]: metres and square metres;
 //! - [`prepared`]: point-in-polygon and the boundary-ownership rule;
@@ -10,6 +11,7 @@
 //! - [`district`]: the in-memory district with its indexes and history;
 //! - [`lookup`]: point → base grid and its chain, single and batch.
 
+pub mod datum;
 pub mod district;
 pub mod index;
 pub mod lattice;
