@@ -34,7 +34,8 @@ use std::f64::consts::PI;
 /// Semi-major axis of the Krasovsky 1940 ellipsoid used by the GCJ-02 formula, in metres.
 pub const KRASOVSKY_A: f64 = 6_378_245.0;
 /// First eccentricity squared of the Krasovsky 1940 ellipsoid.
-pub const KRASOVSKY_EE: f64 = 0.006_693_421_622_965_943_23;
+/// (The formula's literal, 0.00669342162296594323, rounded to what an f64 holds.)
+pub const KRASOVSKY_EE: f64 = 0.006_693_421_622_965_943;
 
 /// The inverse iterations stop once the forward transform of the result is within this many
 /// degrees of the input (about 0.1 mm).
