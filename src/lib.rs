@@ -1,2 +1,3 @@
+//! wangge: the governance-grid service.
 
 pub mod demo;

@@ -11,12 +11,14 @@ use super::{rng_for, VALID_FROM};
 use geo::{MultiPolygon, Point, Polygon};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use wangge_engine::{AreaKind, Building, Footprint, Grid, GridId, GridStatus, Layer, SpecialCategory};
+use wangge_engine::{
+    AreaKind, Building, Footprint, Grid, GridId, GridStatus, Layer, SpecialCategory,
+};
 
 /// Households per urban base grid (the district's rule: about 300–500).
 const URBAN_HOUSEHOLDS: std::ops::RangeInclusive<u32> = 320..=480;
 /// Households per rural base grid (village group).
-const RURAL_HOUSEHOLDS: std::ops::RangeInclusive<u32> = 30..=70;
+const RURAL_HOUSEHOLDS: std::ops::RangeInclusive<u32> = 40..=90;
 /// Compound (micro grid) margin inside its cell, metres.
 const COMPOUND_INSET_M: f64 = 12.0;
 /// Special-site margin inside its cell, metres.
@@ -57,7 +59,11 @@ pub fn populate(grid: &CellGrid, communities: &[&CommunityPlan]) -> Populated {
         };
         for (n, cells) in c.grids.iter().enumerate() {
             let code = base_code(&c.division.code, n + 1);
-            let full: Vec<usize> = cells.iter().copied().filter(|&x| grid.cells[x].full).collect();
+            let full: Vec<usize> = cells
+                .iter()
+                .copied()
+                .filter(|&x| grid.cells[x].full)
+                .collect();
             let i = match c.kind {
                 AreaKind::Urban => {
                     let status = match urban_seen % STATUS_PERIOD {
@@ -66,15 +72,40 @@ pub fn populate(grid: &CellGrid, communities: &[&CommunityPlan]) -> Populated {
                         _ => GridStatus::Active,
                     };
                     urban_seen += 1;
-                    let mine: Vec<(usize, SpecialCategory, &str)> =
-                        specials.iter().copied().filter(|s| cells.contains(&s.0)).collect();
-                    let homes: Vec<usize> = full.iter().copied().filter(|x| !mine.iter().any(|s| s.0 == *x)).collect();
+                    let mine: Vec<(usize, SpecialCategory, &str)> = specials
+                        .iter()
+                        .copied()
+                        .filter(|s| cells.contains(&s.0))
+                        .collect();
+                    let homes: Vec<usize> = full
+                        .iter()
+                        .copied()
+                        .filter(|x| !mine.iter().any(|s| s.0 == *x))
+                        .collect();
                     let mut seq = Seq::default();
                     for (cell, cat, label) in &mine {
-                        special(grid, &mut out, &mut rng, &code, &mut seq, *cell, *cat, label, &c.division);
+                        special(
+                            grid,
+                            &mut out,
+                            &mut rng,
+                            &code,
+                            &mut seq,
+                            *cell,
+                            *cat,
+                            label,
+                            &c.division,
+                        );
                     }
                     let name = format!("{}第{}网格", c.division.short(), n + 1);
-                    urban(grid, &mut out, &mut rng, (&code, &name), status, &homes, &mut seq)
+                    urban(
+                        grid,
+                        &mut out,
+                        &mut rng,
+                        (&code, &name),
+                        status,
+                        &homes,
+                        &mut seq,
+                    )
                 }
                 AreaKind::Rural => rural(grid, &mut out, &mut rng, &full),
             };
@@ -94,7 +125,11 @@ struct Seq {
 
 /// One or two special sites per urban community, each in a full cell of a base grid that keeps at
 /// least one other full cell for housing.
-fn special_sites(grid: &CellGrid, c: &CommunityPlan, rng: &mut ChaCha8Rng) -> Vec<(usize, SpecialCategory, &'static str)> {
+fn special_sites(
+    grid: &CellGrid,
+    c: &CommunityPlan,
+    rng: &mut ChaCha8Rng,
+) -> Vec<(usize, SpecialCategory, &'static str)> {
     let count = rng.random_range(1..=2usize);
     let mut out = Vec::new();
     for g in &c.grids {
@@ -179,7 +214,9 @@ fn urban(
     }
     BaseInfo {
         status,
-        note: (status == GridStatus::Suspended).then(|| "暂停使用：未能招聘到网格员 (suspended: no grid worker could be hired)".into()),
+        note: (status == GridStatus::Suspended).then(|| {
+            "暂停使用：未能招聘到网格员 (suspended: no grid worker could be hired)".into()
+        }),
         households: total,
     }
 }
@@ -224,7 +261,7 @@ fn compound(
     }
 }
 
-/// A rural base grid (village group): houses of 1–2 households clustered in one or two natural
+/// A rural base grid (village group): houses of 1–3 households clustered in one or two natural
 /// villages, each a full cell of the group.
 fn rural(grid: &CellGrid, out: &mut Populated, rng: &mut ChaCha8Rng, full: &[usize]) -> BaseInfo {
     if full.is_empty() {
@@ -239,7 +276,7 @@ fn rural(grid: &CellGrid, out: &mut Populated, rng: &mut ChaCha8Rng, full: &[usi
     let mut left = total;
     let mut v = 0;
     while left > 0 {
-        let n = rng.random_range(1..=2u32).min(left);
+        let n = rng.random_range(1..=3u32).min(left);
         left -= n;
         let cell = villages[v % villages.len()];
         v += 1;
@@ -252,10 +289,20 @@ fn rural(grid: &CellGrid, out: &mut Populated, rng: &mut ChaCha8Rng, full: &[usi
             usage: Some("residential".into()),
         });
     }
-    BaseInfo { households: total, ..BaseInfo::default() }
+    BaseInfo {
+        households: total,
+        ..BaseInfo::default()
+    }
 }
 
-fn child_grid(code: &str, name: String, layer: Layer, category: Option<SpecialCategory>, base: &str, rect: Polygon<f64>) -> Grid {
+fn child_grid(
+    code: &str,
+    name: String,
+    layer: Layer,
+    category: Option<SpecialCategory>,
+    base: &str,
+    rect: Polygon<f64>,
+) -> Grid {
     Grid {
         id: GridId(code.to_string()),
         code: code.to_string(),

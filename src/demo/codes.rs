@@ -40,7 +40,10 @@ pub fn reading_order(points: &[Coord<f64>], north: f64, band: f64) -> Vec<usize>
     let row = |p: Coord<f64>| ((north - p.y) / band).floor() as i64;
     order.sort_by(|&a, &b| {
         let (pa, pb) = (points[a], points[b]);
-        row(pa).cmp(&row(pb)).then(pa.x.total_cmp(&pb.x)).then(a.cmp(&b))
+        row(pa)
+            .cmp(&row(pb))
+            .then(pa.x.total_cmp(&pb.x))
+            .then(a.cmp(&b))
     });
     order
 }
@@ -67,6 +70,9 @@ mod tests {
             Coord { x: 0.0, y: 1.0 },
         ];
         assert_eq!(reading_order(&pts, 1.1, 0.5), vec![3, 2, 1, 0]);
-        assert_eq!(child_code("341002001001001", "W", 7, 3), "341002001001001W007");
+        assert_eq!(
+            child_code("341002001001001", "W", 7, 3),
+            "341002001001001W007"
+        );
     }
 }

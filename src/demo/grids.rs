@@ -42,11 +42,15 @@ pub struct TownPlan {
 }
 
 /// Partitions all cells into towns, communities and base grids.
-pub fn plan(grid: &CellGrid, root: &Division, centre: Coord<f64>) -> Result<Vec<TownPlan>, DemoError> {
+pub fn plan(
+    grid: &CellGrid,
+    root: &Division,
+    centre: Coord<f64>,
+) -> Result<Vec<TownPlan>, DemoError> {
     let all: Vec<usize> = (0..grid.cells.len()).collect();
     let (ci, cj) = grid.position(centre);
     // How many base grids each urban community gets decides how big its street must be.
-    let urban_grids = |c: &Division| rng_for(&c.code, 1).random_range(3..=7usize);
+    let urban_grids = |c: &Division| rng_for(&c.code, 1).random_range(4..=7usize);
     let mut seeds: Vec<usize> = Vec::new();
     let mut caps = Vec::new();
     let (mut streets, mut towns) = (0usize, 0usize);
@@ -54,13 +58,21 @@ pub fn plan(grid: &CellGrid, root: &Division, centre: Coord<f64>) -> Result<Vec<
         let (di, dj, cap) = if town_kind(&town.code) == AreaKind::Urban {
             let off = STREET_OFFSETS[streets % STREET_OFFSETS.len()];
             streets += 1;
-            let cells: usize = town.children.iter().map(|c| urban_grids(c) * URBAN_CELLS_PER_GRID).sum();
+            let cells: usize = town
+                .children
+                .iter()
+                .map(|c| urban_grids(c) * URBAN_CELLS_PER_GRID)
+                .sum();
             (off.0, off.1, Some(cells))
         } else {
             let b = TOWN_BEARINGS_DEG[towns % TOWN_BEARINGS_DEG.len()].to_radians()
                 + (towns / TOWN_BEARINGS_DEG.len()) as f64 * 0.3;
             towns += 1;
-            (b.sin() * TOWN_DISTANCE_CELLS, b.cos() * TOWN_DISTANCE_CELLS, None)
+            (
+                b.sin() * TOWN_DISTANCE_CELLS,
+                b.cos() * TOWN_DISTANCE_CELLS,
+                None,
+            )
         };
         let free: Vec<usize> = all.iter().copied().filter(|c| !seeds.contains(c)).collect();
         let seed = nearest_cell(grid, &free, ci + di, cj + dj)
@@ -72,8 +84,20 @@ pub fn plan(grid: &CellGrid, root: &Division, centre: Coord<f64>) -> Result<Vec<
     let mut history_done = false;
     let mut out = Vec::new();
     for (town, cells) in root.children.iter().zip(town_cells) {
-        let communities = plan_communities(grid, town, &cells, (ci, cj), &urban_grids, &mut history_done)?;
-        out.push(TownPlan { division: town.clone(), kind: town_kind(&town.code), cells, communities });
+        let communities = plan_communities(
+            grid,
+            town,
+            &cells,
+            (ci, cj),
+            &urban_grids,
+            &mut history_done,
+        )?;
+        out.push(TownPlan {
+            division: town.clone(),
+            kind: town_kind(&town.code),
+            cells,
+            communities,
+        });
     }
     Ok(out)
 }
@@ -90,15 +114,25 @@ fn plan_communities(
         .ok_or_else(|| DemoError::Layout(format!("town {} got no cells", town.code)))?;
     let mut seeds = spread_seeds(grid, cells, first, town.children.len());
     if seeds.len() < town.children.len() {
-        return Err(DemoError::Layout(format!("town {} is too small for its communities", town.code)));
+        return Err(DemoError::Layout(format!(
+            "town {} is too small for its communities",
+            town.code
+        )));
     }
     // Urban communities take the seeds nearest the city centre, villages the outer ones.
-    seeds.sort_by(|&a, &b| grid.dist2_to(a, centre.0, centre.1).total_cmp(&grid.dist2_to(b, centre.0, centre.1)).then(a.cmp(&b)));
+    seeds.sort_by(|&a, &b| {
+        grid.dist2_to(a, centre.0, centre.1)
+            .total_cmp(&grid.dist2_to(b, centre.0, centre.1))
+            .then(a.cmp(&b))
+    });
     let mut order: Vec<&Division> = town.children.iter().collect();
     order.sort_by_key(|c| (community_kind(&c.code) == AreaKind::Rural, c.code.clone()));
     let caps: Vec<Option<usize>> = order
         .iter()
-        .map(|c| (community_kind(&c.code) == AreaKind::Urban).then(|| urban_grids(c) * URBAN_CELLS_PER_GRID))
+        .map(|c| {
+            (community_kind(&c.code) == AreaKind::Urban)
+                .then(|| urban_grids(c) * URBAN_CELLS_PER_GRID)
+        })
         .collect();
     let regions = grow(grid, cells, &seeds, &caps);
     let mut plans: Vec<CommunityPlan> = Vec::new();
@@ -118,10 +152,19 @@ fn plan_communities(
         let history = redraw.then(|| split(grid, &cells, k, *cells.last().unwrap_or(&0)));
         if let Some(h) = &history {
             if h.iter().zip(&grids).any(|(a, b)| a == b) {
-                return Err(DemoError::Layout(format!("redraw of {} left a grid unchanged", c.code)));
+                return Err(DemoError::Layout(format!(
+                    "redraw of {} left a grid unchanged",
+                    c.code
+                )));
             }
         }
-        plans.push(CommunityPlan { division: c.clone(), kind, cells, grids, history });
+        plans.push(CommunityPlan {
+            division: c.clone(),
+            kind,
+            cells,
+            grids,
+            history,
+        });
     }
     plans.sort_by(|a, b| a.division.code.cmp(&b.division.code));
     Ok(plans)
@@ -136,14 +179,23 @@ fn split(grid: &CellGrid, cells: &[usize], k: usize, first: usize) -> Vec<Vec<us
     let reps: Vec<Coord<f64>> = regions.iter().map(|r| representative(grid, r)).collect();
     let north = reps.iter().map(|p| p.y).fold(f64::MIN, f64::max);
     let band = grid.rect(0, 0).height() * 2.0;
-    reading_order(&reps, north, band).into_iter().map(|i| regions[i].clone()).collect()
+    reading_order(&reps, north, band)
+        .into_iter()
+        .map(|i| regions[i].clone())
+        .collect()
 }
 
 /// Mean of the cell centres: a representative point for ordering.
 pub fn representative(grid: &CellGrid, cells: &[usize]) -> Coord<f64> {
     let n = cells.len().max(1) as f64;
-    let (sx, sy) = cells.iter().map(|&c| grid.centre(c)).fold((0.0, 0.0), |(x, y), p| (x + p.x, y + p.y));
-    Coord { x: sx / n, y: sy / n }
+    let (sx, sy) = cells
+        .iter()
+        .map(|&c| grid.centre(c))
+        .fold((0.0, 0.0), |(x, y), p| (x + p.x, y + p.y));
+    Coord {
+        x: sx / n,
+        y: sy / n,
+    }
 }
 
 /// What the building stage decided about a base grid.
@@ -198,9 +250,15 @@ pub fn base_grids(
             earlier.valid_to = Some(VALID_FROM);
             earlier.status = GridStatus::Active;
             earlier.properties = serde_json::Map::new();
-            earlier.properties.insert("note".into(), "2024-01-01 重新划分前的范围 (layout before the 2024 redraw)".into());
+            earlier.properties.insert(
+                "note".into(),
+                "2024-01-01 重新划分前的范围 (layout before the 2024 redraw)".into(),
+            );
             out.push(earlier);
-            out.push(Grid { version: 2, ..current });
+            out.push(Grid {
+                version: 2,
+                ..current
+            });
         } else {
             out.push(current);
         }
@@ -213,7 +271,9 @@ pub fn base_grids(
 pub fn composites(grid: &CellGrid, c: &CommunityPlan) -> Vec<Grid> {
     let owner = |cell: usize| c.grids.iter().position(|g| g.contains(&cell));
     let adjacent = |a: usize, b: usize| {
-        c.grids[a].iter().any(|&x| grid.neighbours(x).any(|n| owner(n) == Some(b)))
+        c.grids[a]
+            .iter()
+            .any(|&x| grid.neighbours(x).any(|n| owner(n) == Some(b)))
     };
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut free: BTreeSet<usize> = (0..c.grids.len()).collect();
@@ -221,14 +281,20 @@ pub fn composites(grid: &CellGrid, c: &CommunityPlan) -> Vec<Grid> {
         free.remove(&start);
         let mut group = vec![start];
         while group.len() < 3 {
-            let Some(&next) = free.iter().find(|&&g| group.iter().any(|&m| adjacent(m, g))) else {
+            let Some(&next) = free
+                .iter()
+                .find(|&&g| group.iter().any(|&m| adjacent(m, g)))
+            else {
                 break;
             };
             free.remove(&next);
             group.push(next);
         }
         if group.len() == 1 {
-            if let Some(host) = groups.iter_mut().find(|h| h.len() < 4 && h.iter().any(|&m| adjacent(m, start))) {
+            if let Some(host) = groups
+                .iter_mut()
+                .find(|h| h.len() < 4 && h.iter().any(|&m| adjacent(m, start)))
+            {
                 host.push(start);
                 continue;
             }
@@ -236,10 +302,16 @@ pub fn composites(grid: &CellGrid, c: &CommunityPlan) -> Vec<Grid> {
         groups.push(group);
     }
     let mut out = Vec::new();
-    for (network, tag, label) in [("party_building", "DJ", "党建"), ("urban_management", "CG", "城管")] {
+    for (network, tag, label) in [
+        ("party_building", "DJ", "党建"),
+        ("urban_management", "CG", "城管"),
+    ] {
         for (n, group) in groups.iter().enumerate() {
             let code = child_code(&c.division.code, tag, n + 1, 2);
-            let mut members: Vec<GridId> = group.iter().map(|&g| GridId(base_code(&c.division.code, g + 1))).collect();
+            let mut members: Vec<GridId> = group
+                .iter()
+                .map(|&g| GridId(base_code(&c.division.code, g + 1)))
+                .collect();
             members.sort();
             out.push(Grid {
                 id: GridId(code.clone()),

@@ -42,7 +42,10 @@ pub const HISTORY_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2023, 1, 1) {
     None => panic!("valid date"),
 };
 /// The city centre of Tunxi in WGS84; the streets (街道) are grown around it.
-pub const CITY_CENTRE: Coord<f64> = Coord { x: 118.31, y: 29.71 };
+pub const CITY_CENTRE: Coord<f64> = Coord {
+    x: 118.31,
+    y: 29.71,
+};
 
 /// The generated district.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,8 +90,12 @@ impl From<OverlayError> for DemoError {
 /// A random stream of its own for each area code and purpose, so that changing one area's
 /// generation does not reshuffle every other area.
 pub(crate) fn rng_for(code: &str, purpose: u64) -> ChaCha8Rng {
-    let n: u64 = code.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-    ChaCha8Rng::seed_from_u64(SEED ^ n.rotate_left(17) ^ purpose.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    let n: u64 = code
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    ChaCha8Rng::seed_from_u64(
+        SEED ^ n.rotate_left(17) ^ purpose.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+    )
 }
 
 /// The GCJ-02 outline converted vertex by vertex to WGS84, snapped to the lattice and cleaned by
@@ -104,12 +111,15 @@ pub fn generate(outline_geojson: &str, divisions_json: &str) -> Result<Demo, Dem
     let root = source::parse_divisions(divisions_json)?;
     let district = outline_wgs84(&source::parse_outline(outline_geojson)?)?;
     if !PreparedPolygon::new(&district).contains(CITY_CENTRE) {
-        return Err(DemoError::Layout("the city centre is outside the outline".into()));
+        return Err(DemoError::Layout(
+            "the city centre is outside the outline".into(),
+        ));
     }
     let cells = partition::CellGrid::build(&district)?;
     let towns = grids::plan(&cells, &root, CITY_CENTRE)?;
 
-    let communities: Vec<&grids::CommunityPlan> = towns.iter().flat_map(|t| &t.communities).collect();
+    let communities: Vec<&grids::CommunityPlan> =
+        towns.iter().flat_map(|t| &t.communities).collect();
     let populated = buildings::populate(&cells, &communities);
 
     let all: Vec<usize> = (0..cells.cells.len()).collect();
@@ -147,7 +157,12 @@ pub fn generate(outline_geojson: &str, divisions_json: &str) -> Result<Demo, Dem
     out_grids.extend(populated.children);
     out_grids.sort_by(|a, b| a.code.cmp(&b.code).then(a.version.cmp(&b.version)));
     areas.sort_by(|a, b| a.code.cmp(&b.code));
-    Ok(Demo { areas, grids: out_grids, buildings: populated.buildings, households: vec![] })
+    Ok(Demo {
+        areas,
+        grids: out_grids,
+        buildings: populated.buildings,
+        households: vec![],
+    })
 }
 
 #[cfg(test)]

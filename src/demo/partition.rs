@@ -48,7 +48,13 @@ impl CellGrid {
         let dlat = CELL_M / METRES_PER_DEGREE;
         let dlon = CELL_M / (METRES_PER_DEGREE * lat0.to_radians().cos());
         let origin = lattice::snap(bbox.min());
-        let mut grid = CellGrid { origin, dlon, dlat, cells: Vec::new(), by_ij: BTreeMap::new() };
+        let mut grid = CellGrid {
+            origin,
+            dlon,
+            dlat,
+            cells: Vec::new(),
+            by_ij: BTreeMap::new(),
+        };
         let ni = ((bbox.max().x - origin.x) / dlon).ceil() as i32 + 1;
         let nj = ((bbox.max().y - origin.y) / dlat).ceil() as i32 + 1;
         let prepared = PreparedPolygon::new(district);
@@ -69,7 +75,12 @@ impl CellGrid {
                     continue;
                 }
                 grid.by_ij.insert((i, j), grid.cells.len());
-                grid.cells.push(Cell { i, j, geometry, full });
+                grid.cells.push(Cell {
+                    i,
+                    j,
+                    geometry,
+                    full,
+                });
             }
         }
         Ok(grid)
@@ -145,12 +156,17 @@ impl CellGrid {
 
     /// The fractional cell position of a coordinate.
     pub fn position(&self, p: Coord<f64>) -> (f64, f64) {
-        ((p.x - self.origin.x) / self.dlon, (p.y - self.origin.y) / self.dlat)
+        (
+            (p.x - self.origin.x) / self.dlon,
+            (p.y - self.origin.y) / self.dlat,
+        )
     }
 
     /// The union of whole cells (exact, on the lattice).
     pub fn union(&self, cells: &[usize]) -> Result<MultiPolygon<f64>, DemoError> {
-        Ok(lattice::union_all(cells.iter().map(|&c| &self.cells[c].geometry))?)
+        Ok(lattice::union_all(
+            cells.iter().map(|&c| &self.cells[c].geometry),
+        )?)
     }
 }
 
@@ -166,8 +182,18 @@ pub fn nearest_cell(grid: &CellGrid, cells: &[usize], i: f64, j: f64) -> Option<
 }
 
 /// Total order on finite floats for deterministic `min_by_key`.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+#[derive(Debug, Clone, Copy)]
 struct OrdF64(f64);
+impl PartialEq for OrdF64 {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 impl Eq for OrdF64 {}
 impl Ord for OrdF64 {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
@@ -219,11 +245,19 @@ pub fn grow(
         loop {
             let mut progress = false;
             for r in 0..seeds.len() {
-                if capped && caps.get(r).copied().flatten().is_some_and(|cap| sizes[r] >= cap) {
+                if capped
+                    && caps
+                        .get(r)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|cap| sizes[r] >= cap)
+                {
                     continue;
                 }
                 while let Some(Reverse((_, c))) = heaps[r].pop() {
-                    let Some(&pos) = allowed.get(&c) else { continue };
+                    let Some(&pos) = allowed.get(&c) else {
+                        continue;
+                    };
                     if owner[pos].is_some() {
                         continue;
                     }

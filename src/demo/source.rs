@@ -37,7 +37,10 @@ pub fn parse_divisions(json: &str) -> Result<Division, DemoError> {
     for town in &root.children {
         check_code(&town.code, 9, Some(&root.code))?;
         if town.children.is_empty() {
-            return Err(DemoError::Divisions(format!("town {} has no communities", town.code)));
+            return Err(DemoError::Divisions(format!(
+                "town {} has no communities",
+                town.code
+            )));
         }
         for c in &town.children {
             check_code(&c.code, 12, Some(&town.code))?;
@@ -60,7 +63,8 @@ fn check_code(code: &str, len: usize, parent: Option<&str>) -> Result<(), DemoEr
 
 /// Every polygonal part of every feature (or bare geometry) in a GeoJSON document.
 pub fn parse_outline(geojson: &str) -> Result<MultiPolygon<f64>, DemoError> {
-    let doc: Value = serde_json::from_str(geojson).map_err(|e| DemoError::Outline(e.to_string()))?;
+    let doc: Value =
+        serde_json::from_str(geojson).map_err(|e| DemoError::Outline(e.to_string()))?;
     let mut polygons = Vec::new();
     match doc.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => {
@@ -72,7 +76,9 @@ pub fn parse_outline(geojson: &str) -> Result<MultiPolygon<f64>, DemoError> {
                 collect_geometry(f.get("geometry").unwrap_or(&Value::Null), &mut polygons)?;
             }
         }
-        Some("Feature") => collect_geometry(doc.get("geometry").unwrap_or(&Value::Null), &mut polygons)?,
+        Some("Feature") => {
+            collect_geometry(doc.get("geometry").unwrap_or(&Value::Null), &mut polygons)?
+        }
         _ => collect_geometry(&doc, &mut polygons)?,
     }
     if polygons.is_empty() {
@@ -127,7 +133,10 @@ fn ring(v: &Value) -> Result<LineString<f64>, DemoError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     if coords.len() < 4 {
-        return Err(DemoError::Outline(format!("ring with {} positions", coords.len())));
+        return Err(DemoError::Outline(format!(
+            "ring with {} positions",
+            coords.len()
+        )));
     }
     Ok(LineString(coords))
 }

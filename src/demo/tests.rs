@@ -19,7 +19,12 @@ fn demo() -> &'static Demo {
 fn figures() {
     let d = demo();
     let count = |l: AdminLevel| d.areas.iter().filter(|a| a.level == l).count();
-    let layer = |l: wangge_engine::Layer| d.grids.iter().filter(|g| g.layer == l && g.is_current()).count();
+    let layer = |l: wangge_engine::Layer| {
+        d.grids
+            .iter()
+            .filter(|g| g.layer == l && g.is_current())
+            .count()
+    };
     let hh: u32 = d.buildings.iter().map(|b| b.households).sum();
     eprintln!(
         "towns {} communities {} base {} micro {} special {} composite {} versions {} buildings {} households {}",
@@ -60,21 +65,36 @@ fn assert_tiles(what: &str, whole: &MultiPolygon<f64>, parts: &[&MultiPolygon<f6
     let union = lattice::union_all(parts.iter().copied()).expect("union");
     let gap = lattice::difference(whole, &union).expect("difference");
     let spill = lattice::difference(&union, whole).expect("difference");
-    assert!(gap.0.is_empty() && spill.0.is_empty(), "{what}: gap {} m², spill {} m²", area_m2(&gap), area_m2(&spill));
+    assert!(
+        gap.0.is_empty() && spill.0.is_empty(),
+        "{what}: gap {} m², spill {} m²",
+        area_m2(&gap),
+        area_m2(&spill)
+    );
     let sum: f64 = parts.iter().map(|p| area_m2(p)).sum();
-    assert!((sum - area_m2(whole)).abs() < 1.0, "{what}: parts {sum} m² vs whole {} m²", area_m2(whole));
+    assert!(
+        (sum - area_m2(whole)).abs() < 1.0,
+        "{what}: parts {sum} m² vs whole {} m²",
+        area_m2(whole)
+    );
     assert_disjoint(what, parts);
 }
 
 fn assert_disjoint(what: &str, parts: &[&MultiPolygon<f64>]) {
     for (i, a) in parts.iter().enumerate() {
         for b in &parts[i + 1..] {
-            let (Some(ra), Some(rb)) = (a.bounding_rect(), b.bounding_rect()) else { continue };
+            let (Some(ra), Some(rb)) = (a.bounding_rect(), b.bounding_rect()) else {
+                continue;
+            };
             if !ra.intersects(&rb) {
                 continue;
             }
             let x = lattice::intersection(a, b).expect("intersection");
-            assert!(x.unsigned_area() == 0.0, "{what}: parts overlap by {} m²", area_m2(&x));
+            assert!(
+                x.unsigned_area() == 0.0,
+                "{what}: parts overlap by {} m²",
+                area_m2(&x)
+            );
         }
     }
 }
@@ -115,7 +135,10 @@ fn the_district_loads_and_has_the_real_hierarchy() {
     assert_eq!(areas_of(AdminLevel::Community).len(), 76);
     let root = d.area("341002").expect("district");
     assert_eq!((root.name.as_str(), root.parent.as_ref()), ("屯溪区", None));
-    assert_eq!(d.area("341002001").map(|a| a.name.as_str()), Some("昱东街道"));
+    assert_eq!(
+        d.area("341002001").map(|a| a.name.as_str()),
+        Some("昱东街道")
+    );
     assert_eq!(d.area("341002001").map(|a| a.kind), Some(AreaKind::Urban));
     assert_eq!(d.area("341002104").map(|a| a.kind), Some(AreaKind::Rural));
     // The WGS84 outline keeps ~194 km² (the GCJ-02 source measures 194.2 km²).
@@ -126,9 +149,17 @@ fn the_district_loads_and_has_the_real_hierarchy() {
 #[test]
 fn towns_tile_the_district_and_communities_tile_their_town() {
     let root = areas_of(AdminLevel::District)[0];
-    assert_tiles("towns", geometry(root), &children_of(&root.code, AdminLevel::Town));
+    assert_tiles(
+        "towns",
+        geometry(root),
+        &children_of(&root.code, AdminLevel::Town),
+    );
     for town in areas_of(AdminLevel::Town) {
-        assert_tiles(&town.code, geometry(town), &children_of(&town.code, AdminLevel::Community));
+        assert_tiles(
+            &town.code,
+            geometry(town),
+            &children_of(&town.code, AdminLevel::Community),
+        );
     }
 }
 
@@ -147,8 +178,15 @@ fn base_grids_tile_their_community_now_and_before_the_redraw() {
             let parts: Vec<&MultiPolygon<f64>> = before.iter().map(|g| &g.geometry).collect();
             assert_tiles(&format!("{} in 2023", c.code), geometry(c), &parts);
             for (old, new) in before.iter().zip(&now) {
-                assert_eq!((old.id.clone(), old.version, new.version), (new.id.clone(), 1, 2));
-                assert_ne!(old.geometry, new.geometry, "{} unchanged by the redraw", old.id);
+                assert_eq!(
+                    (old.id.clone(), old.version, new.version),
+                    (new.id.clone(), 1, 2)
+                );
+                assert_ne!(
+                    old.geometry, new.geometry,
+                    "{} unchanged by the redraw",
+                    old.id
+                );
             }
         }
     }
@@ -159,11 +197,19 @@ fn base_grids_tile_their_community_now_and_before_the_redraw() {
 fn micro_and_special_grids_lie_inside_their_base_grid_without_overlapping() {
     let mut by_parent: BTreeMap<&str, Vec<&Grid>> = BTreeMap::new();
     for g in demo().grids.iter().filter(|g| g.layer.is_child()) {
-        by_parent.entry(g.parent.as_deref().expect("parent")).or_default().push(g);
+        by_parent
+            .entry(g.parent.as_deref().expect("parent"))
+            .or_default()
+            .push(g);
     }
-    assert!(by_parent.values().flatten().any(|g| g.layer == Layer::Special));
+    assert!(by_parent
+        .values()
+        .flatten()
+        .any(|g| g.layer == Layer::Special));
     for (parent, kids) in by_parent {
-        let base = district().grid(&parent.into(), None).expect("parent base grid");
+        let base = district()
+            .grid(&parent.into(), None)
+            .expect("parent base grid");
         assert_eq!(base.layer, Layer::Base);
         for k in &kids {
             let outside = lattice::difference(&k.geometry, &base.geometry).expect("difference");
@@ -198,14 +244,23 @@ fn households_by_grid() -> BTreeMap<String, u32> {
             .into_iter()
             .map(|c| {
                 let (hit, all) = base_at(d, c, None);
-                assert!(!hit.on_boundary && all.len() == 1, "building {} touches a base-grid boundary", b.id);
+                assert!(
+                    !hit.on_boundary && all.len() == 1,
+                    "building {} touches a base-grid boundary",
+                    b.id
+                );
                 hit.slot.expect("inside a base grid")
             })
             .collect();
         assert_eq!(owners.len(), 1, "building {} straddles base grids", b.id);
         let grid = d.slot(*owners.iter().next().expect("owner"));
         let found = lookup(d, point_of(&b.footprint), None);
-        assert_eq!(found.base.as_ref().map(|g| g.id.as_str()), Some(grid.id.0.as_str()), "lookup of {}", b.id);
+        assert_eq!(
+            found.base.as_ref().map(|g| g.id.as_str()),
+            Some(grid.id.0.as_str()),
+            "lookup of {}",
+            b.id
+        );
         *out.entry(grid.code.clone()).or_insert(0) += b.households;
     }
     out
@@ -215,11 +270,22 @@ fn households_by_grid() -> BTreeMap<String, u32> {
 fn buildings_sit_inside_one_base_grid_and_urban_grids_hold_300_to_500_households() {
     let counts = households_by_grid();
     let (mut reserved, mut suspended) = (0, 0);
-    for g in demo().grids.iter().filter(|g| g.layer == Layer::Base && g.is_current()) {
+    for g in demo()
+        .grids
+        .iter()
+        .filter(|g| g.layer == Layer::Base && g.is_current())
+    {
         let n = counts.get(&g.code).copied().unwrap_or(0);
-        assert_eq!(g.properties.get("households").and_then(|v| v.as_u64()), Some(u64::from(n)), "{}", g.code);
+        assert_eq!(
+            g.properties.get("households").and_then(|v| v.as_u64()),
+            Some(u64::from(n)),
+            "{}",
+            g.code
+        );
         match (g.kind, g.status) {
-            (AreaKind::Urban, GridStatus::Active) => assert!((300..=500).contains(&n), "{} has {n} households", g.code),
+            (AreaKind::Urban, GridStatus::Active) => {
+                assert!((300..=500).contains(&n), "{} has {n} households", g.code)
+            }
             (_, GridStatus::Reserved) => {
                 reserved += 1;
                 assert_eq!(n, 0);
@@ -229,29 +295,59 @@ fn buildings_sit_inside_one_base_grid_and_urban_grids_hold_300_to_500_households
             _ => {}
         }
     }
-    assert!(reserved >= 2 && suspended >= 2, "reserved {reserved}, suspended {suspended}");
+    assert!(
+        reserved >= 2 && suspended >= 2,
+        "reserved {reserved}, suspended {suspended}"
+    );
 }
 
 #[test]
 fn codes_are_unique_well_formed_and_nested() {
     let mut seen = BTreeSet::new();
     for g in &demo().grids {
-        assert!(seen.insert((g.code.clone(), g.version)), "duplicate {} v{}", g.code, g.version);
+        assert!(
+            seen.insert((g.code.clone(), g.version)),
+            "duplicate {} v{}",
+            g.code,
+            g.version
+        );
         assert_eq!(g.id.0, g.code);
         let parent = g.parent.as_deref().expect("parent");
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         match g.layer {
             Layer::Base => {
-                assert!(g.code.len() == 15 && digits(&g.code) && g.code.starts_with(parent) && parent.len() == 12, "{}", g.code);
+                assert!(
+                    g.code.len() == 15
+                        && digits(&g.code)
+                        && g.code.starts_with(parent)
+                        && parent.len() == 12,
+                    "{}",
+                    g.code
+                );
                 assert_ne!(&g.code[12..], "000");
             }
             Layer::Micro | Layer::Special => {
                 let tag = if g.layer == Layer::Micro { "W" } else { "Z" };
-                assert!(g.code.len() == 19 && g.code.starts_with(parent) && &g.code[15..16] == tag && digits(&g.code[16..]), "{}", g.code);
+                assert!(
+                    g.code.len() == 19
+                        && g.code.starts_with(parent)
+                        && &g.code[15..16] == tag
+                        && digits(&g.code[16..]),
+                    "{}",
+                    g.code
+                );
             }
             Layer::Composite => {
-                let tag = if g.network.as_deref() == Some("party_building") { "DJ" } else { "CG" };
-                assert!(g.code.len() == 16 && g.code.starts_with(parent) && &g.code[12..14] == tag, "{}", g.code);
+                let tag = if g.network.as_deref() == Some("party_building") {
+                    "DJ"
+                } else {
+                    "CG"
+                };
+                assert!(
+                    g.code.len() == 16 && g.code.starts_with(parent) && &g.code[12..14] == tag,
+                    "{}",
+                    g.code
+                );
                 assert!((1..=4).contains(&g.members.len()));
                 assert!(g.members.iter().all(|m| m.0.starts_with(parent)));
             }
@@ -276,7 +372,10 @@ fn codes_are_unique_well_formed_and_nested() {
 fn base_grids_are_numbered_in_reading_order_from_the_north_west() {
     let c = base_grids_on("341002001001", None);
     assert!(c.len() >= 3);
-    assert!(c.iter().enumerate().all(|(i, g)| g.code.ends_with(&format!("{:03}", i + 1))));
+    assert!(c
+        .iter()
+        .enumerate()
+        .all(|(i, g)| g.code.ends_with(&format!("{:03}", i + 1))));
     // The first grid's representative point is no further south than the last one's row.
     let y = |g: &Grid| g.geometry.centroid().expect("centroid").y();
     assert!(y(c[0]) >= y(c[c.len() - 1]) - 0.004);
@@ -284,8 +383,37 @@ fn base_grids_are_numbered_in_reading_order_from_the_north_west() {
 
 #[test]
 fn bad_inputs_are_errors_not_panics() {
-    assert!(matches!(generate("{", DIVISIONS), Err(DemoError::Outline(_))));
-    assert!(matches!(generate(r#"{"type":"Point","coordinates":[1,2]}"#, DIVISIONS), Err(DemoError::Outline(_))));
-    assert!(matches!(generate(OUTLINE, "[]"), Err(DemoError::Divisions(_))));
-    assert!(matches!(generate(OUTLINE, r#"{"code":"341002","name":"x","children":[{"code":"12","name":"y"}]}"#), Err(DemoError::Divisions(_))));
+    assert!(matches!(
+        generate("{", DIVISIONS),
+        Err(DemoError::Outline(_))
+    ));
+    assert!(matches!(
+        generate(r#"{"type":"Point","coordinates":[1,2]}"#, DIVISIONS),
+        Err(DemoError::Outline(_))
+    ));
+    assert!(matches!(
+        generate(OUTLINE, "[]"),
+        Err(DemoError::Divisions(_))
+    ));
+    assert!(matches!(
+        generate(
+            OUTLINE,
+            r#"{"code":"341002","name":"x","children":[{"code":"12","name":"y"}]}"#
+        ),
+        Err(DemoError::Divisions(_))
+    ));
+}
+
+#[test]
+fn figures_per_town() {
+    for t in areas_of(AdminLevel::Town) {
+        let communities = children_of(&t.code, AdminLevel::Community).len();
+        eprintln!(
+            "{} {} {:?} {:.1} km² communities {communities}",
+            t.code,
+            t.name,
+            t.kind,
+            area_m2(geometry(t)) / 1e6
+        );
+    }
 }
