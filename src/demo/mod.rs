@@ -30,7 +30,7 @@ use wangge_engine::prepared::PreparedPolygon;
 use wangge_engine::{AdminArea, AdminLevel, AreaKind, Building, Grid, Household};
 
 /// The fixed seed of every random stream.
-pub const SEED: u64 = 0x7775_6e78_6932_3032; // "wunxi2002"-ish, any constant would do
+pub const SEED: u64 = 0x7775_6e78_6932_3032; // arbitrary; changing it redraws the whole demo
 /// Current grid versions start here.
 pub const VALID_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2024, 1, 1) {
     Some(d) => d,
@@ -99,11 +99,13 @@ pub(crate) fn rng_for(code: &str, purpose: u64) -> ChaCha8Rng {
 }
 
 /// The GCJ-02 outline converted vertex by vertex to WGS84, snapped to the lattice and cleaned by
-/// an exact union (which also resolves the pinch points of the quantised source).
+/// an exact union (which also resolves the pinch points of the quantised source), rings oriented
+/// counter-clockwise with clockwise holes.
 pub fn outline_wgs84(gcj: &MultiPolygon<f64>) -> Result<MultiPolygon<f64>, DemoError> {
     use geo::MapCoords;
     let wgs = gcj.map_coords(|c| lattice::snap(gcj02_to_wgs84(c)));
-    Ok(lattice::union_all([&lattice::snap_multipolygon(&wgs)])?)
+    let clean = lattice::union_all([&lattice::snap_multipolygon(&wgs)])?;
+    Ok(wangge_engine::district::normalise(&clean))
 }
 
 /// Generates the demo district from the outline GeoJSON (GCJ-02) and the division tree.

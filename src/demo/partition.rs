@@ -11,6 +11,7 @@ use super::DemoError;
 use geo::{Coord, MultiPolygon, Polygon, Rect};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
+use wangge_engine::district::normalise;
 use wangge_engine::lattice;
 use wangge_engine::measure::METRES_PER_DEGREE;
 use wangge_engine::prepared::PreparedPolygon;
@@ -65,9 +66,12 @@ impl CellGrid {
                 let (geometry, full) = if corners_in && !prepared.boundary_touches_rect(rect) {
                     (MultiPolygon(vec![rect.to_polygon()]), true)
                 } else if prepared.boundary_touches_rect(rect) {
+                    // Oriented so that a hole stays a hole when the cell is fed to the next
+                    // overlay (the overlay returns holes with the exterior's winding and reads
+                    // them back with the non-zero rule).
                     let clipped =
                         lattice::intersection(&MultiPolygon(vec![rect.to_polygon()]), district)?;
-                    (clipped, false)
+                    (normalise(&clipped), false)
                 } else {
                     continue;
                 };
@@ -110,7 +114,10 @@ impl CellGrid {
 
     /// An axis-aligned rectangle inside cell `c`, given in metres from its south-west corner.
     pub fn sub_rect(&self, c: usize, x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
-        Rect::new(self.offset(c, x0, y0), self.offset(c, x1, y1)).to_polygon()
+        use geo::orient::{Direction, Orient};
+        Rect::new(self.offset(c, x0, y0), self.offset(c, x1, y1))
+            .to_polygon()
+            .orient(Direction::Default)
     }
 
     /// The centre of cell `c`'s square (not of its clipped shape).
@@ -163,10 +170,12 @@ impl CellGrid {
     }
 
     /// The union of whole cells (exact, on the lattice).
+    ///
+    /// Rings are oriented as RFC 7946 wants: the overlay may return a hole counter-clockwise,
+    /// which geodesic area reads as "the rest of the Earth".
     pub fn union(&self, cells: &[usize]) -> Result<MultiPolygon<f64>, DemoError> {
-        Ok(lattice::union_all(
-            cells.iter().map(|&c| &self.cells[c].geometry),
-        )?)
+        let union = lattice::union_all(cells.iter().map(|&c| &self.cells[c].geometry))?;
+        Ok(normalise(&union))
     }
 }
 

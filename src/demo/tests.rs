@@ -41,8 +41,9 @@ fn figures() {
 }
 
 use chrono::NaiveDate;
-use geo::{Area, BoundingRect, Centroid, Intersects};
+use geo::{Area, BoundingRect, Centroid, Intersects, Polygon};
 use std::collections::{BTreeMap, BTreeSet};
+use wangge_engine::district::normalise;
 use wangge_engine::lookup::{base_at, lookup};
 use wangge_engine::measure::area_m2;
 use wangge_engine::{District, Footprint, GridStatus, Layer};
@@ -62,7 +63,9 @@ fn geometry(a: &AdminArea) -> &MultiPolygon<f64> {
 /// `parts` tile `whole`: same point set (both differences empty), areas add up to within 1 m²,
 /// and no two parts overlap.
 fn assert_tiles(what: &str, whole: &MultiPolygon<f64>, parts: &[&MultiPolygon<f64>]) {
-    let union = lattice::union_all(parts.iter().copied()).expect("union");
+    // Oriented: the overlay returns holes with the exterior's winding, which it would read back
+    // as filled.
+    let union = normalise(&lattice::union_all(parts.iter().copied()).expect("union"));
     let gap = lattice::difference(whole, &union).expect("difference");
     let spill = lattice::difference(&union, whole).expect("difference");
     assert!(
@@ -416,4 +419,50 @@ fn figures_per_town() {
             area_m2(geometry(t)) / 1e6
         );
     }
+}
+
+#[test]
+fn the_clipped_cells_reproduce_the_converted_outline() {
+    let outline =
+        outline_wgs84(&source::parse_outline(OUTLINE).expect("outline")).expect("convert");
+    let district = geometry(areas_of(AdminLevel::District)[0]);
+    let gap = lattice::difference(&outline, district).expect("difference");
+    let spill = lattice::difference(district, &outline).expect("difference");
+    // Clipping re-rounds the outline where it crosses a cell edge, so the union of the cells may
+    // leave the converted outline by up to a lattice unit (≈1 cm) along an edge. Check that every
+    // difference is such a hairline: area ≤ length × 2 cm. Measured in a local planar frame: the
+    // geodesic area of a sliver whose winding rounding has flipped is the whole Earth's.
+    let (kx, ky) = (111_320.0 * 29.75_f64.to_radians().cos(), 110_860.0);
+    let m2 = |p: &Polygon<f64>| p.unsigned_area() * kx * ky;
+    let mut total = 0.0;
+    for p in gap.0.iter().chain(&spill.0) {
+        let r = p.bounding_rect().expect("bbox");
+        let length = (r.width() * kx).hypot(r.height() * ky);
+        assert!(
+            m2(p) <= length * 0.02,
+            "a {} m² difference over {length} m is not a hairline",
+            m2(p)
+        );
+        total += m2(p);
+    }
+    assert!(total < 500.0, "outline and cells differ by {total} m²");
+    let (a, b) = (area_m2(&outline), area_m2(district));
+    assert!((a - b).abs() < 100.0, "outline {a} m², cells {b} m²");
+    // Every part of the source (the main part and the small triangles) is kept.
+    assert_eq!(
+        outline.0.len(),
+        source::parse_outline(OUTLINE).expect("outline").0.len()
+    );
+}
+
+#[test]
+fn the_city_centre_lies_in_a_street() {
+    let found = lookup(district(), CITY_CENTRE, None);
+    let town = found.town.expect("town");
+    assert_eq!(
+        codes::town_kind(&town.code),
+        AreaKind::Urban,
+        "centre in {}",
+        town.name
+    );
 }
