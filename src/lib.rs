@@ -3,9 +3,11 @@
 //! The spatial engine ([`engine`], the `wangge-engine` crate) holds the geometry and the rules
 //! and depends on nothing web or database. Everything in this crate depends on it:
 //! - [`io`]: GeoJSON/CSV ↔ engine model, dataset folders;
+//! - [`demo`]: the deterministic generator of the demo district (屯溪区);
 //! - [`cli`]: the command-line interface.
 
 pub use wangge_engine as engine;
 
 pub mod cli;
+pub mod demo;
 pub mod io;

@@ -3,6 +3,7 @@
 //!
 //! Table of contents:
 //! - [`model`]: admin areas, layers, grids, buildings, households;
+//! - [`datum`]: GCJ-02 and BD-09 (Chinese consumer-map datums) to and from WGS84;
 //! - [`lattice`]: the 1e-7° coordinate lattice and exact polygon overlay;
 //! - [`measure`]: metres and square metres;
 //! - [`prepared`]: point-in-polygon and the boundary-ownership rule;
@@ -13,6 +14,7 @@
 //! - [`validate`]: typed problems of coverage, hierarchy, geometry and standards.
 
 pub mod assign;
+pub mod datum;
 pub mod district;
 pub mod index;
 pub mod lattice;
