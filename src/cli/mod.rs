@@ -4,6 +4,7 @@
 //! plain line on stderr).
 
 mod assign;
+mod demo;
 mod export;
 mod lookup;
 mod source;
@@ -32,6 +33,8 @@ pub enum Command {
     Assign(assign::Args),
     /// Export grids as GeoJSON (RFC 7946)
     Export(export::Args),
+    /// Rebuild the demo district
+    Demo(demo::Args),
 }
 
 /// A failure the user caused or must act on; printed as one line.
@@ -71,6 +74,7 @@ where
         Command::Lookup(a) => lookup::run(a),
         Command::Assign(a) => assign::run(a),
         Command::Export(a) => export::run(a),
+        Command::Demo(a) => demo::run(a),
     };
     match result {
         Ok(code) => code,
