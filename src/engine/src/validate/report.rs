@@ -191,7 +191,7 @@ impl Problem {
         props.insert("message".into(), self.message.clone().into());
         geojson::Feature {
             bbox: None,
-            geometry: self.geometry.as_ref().map(|g| geojson::Geometry::from(g)),
+            geometry: self.geometry.as_ref().map(geojson::Geometry::from),
             id: None,
             properties: Some(props),
             foreign_members: None,
