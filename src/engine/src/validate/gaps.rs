@@ -10,6 +10,7 @@ use super::report::Problem;
 use super::slivers::{coverage_problem, Coverage};
 use crate::lattice;
 use crate::model::{AdminArea, Layer};
+use geo::orient::{Direction, Orient};
 use geo::{BoundingRect, MultiPolygon, Polygon, Rect};
 
 /// Gap problems of one community.
@@ -65,9 +66,12 @@ pub(super) fn unparented_holes(ctx: &Ctx, region: Option<Rect<f64>>) -> Vec<Prob
     }
     // Grow the examined box until every hole meeting the region is decided: a hole of the
     // neighbours' union whose box lies in the examined box is a hole of the whole set (every
-    // grid that could cover part of it was included), and no uncovered area of the region may
+    // grid that could cover part of it was included), and no uncovered area near the region may
     // be open to the outside of that union (it could be a hole closed by grids further away).
-    let mut q = region;
+    // "Near" is the region widened by a few lattice units, so that a hole merely touching the
+    // region shows up as area.
+    let near = widened(region, 1e-6);
+    let mut q = near;
     loop {
         let slots: Vec<u32> = ctx
             .d
@@ -79,11 +83,10 @@ pub(super) fn unparented_holes(ctx: &Ctx, region: Option<Rect<f64>>) -> Vec<Prob
         let Ok(union) = lattice::union_all(slots.iter().map(|&s| &ctx.grid(s).geometry)) else {
             return vec![];
         };
-        let holes = hole_polygons(&union);
         let mut decided = true;
-        for h in &holes {
+        for h in hole_polygons(&union) {
             if let Some(hb) = h.bounding_rect() {
-                if rects_meet(hb, region) && !rect_within(hb, q) {
+                if rects_meet(hb, near) && !rect_within(hb, q) {
                     decided = false;
                     q = union_rect(q, hb);
                 }
@@ -97,16 +100,21 @@ pub(super) fn unparented_holes(ctx: &Ctx, region: Option<Rect<f64>>) -> Vec<Prob
                     .map(|p| Polygon::new(p.exterior().clone(), vec![]))
                     .collect(),
             );
-            match lattice::difference(&rect_polygon(region), &filled) {
+            match lattice::difference(&rect_polygon(near), &filled) {
                 Ok(open) if open.0.is_empty() => {}
                 _ => decided = false,
             }
         }
         if decided || whole {
-            return holes_of(ctx, &slots, Some(region));
+            return holes_of(ctx, &slots, Some(near));
         }
         q = grown(q);
     }
+}
+
+fn widened(r: Rect<f64>, by: f64) -> Rect<f64> {
+    let d = geo::Coord { x: by, y: by };
+    Rect::new(r.min() - d, r.max() + d)
 }
 
 /// The holes of the union of `slots`, those meeting `region` when given.
@@ -144,7 +152,9 @@ fn hole_polygons(union: &MultiPolygon<f64>) -> Vec<Polygon<f64>> {
         .0
         .iter()
         .flat_map(|p| p.interiors().iter())
-        .map(|ring| Polygon::new(ring.clone(), vec![]))
+        // Holes are wound clockwise; as shells they must turn the other way, or their geodesic
+        // area is that of the rest of the globe.
+        .map(|ring| Polygon::new(ring.clone(), vec![]).orient(Direction::Default))
         .collect()
 }
 

@@ -41,7 +41,7 @@ pub enum Scope {
     All,
     /// A district, town or community code.
     Area(String),
-    /// Problems whose geometry's box meets the rectangle.
+    /// Problems whose geometry meets the rectangle, or that name a grid inside it.
     Rect(geo::Rect<f64>),
 }
 

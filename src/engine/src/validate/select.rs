@@ -9,7 +9,7 @@
 use super::common::{rects_meet, union_rects, Ctx};
 use super::report::Problem;
 use crate::model::{AdminArea, AdminLevel, GridId, Layer};
-use geo::{BoundingRect, Rect};
+use geo::{BoundingRect, Intersects, Rect};
 use std::collections::{BTreeSet, HashSet};
 
 /// Which holes of the grids without a hierarchy to look for.
@@ -32,7 +32,9 @@ pub(super) enum Keep {
     All,
     /// Problems in these communities.
     Areas(HashSet<String>),
-    /// Problems naming one of `ids` or whose geometry's box meets `region`.
+    /// Problems naming one of `ids` or whose geometry meets `region` (exactly: a box test would
+    /// keep a far-away L-shaped gap whose box happens to reach the region, which an incremental
+    /// run has no reason to find).
     Around {
         ids: HashSet<String>,
         region: Rect<f64>,
