@@ -196,3 +196,39 @@ fn gap_problem(
     let piece = mp.0.into_iter().next()?;
     coverage_problem(Coverage::Gap, piece, grids, area, ctx.config)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::area_m2;
+    use geo::{coord, LineString};
+
+    #[test]
+    fn holes_become_counter_clockwise_shells_with_a_small_area() {
+        let shell = LineString::from(vec![
+            (118.3, 29.7),
+            (118.31, 29.7),
+            (118.31, 29.71),
+            (118.3, 29.71),
+        ]);
+        let hole = LineString::from(vec![
+            (118.304, 29.704),
+            (118.304, 29.706),
+            (118.306, 29.706),
+            (118.306, 29.704),
+        ]);
+        let mp = MultiPolygon(vec![Polygon::new(shell, vec![hole])]).orient(Direction::Default);
+        let holes = hole_polygons(&mp);
+        assert_eq!(holes.len(), 1);
+        let a = area_m2(&MultiPolygon(holes));
+        assert!(a > 40_000.0 && a < 45_000.0, "area {a}");
+    }
+
+    #[test]
+    fn growing_a_box_doubles_it_around_its_centre() {
+        let r = Rect::new(coord! {x: 0.0, y: 0.0}, coord! {x: 2.0, y: 1.0});
+        let g = grown(r);
+        assert_eq!(g.min(), coord! {x: -1.0, y: -0.5});
+        assert_eq!(g.max(), coord! {x: 3.0, y: 1.5});
+    }
+}

@@ -94,3 +94,28 @@ fn self_crossing(ring: &LineString<f64>) -> Option<Coord<f64>> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_crossing_of_a_bow_tie_is_found_and_a_square_has_none() {
+        let bow_tie = LineString::from(vec![
+            (0.0, 0.0),
+            (2.0, 2.0),
+            (2.0, 0.0),
+            (0.0, 2.0),
+            (0.0, 0.0),
+        ]);
+        assert_eq!(self_crossing(&bow_tie), Some(Coord { x: 1.0, y: 1.0 }));
+        let square = LineString::from(vec![
+            (0.0, 0.0),
+            (1.0, 0.0),
+            (1.0, 1.0),
+            (0.0, 1.0),
+            (0.0, 0.0),
+        ]);
+        assert_eq!(self_crossing(&square), None);
+    }
+}

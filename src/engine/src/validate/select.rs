@@ -9,7 +9,7 @@
 use super::common::{rects_meet, union_rects, Ctx};
 use super::report::Problem;
 use crate::model::{AdminArea, AdminLevel, GridId, Layer};
-use geo::{BoundingRect, Intersects, Rect};
+use geo::{BoundingRect, Rect};
 use std::collections::{BTreeSet, HashSet};
 
 /// Which holes of the grids without a hierarchy to look for.

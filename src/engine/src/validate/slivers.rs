@@ -69,3 +69,46 @@ pub(super) fn coverage_problem(
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{coord, Rect};
+
+    fn strip(height_deg: f64) -> Polygon<f64> {
+        Rect::new(
+            coord! {x: 118.3, y: 29.7},
+            coord! {x: 118.301, y: 29.7 + height_deg},
+        )
+        .to_polygon()
+    }
+
+    #[test]
+    fn a_thin_piece_is_a_sliver_measured_in_metres_and_a_wide_one_an_area() {
+        let config = Config::default();
+        let thin =
+            coverage_problem(Coverage::Gap, strip(2e-6), vec![], None, &config).expect("reported");
+        assert_eq!(thin.kind, ProblemKind::SliverGap);
+        assert!(
+            (thin.measure.value - 0.22).abs() < 0.01,
+            "{:?}",
+            thin.measure
+        );
+        let wide = coverage_problem(Coverage::Overlap, strip(2e-4), vec![], None, &config)
+            .expect("reported");
+        assert_eq!(wide.kind, ProblemKind::Overlap);
+        assert_eq!(wide.measure.unit, super::super::report::Unit::SquareMetres);
+    }
+
+    #[test]
+    fn a_piece_below_the_noise_threshold_is_dropped() {
+        let tiny = Rect::new(
+            coord! {x: 118.3, y: 29.7},
+            coord! {x: 118.3000005, y: 29.7000005},
+        );
+        let config = Config::default();
+        assert!(
+            coverage_problem(Coverage::Gap, tiny.to_polygon(), vec![], None, &config).is_none()
+        );
+    }
+}
