@@ -1,0 +1,168 @@
+//! Shared helpers for the checks: the run context (district, date, tolerances, a cache of which
+//! grids have valid geometry), places and messages, bounding boxes and adjacency.
+
+use super::config::Config;
+use crate::district::District;
+use crate::model::{Grid, Layer};
+use chrono::NaiveDate;
+use geo::Validation;
+use geo::{BoundingRect, Coord, Distance, Euclidean, InteriorPoint, MultiPolygon, Point, Rect};
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// Lattice units of slack when deciding whether a piece borders a grid: overlay rounds
+/// intersection points of slanted edges to the lattice, so a shared boundary can be off by one.
+const TOUCH_TOLERANCE_DEG: f64 = 2e-7;
+
+pub(super) struct Ctx<'a> {
+    pub d: &'a District,
+    pub as_of: Option<NaiveDate>,
+    pub config: &'a Config,
+    /// Slot → geometry is valid. Area checks skip invalid grids (overlay output on them is
+    /// meaningless and they are reported once, as invalid geometry); many checks ask about the
+    /// same neighbours, so the answer is kept.
+    validity: RwLock<HashMap<u32, bool>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(d: &'a District, as_of: Option<NaiveDate>, config: &'a Config) -> Self {
+        Ctx {
+            d,
+            as_of,
+            config,
+            validity: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn is_valid(&self, slot: u32) -> bool {
+        if let Ok(cache) = self.validity.read() {
+            if let Some(v) = cache.get(&slot) {
+                return *v;
+            }
+        }
+        let valid = self.d.slot(slot).geometry.is_valid();
+        if let Ok(mut cache) = self.validity.write() {
+            cache.insert(slot, valid);
+        }
+        valid
+    }
+
+    pub fn grid(&self, slot: u32) -> &'a Grid {
+        self.d.slot(slot)
+    }
+
+    /// The community a grid lies in by the hierarchy: a base grid's parent, or the parent of a
+    /// child grid's base grid.
+    pub fn community_of(&self, g: &Grid) -> Option<String> {
+        match g.layer {
+            Layer::Base => g.parent.clone(),
+            Layer::Micro | Layer::Special => {
+                let base = self.d.grid(&g.parent.clone()?.into(), self.as_of)?;
+                base.parent.clone()
+            }
+            Layer::Composite => None,
+        }
+    }
+}
+
+/// "in community X" or, without a hierarchy, "in the grid set".
+pub(super) fn place(area: Option<&str>) -> String {
+    match area {
+        Some(code) => format!("in community {code}"),
+        None => "in the grid set".to_string(),
+    }
+}
+
+/// "near (lon, lat)": a point inside the geometry, so the message can be pasted into a map.
+pub(super) fn near(mp: &MultiPolygon<f64>) -> String {
+    let p = mp
+        .interior_point()
+        .or_else(|| mp.bounding_rect().map(|r| Point(r.center())));
+    match p {
+        Some(p) => format!("near ({:.5}, {:.5})", p.x(), p.y()),
+        None => "at an unknown place".to_string(),
+    }
+}
+
+pub(super) fn union_rect(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+    Rect::new(
+        Coord {
+            x: a.min().x.min(b.min().x),
+            y: a.min().y.min(b.min().y),
+        },
+        Coord {
+            x: a.max().x.max(b.max().x),
+            y: a.max().y.max(b.max().y),
+        },
+    )
+}
+
+pub(super) fn union_rects(rects: impl IntoIterator<Item = Rect<f64>>) -> Option<Rect<f64>> {
+    rects.into_iter().reduce(union_rect)
+}
+
+/// Closed-box intersection (touching boxes meet).
+pub(super) fn rects_meet(a: Rect<f64>, b: Rect<f64>) -> bool {
+    a.min().x <= b.max().x
+        && b.min().x <= a.max().x
+        && a.min().y <= b.max().y
+        && b.min().y <= a.max().y
+}
+
+/// Whether `inner` lies within `outer`.
+pub(super) fn rect_within(inner: Rect<f64>, outer: Rect<f64>) -> bool {
+    outer.min().x <= inner.min().x
+        && outer.min().y <= inner.min().y
+        && inner.max().x <= outer.max().x
+        && inner.max().y <= outer.max().y
+}
+
+/// Whether two boxes share area (not just an edge), a cheap filter before an intersection.
+pub(super) fn rects_share_area(a: Rect<f64>, b: Rect<f64>) -> bool {
+    a.min().x < b.max().x && b.min().x < a.max().x && a.min().y < b.max().y && b.min().y < a.max().y
+}
+
+pub(super) fn rect_polygon(r: Rect<f64>) -> MultiPolygon<f64> {
+    MultiPolygon(vec![r.to_polygon()])
+}
+
+/// Whether the boundary of `piece` runs along (or touches) the boundary of `grid`.
+pub(super) fn borders(piece: &MultiPolygon<f64>, grid: &MultiPolygon<f64>) -> bool {
+    let (Some(pb), Some(gb)) = (piece.bounding_rect(), grid.bounding_rect()) else {
+        return false;
+    };
+    let slack = Coord {
+        x: TOUCH_TOLERANCE_DEG,
+        y: TOUCH_TOLERANCE_DEG,
+    };
+    if !rects_meet(pb, Rect::new(gb.min() - slack, gb.max() + slack)) {
+        return false;
+    }
+    let rings: Vec<_> = grid
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .collect();
+    piece
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|ring| ring.0.iter())
+        .any(|c| {
+            let p = Point(*c);
+            rings
+                .iter()
+                .any(|ring| Euclidean.distance(&p, *ring) <= TOUCH_TOLERANCE_DEG)
+        })
+}
+
+/// Grid ids of slots, sorted and deduplicated.
+pub(super) fn sorted_ids(ctx: &Ctx, slots: impl IntoIterator<Item = u32>) -> Vec<String> {
+    let mut ids: Vec<String> = slots
+        .into_iter()
+        .map(|s| ctx.grid(s).id.0.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
