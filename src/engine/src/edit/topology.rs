@@ -8,13 +8,14 @@
 
 use crate::lattice::UNITS_PER_DEGREE;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// A lattice point in integer units.
 pub type Pt = (i64, i64);
 
 /// Distance (in lattice units) within which a new vertex counts as lying on an edge.
-pub const ON_EDGE_UNITS: f64 = 1.0;
+/// Rounding to the nearest lattice point moves a point at most √½ ≈ 0.71 unit.
+pub const ON_EDGE_UNITS: f64 = 0.75;
 
 pub fn units(c: Coord<f64>) -> Pt {
     (
@@ -91,17 +92,14 @@ fn project(a: Pt, b: Pt, p: Pt) -> Option<(f64, f64)> {
 }
 
 /// Whether `p` lies strictly inside segment `a`–`b`, exactly (`tol == 0`) or within `tol` units.
-pub fn on_segment_interior(a: Pt, b: Pt, p: Pt, tol: f64) -> Option<f64> {
-    if p == a || p == b {
+/// Where `p` lies strictly inside segment `a`–`b` (parameter and distance in units), exactly
+/// (`tol == 0`) or within `tol` units.
+pub fn on_segment_interior(a: Pt, b: Pt, p: Pt, tol: f64) -> Option<(f64, f64)> {
+    if p == a || p == b || (tol == 0.0 && cross(a, b, p) != 0) {
         return None;
     }
-    if tol == 0.0 {
-        if cross(a, b, p) != 0 {
-            return None;
-        }
-    }
     let (t, dist) = project(a, b, p)?;
-    (t > 0.0 && t < 1.0 && dist <= tol).then_some(t)
+    (t > 0.0 && t < 1.0 && dist <= tol).then_some((t, dist))
 }
 
 /// Inserts each of `points` into every edge of `mp` it lies on (within `tol` units) and that
@@ -116,34 +114,49 @@ pub fn insert_vertices(
     tol: f64,
 ) -> Option<MultiPolygon<f64>> {
     let existing = vertex_set(mp);
-    let candidates: Vec<Pt> = points
-        .iter()
-        .copied()
-        .filter(|p| !existing.contains(p))
-        .collect();
-    if candidates.is_empty() {
-        return None;
-    }
-    let mut changed = false;
-    let out = map_rings(mp, |ring| {
+    // Each point goes into the one edge nearest to it: with a tolerance, a point near a corner
+    // could otherwise land in both edges meeting there.
+    let mut best: HashMap<Pt, (usize, usize, f64, f64)> = HashMap::new();
+    for (ri, ring) in rings(mp).enumerate() {
         let pts = ring_units(ring);
         let n = pts.len();
-        let mut new: Vec<Pt> = Vec::with_capacity(n);
         for i in 0..n {
             let (a, b) = (pts[i], pts[(i + 1) % n]);
-            new.push(a);
-            let mut on: Vec<(f64, Pt)> = candidates
-                .iter()
-                .filter_map(|&p| on_segment_interior(a, b, p, tol).map(|t| (t, p)))
-                .collect();
-            on.sort_by(|x, y| x.0.total_cmp(&y.0));
-            on.dedup_by_key(|x| x.1);
-            changed |= !on.is_empty();
-            new.extend(on.into_iter().map(|(_, p)| p));
+            for &p in points {
+                if existing.contains(&p) {
+                    continue;
+                }
+                let Some((t, dist)) = on_segment_interior(a, b, p, tol) else {
+                    continue;
+                };
+                if best.get(&p).is_none_or(|cur| dist < cur.3) {
+                    best.insert(p, (ri, i, t, dist));
+                }
+            }
         }
+    }
+    if best.is_empty() {
+        return None;
+    }
+    let mut per_edge: HashMap<(usize, usize), Vec<(f64, Pt)>> = HashMap::new();
+    for (p, (ri, i, t, _)) in best {
+        per_edge.entry((ri, i)).or_default().push((t, p));
+    }
+    let mut ri = 0;
+    let out = map_rings(mp, |ring| {
+        let pts = ring_units(ring);
+        let mut new: Vec<Pt> = Vec::with_capacity(pts.len());
+        for (i, p) in pts.iter().enumerate() {
+            new.push(*p);
+            if let Some(on) = per_edge.get_mut(&(ri, i)) {
+                on.sort_by(|x, y| x.0.total_cmp(&y.0));
+                new.extend(on.iter().map(|(_, q)| *q));
+            }
+        }
+        ri += 1;
         ring_from_units(&new)
     });
-    changed.then_some(out)
+    Some(out)
 }
 
 /// Moves every vertex at `from` to `to`.
