@@ -10,7 +10,7 @@
 //! - [`codes`]: codes for new grids (never reused);
 //! - [`topology`]: exact vertex/edge sharing on the lattice, [`topology::insert_vertices`];
 //! - [`cut`]: cutting a grid by a line, keeping every vertex;
-//! - [`error`]: [`EditError`].
+//! - [`error`]: why an edit is refused ([`EditError`]).
 //!
 //! Rules:
 //! - Every change closes the grid's current version on the edit's date and opens version + 1
