@@ -11,11 +11,13 @@
 //! - [`district`]: the in-memory district with its indexes and history;
 //! - [`lookup`]: point → base grid and its chain, single and batch;
 //! - [`assign`]: buildings and households → grids, per-grid counts;
-//! - [`validate`]: typed problems of coverage, hierarchy, geometry and standards.
+//! - [`validate`]: typed problems of coverage, hierarchy, geometry and standards;
+//! - [`edit`]: planned, all-or-nothing grid edits with their impact.
 
 pub mod assign;
 pub mod datum;
 pub mod district;
+pub mod edit;
 pub mod index;
 pub mod lattice;
 pub mod lookup;

@@ -745,7 +745,7 @@ fn timing_on_a_city_of_50000_base_grids() {
     // Shared vertices jittered (except on community boundaries, which stay straight), so that
     // neighbours' boxes overlap and every sibling pair is really intersected.
     let jitter = |i: usize, j: usize| -> (f64, f64) {
-        if i % per_side == 0 || j % per_side == 0 {
+        if i.is_multiple_of(per_side) || j.is_multiple_of(per_side) {
             return (0.0, 0.0);
         }
         let h = (i * 7919 + j * 104_729) % 1000;
