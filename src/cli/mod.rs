@@ -8,6 +8,7 @@ mod demo;
 mod export;
 mod lookup;
 mod source;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check grids for gaps, overlaps, slivers, hierarchy breaks, invalid geometry, standards
+    Validate(validate::Args),
     /// Look up one point or a file of points
     Lookup(lookup::Args),
     /// Assign buildings and households to grids and count them per grid
@@ -71,6 +74,7 @@ where
         }
     };
     let result = match cli.command {
+        Command::Validate(a) => validate::run(a),
         Command::Lookup(a) => lookup::run(a),
         Command::Assign(a) => assign::run(a),
         Command::Export(a) => export::run(a),

@@ -265,7 +265,15 @@ fn compound(
 /// villages, each a full cell of the group.
 fn rural(grid: &CellGrid, out: &mut Populated, rng: &mut ChaCha8Rng, full: &[usize]) -> BaseInfo {
     if full.is_empty() {
-        return BaseInfo::default();
+        // Only clipped cells at the district edge: no room for a natural village. Such a group
+        // of hillside and forest land has no households, so it is drawn but held in reserve.
+        return BaseInfo {
+            status: GridStatus::Reserved,
+            note: Some(
+                "预留：边缘山林地带，暂无住户 (reserved: edge woodland, no households)".into(),
+            ),
+            households: 0,
+        };
     }
     let total = rng.random_range(RURAL_HOUSEHOLDS);
     let villages: Vec<usize> = if full.len() >= 2 && rng.random_bool(0.5) {

@@ -112,8 +112,12 @@ fn run(ctx: &Ctx, sel: &Selection) -> Report {
         Counts::In(None) => Assignment::default(),
     };
     problems.extend(split_buildings::split_buildings(ctx, &assignment));
-    problems.extend(households::household_standard(ctx, &grids, &assignment));
-    problems.extend(empty::empty_grids(ctx, &sel.base, &assignment));
+    // Household standards and empty grids say nothing about a coverage handed over without any
+    // buildings or households (a plain boundary file): every grid would be "empty".
+    if !ctx.d.buildings().is_empty() || !ctx.d.households().is_empty() {
+        problems.extend(households::household_standard(ctx, &grids, &assignment));
+        problems.extend(empty::empty_grids(ctx, &sel.base, &assignment));
+    }
 
     problems.retain(|p| sel.keep.keeps(p));
     problems.extend(status::status_summary(ctx, &grids));
