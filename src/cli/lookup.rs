@@ -8,13 +8,18 @@ use geo::Coord;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wangge_engine::datum::InputCrs;
 use wangge_engine::lookup::{base_batch, lookup};
+
+fn parse_crs(s: &str) -> Result<InputCrs, String> {
+    InputCrs::parse(s).ok_or_else(|| format!("unknown CRS \"{s}\" (use {})", InputCrs::NAMES))
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     source: Source,
-    /// Longitude (WGS84/CGCS2000)
+    /// Longitude (in --crs)
     #[arg(
         long,
         allow_negative_numbers = true,
@@ -22,7 +27,7 @@ pub struct Args {
         conflicts_with = "points"
     )]
     lon: Option<f64>,
-    /// Latitude (WGS84/CGCS2000)
+    /// Latitude (in --crs)
     #[arg(long, allow_negative_numbers = true, requires = "lon")]
     lat: Option<f64>,
     /// A CSV or GeoJSON file of points
@@ -32,6 +37,9 @@ pub struct Args {
     lon_field: String,
     #[arg(long, default_value = "lat")]
     lat_field: String,
+    /// Coordinate system of the input: wgs84, cgcs2000, gcj02 (AMap/Tencent) or bd09 (Baidu)
+    #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
+    crs: InputCrs,
     /// The date whose grids to use (default: current)
     #[arg(long, value_parser = parse_date)]
     as_of: Option<NaiveDate>,
@@ -44,7 +52,11 @@ pub fn run(args: Args) -> CliResult {
     let (district, _) = args.source.load()?;
     if let Some(path) = &args.points {
         let table = read_points(path, &args.lon_field, &args.lat_field)?;
-        let coords: Vec<Coord<f64>> = table.rows.iter().map(|(_, c)| *c).collect();
+        let coords: Vec<Coord<f64>> = table
+            .rows
+            .iter()
+            .map(|(_, c)| args.crs.to_wgs84(*c))
+            .collect();
         let hits = base_batch(&district, &coords, args.as_of);
         let stdout = std::io::stdout();
         let mut w = csv::Writer::from_writer(stdout.lock());
@@ -70,7 +82,7 @@ pub fn run(args: Args) -> CliResult {
         ));
     };
     let p = crate::io::features::position(&geojson::Position::from(vec![lon, lat]))?;
-    let result = lookup(&district, p, args.as_of);
+    let result = lookup(&district, args.crs.to_wgs84(p), args.as_of);
     let mut out = std::io::stdout().lock();
     if args.format == "json" {
         writeln!(out, "{}", serde_json::to_string_pretty(&result)?)?;

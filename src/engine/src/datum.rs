@@ -316,3 +316,56 @@ mod tests {
         }
     }
 }
+
+/// The coordinate systems positions arrive in. CGCS2000 is taken as WGS84 (they differ by a few
+/// centimetres); GCJ-02 and BD-09 are converted with the functions above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputCrs {
+    Wgs84,
+    Cgcs2000,
+    Gcj02,
+    Bd09,
+}
+
+impl InputCrs {
+    pub const NAMES: &'static str = "wgs84, cgcs2000, gcj02 or bd09";
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "wgs84" | "epsg:4326" => Some(InputCrs::Wgs84),
+            "cgcs2000" | "epsg:4490" => Some(InputCrs::Cgcs2000),
+            "gcj02" | "gcj-02" => Some(InputCrs::Gcj02),
+            "bd09" | "bd-09" => Some(InputCrs::Bd09),
+            _ => None,
+        }
+    }
+
+    /// The position in WGS84/CGCS2000.
+    pub fn to_wgs84(self, c: Coord<f64>) -> Coord<f64> {
+        match self {
+            InputCrs::Wgs84 | InputCrs::Cgcs2000 => c,
+            InputCrs::Gcj02 => gcj02_to_wgs84(c),
+            InputCrs::Bd09 => bd09_to_wgs84(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod input_crs_tests {
+    use super::*;
+
+    #[test]
+    fn input_crs_converts_gcj02_and_leaves_wgs84_alone() {
+        let p = Coord {
+            x: 118.3130,
+            y: 29.7120,
+        };
+        assert_eq!(InputCrs::parse("CGCS2000").map(|c| c.to_wgs84(p)), Some(p));
+        let gcj = wgs84_to_gcj02(p);
+        let back = InputCrs::parse("gcj02")
+            .map(|c| c.to_wgs84(gcj))
+            .unwrap_or(gcj);
+        assert!((back.x - p.x).abs() < 1e-8 && (back.y - p.y).abs() < 1e-8);
+        assert_eq!(InputCrs::parse("mars"), None);
+    }
+}
