@@ -61,7 +61,7 @@ fn adjacent_pair(ds: &Dataset) -> (usize, usize) {
     panic!("no adjacent base grids in the demo");
 }
 
-fn only<'a>(r: &'a Report, kind: ProblemKind) -> Vec<&'a Problem> {
+fn only(r: &Report, kind: ProblemKind) -> Vec<&Problem> {
     r.problems.iter().filter(|p| p.kind == kind).collect()
 }
 
