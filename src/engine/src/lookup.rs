@@ -219,10 +219,59 @@ pub fn nearest_base(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> Op
 }
 
 /// Assigns many points to base grids in parallel.
+///
+/// Points are processed in Z-order (Morton order) of their position and the answers put back in
+/// input order: neighbouring points then touch the same R-tree nodes and prepared polygons, which
+/// stay in cache. On random points over 50,000 grids this is several times faster than input order.
 pub fn base_batch(d: &District, points: &[Coord<f64>], as_of: Option<NaiveDate>) -> Vec<BaseHit> {
-    points
+    let order = z_order(points);
+    let sorted: Vec<BaseHit> = order
         .par_iter()
         .with_min_len(1024)
-        .map(|p| base_at(d, *p, as_of).0)
-        .collect()
+        .map(|&i| base_at(d, points[i as usize], as_of).0)
+        .collect();
+    let mut out = vec![
+        BaseHit {
+            slot: None,
+            on_boundary: false
+        };
+        points.len()
+    ];
+    for (hit, &i) in sorted.into_iter().zip(&order) {
+        out[i as usize] = hit;
+    }
+    out
+}
+
+/// Indices of `points` sorted by the Morton code of their position in the points' bounding box.
+fn z_order(points: &[Coord<f64>]) -> Vec<u32> {
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for p in points.iter().filter(|p| p.x.is_finite() && p.y.is_finite()) {
+        x0 = x0.min(p.x);
+        y0 = y0.min(p.y);
+        x1 = x1.max(p.x);
+        y1 = y1.max(p.y);
+    }
+    let (sx, sy) = (
+        65_535.0 / (x1 - x0).max(f64::MIN_POSITIVE),
+        65_535.0 / (y1 - y0).max(f64::MIN_POSITIVE),
+    );
+    let spread = |v: u32| -> u64 {
+        let mut v = v as u64 & 0xffff;
+        v = (v | (v << 8)) & 0x00ff_00ff;
+        v = (v | (v << 4)) & 0x0f0f_0f0f;
+        v = (v | (v << 2)) & 0x3333_3333;
+        (v | (v << 1)) & 0x5555_5555
+    };
+    let mut keyed: Vec<(u64, u32)> = points
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let qx = ((p.x - x0) * sx).clamp(0.0, 65_535.0) as u32;
+            let qy = ((p.y - y0) * sy).clamp(0.0, 65_535.0) as u32;
+            (spread(qx) | (spread(qy) << 1), i as u32)
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
 }
