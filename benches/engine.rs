@@ -1,87 +1,39 @@
-//! Engine benchmarks: lookup (batch and single), assignment, and (with the demo) validation.
+//! Engine benchmarks: lookup (batch and single), validation (full and incremental after one
+//! edit), assignment, on the demo district, the real Helsinki buildings and a synthetic city of
+//! 50,000 base grids.
 //!
 //! Run: `cargo bench --bench engine`. Figures go in the issue notes; none is asserted here.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon};
 use std::hint::black_box;
+use std::path::PathBuf;
+use wangge::demo::city::city;
+use wangge::engine::assign::assign;
+use wangge::engine::edit::{plan, Edit, EditOptions};
 use wangge::engine::lookup::{base_batch, lookup};
+use wangge::engine::validate::{validate, validate_around, Config, Scope};
 use wangge::engine::{AdminArea, AdminLevel, AreaKind, District, Grid, GridId, GridStatus, Layer};
+use wangge::io::dataset::{load_dir, read_buildings};
 
-/// A city of `nx` × `ny` base grids (about 100 m) whose shared vertices are jittered, so edges
-/// are slanted and shared exactly: a stand-in for a large city.
-fn mesh_city(nx: usize, ny: usize) -> District {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let (x0, y0, step) = (118.0_f64, 29.5_f64, 0.001_f64);
-    let mut v = vec![vec![Coord { x: 0.0, y: 0.0 }; ny + 1]; nx + 1];
-    for (i, col) in v.iter_mut().enumerate() {
-        for (j, c) in col.iter_mut().enumerate() {
-            let interior = i > 0 && i < nx && j > 0 && j < ny;
-            let (dx, dy) = if interior {
-                ((next() - 0.5) * 0.5, (next() - 0.5) * 0.5)
-            } else {
-                (0.0, 0.0)
-            };
-            let x = ((x0 + (i as f64 + dx) * step) * 1e7).round() / 1e7;
-            let y = ((y0 + (j as f64 + dy) * step) * 1e7).round() / 1e7;
-            *c = Coord { x, y };
-        }
-    }
-    let mut grids = Vec::with_capacity(nx * ny);
-    for i in 0..nx {
-        for j in 0..ny {
-            // Extra vertices along each edge make the polygons realistic (≈ 20 vertices).
-            let corners = [v[i][j], v[i + 1][j], v[i + 1][j + 1], v[i][j + 1]];
-            let mut ring = Vec::new();
-            for k in 0..4 {
-                let (a, b) = (corners[k], corners[(k + 1) % 4]);
-                for t in 0..5 {
-                    let f = t as f64 / 5.0;
-                    ring.push(Coord {
-                        x: a.x + (b.x - a.x) * f,
-                        y: a.y + (b.y - a.y) * f,
-                    });
-                }
-            }
-            ring.push(ring[0]);
-            let id = format!("G{i:04}{j:04}");
-            grids.push(Grid {
-                id: GridId(id.clone()),
-                code: id.clone(),
-                name: id,
-                layer: Layer::Base,
-                parent: Some("C".into()),
-                kind: AreaKind::Urban,
-                status: GridStatus::Active,
-                category: None,
-                network: None,
-                members: vec![],
-                properties: Default::default(),
-                geometry: MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]),
-                valid_from: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
-                valid_to: None,
-                version: 1,
-            });
-        }
-    }
-    let community = AdminArea {
-        code: "C".into(),
-        name: "city".into(),
-        level: AdminLevel::Community,
-        parent: None,
-        kind: AreaKind::Urban,
-        geometry: None,
-    };
-    District::new(vec![community], grids, vec![], vec![]).unwrap_or_default()
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn random_points(n: usize, extent: (f64, f64, f64, f64)) -> Vec<Coord<f64>> {
+fn large_city() -> District {
+    let c = city(250, 200, 10, 0);
+    District::new(c.areas, c.grids, c.buildings, vec![]).expect("city")
+}
+
+fn demo() -> District {
+    load_dir(&root().join("geodata/tunxi"))
+        .and_then(|ds| ds.into_district())
+        .expect("demo")
+        .0
+}
+
+/// Deterministic random points in a box.
+fn random_points(n: usize, (x0, y0, w, h): (f64, f64, f64, f64)) -> Vec<Coord<f64>> {
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     let mut next = || {
         state ^= state << 13;
@@ -89,7 +41,6 @@ fn random_points(n: usize, extent: (f64, f64, f64, f64)) -> Vec<Coord<f64>> {
         state ^= state << 17;
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
-    let (x0, y0, w, h) = extent;
     (0..n)
         .map(|_| Coord {
             x: x0 + next() * w,
@@ -99,18 +50,14 @@ fn random_points(n: usize, extent: (f64, f64, f64, f64)) -> Vec<Coord<f64>> {
 }
 
 fn lookups(c: &mut Criterion) {
-    // 250 × 200 = 50,000 base grids.
-    let city = mesh_city(250, 200);
+    let city = large_city();
     let points = random_points(1_000_000, (118.0, 29.5, 0.25, 0.2));
     let mut group = c.benchmark_group("lookup");
     group.sample_size(10);
     group.throughput(Throughput::Elements(points.len() as u64));
-    group.bench_function(
-        BenchmarkId::new("batch_base_50k_grids", points.len()),
-        |b| b.iter(|| black_box(base_batch(&city, &points, None))),
-    );
-    group.finish();
-    let mut group = c.benchmark_group("lookup");
+    group.bench_function("batch_1M_points_50k_grids", |b| {
+        b.iter(|| black_box(base_batch(&city, &points, None)))
+    });
     group.throughput(Throughput::Elements(1));
     let mut i = 0usize;
     group.bench_function("single_full_chain_50k_grids", |b| {
@@ -122,5 +69,136 @@ fn lookups(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, lookups);
+fn validation(c: &mut Criterion) {
+    let demo = demo();
+    let config = Config::default();
+    let mut group = c.benchmark_group("validate");
+    group.sample_size(10);
+    group.bench_function("full_demo_district", |b| {
+        b.iter(|| black_box(validate(&demo, &Scope::All, None, &config)))
+    });
+    let mut city = large_city();
+    group.bench_function("full_50k_grids", |b| {
+        b.iter(|| black_box(validate(&city, &Scope::All, None, &config)))
+    });
+    // One interior vertex shared by four grids in the middle of the city.
+    let target = city
+        .grid(&GridId("990001003046055".into()), None)
+        .expect("grid")
+        .clone();
+    let from = target.geometry.0[0].exterior().0[10];
+    let to = Coord {
+        x: from.x + 2e-5,
+        y: from.y + 1e-5,
+    };
+    group.sample_size(50);
+    group.bench_function("around_one_grid_50k_grids", |b| {
+        b.iter(|| {
+            black_box(validate_around(
+                &city,
+                std::slice::from_ref(&target.id),
+                None,
+                &config,
+            ))
+        })
+    });
+    let opts = EditOptions::on(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).expect("date"));
+    let edit = Edit::MoveBoundary { from, to };
+    group.bench_function("edit_plan_with_impact_50k_grids", |b| {
+        b.iter(|| black_box(plan(&mut city, &edit, &opts).expect("plan")))
+    });
+    group.finish();
+}
+
+/// Base grids of about 100 m over the Helsinki extract, so the real buildings are assigned by area.
+fn helsinki() -> District {
+    let buildings =
+        read_buildings(&root().join("geodata/helsinki/buildings.geojson")).expect("buildings");
+    let extent = buildings
+        .iter()
+        .filter_map(|b| match &b.footprint {
+            wangge::engine::Footprint::Polygon(p) => p.bounding_rect(),
+            wangge::engine::Footprint::Point(p) => Some(geo::Rect::new(p.0, p.0)),
+        })
+        .reduce(|a, b| {
+            geo::Rect::new(
+                Coord {
+                    x: a.min().x.min(b.min().x),
+                    y: a.min().y.min(b.min().y),
+                },
+                Coord {
+                    x: a.max().x.max(b.max().x),
+                    y: a.max().y.max(b.max().y),
+                },
+            )
+        })
+        .expect("extent");
+    let (dx, dy) = (0.0018, 0.0009);
+    let lat = |v: f64| (v * 1e7).round() / 1e7;
+    let mut grids = Vec::new();
+    let (nx, ny) = (
+        ((extent.width() / dx).ceil() as usize).max(1),
+        ((extent.height() / dy).ceil() as usize).max(1),
+    );
+    for i in 0..nx {
+        for j in 0..ny {
+            let (x0, y0) = (
+                lat(extent.min().x + i as f64 * dx),
+                lat(extent.min().y + j as f64 * dy),
+            );
+            let (x1, y1) = (
+                lat(extent.min().x + (i + 1) as f64 * dx),
+                lat(extent.min().y + (j + 1) as f64 * dy),
+            );
+            let id = format!("H{i:02}{j:02}");
+            grids.push(Grid {
+                id: GridId(id.clone()),
+                code: id.clone(),
+                name: id,
+                layer: Layer::Base,
+                parent: Some("HEL".into()),
+                kind: AreaKind::Urban,
+                status: GridStatus::Active,
+                category: None,
+                network: None,
+                members: vec![],
+                properties: Default::default(),
+                geometry: MultiPolygon(vec![Polygon::new(
+                    LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
+                    vec![],
+                )]),
+                valid_from: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
+                valid_to: None,
+                version: 1,
+            });
+        }
+    }
+    let area = AdminArea {
+        code: "HEL".into(),
+        name: "Helsinki centre".into(),
+        level: AdminLevel::Community,
+        parent: None,
+        kind: AreaKind::Urban,
+        geometry: None,
+    };
+    District::new(vec![area], grids, buildings, vec![]).expect("helsinki")
+}
+
+fn assignment(c: &mut Criterion) {
+    let hel = helsinki();
+    let demo = demo();
+    let mut group = c.benchmark_group("assign");
+    group.throughput(Throughput::Elements(hel.buildings().len() as u64));
+    group.bench_function("helsinki_444_buildings", |b| {
+        b.iter(|| black_box(assign(&hel, None)))
+    });
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(demo.buildings().len() as u64));
+    group.bench_function("demo_12k_buildings", |b| {
+        b.iter(|| black_box(assign(&demo, None)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, lookups, validation, assignment);
 criterion_main!(benches);

@@ -11,9 +11,11 @@
 //! - [`partition`]: the cell lattice and region growing;
 //! - [`grids`]: the town/community/base-grid layout, base and composite grid records, history;
 //! - [`buildings`]: buildings, micro and special grids, households and grid status;
-//! - [`codes`]: code rules and numbering.
+//! - [`codes`]: code rules and numbering;
+//! - [`city`]: a synthetic large city for benchmarks (not part of the demo).
 
 pub mod buildings;
+pub mod city;
 pub mod codes;
 pub mod grids;
 pub mod partition;
