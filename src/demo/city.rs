@@ -96,7 +96,6 @@ pub fn city(nx: usize, ny: usize, block: usize, micro_per_grid: usize) -> City {
         for cj in 0..by {
             let (i0, j0) = (ci * block, cj * block);
             let (i1, j1) = ((i0 + block).min(nx), (j0 + block).min(ny));
-            let ring = vec![v[i0][j0], v[i1][j0], v[i1][j1], v[i0][j1], v[i0][j0]];
             // Community edges carry the grids' subdivision points too, so they share vertices.
             let mut outline = Vec::new();
             for i in i0..i1 {
@@ -112,7 +111,6 @@ pub fn city(nx: usize, ny: usize, block: usize, micro_per_grid: usize) -> City {
                 outline.extend(edge((i0, j + 1), (i0, j)));
             }
             outline.push(outline[0]);
-            debug_assert_eq!(ring[0], outline[0]);
             areas.push(AdminArea {
                 code: community_code(ci, cj, by),
                 name: format!("community {ci}-{cj}"),
