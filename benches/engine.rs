@@ -5,7 +5,7 @@
 //! Run: `cargo bench --bench engine`. Figures go in the issue notes; none is asserted here.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon};
+use geo::Coord;
 use std::hint::black_box;
 use std::path::PathBuf;
 use wangge::demo::city::city;
@@ -114,73 +114,7 @@ fn validation(c: &mut Criterion) {
 fn helsinki() -> District {
     let buildings =
         read_buildings(&root().join("geodata/helsinki/buildings.geojson")).expect("buildings");
-    let extent = buildings
-        .iter()
-        .filter_map(|b| match &b.footprint {
-            wangge::engine::Footprint::Polygon(p) => p.bounding_rect(),
-            wangge::engine::Footprint::Point(p) => Some(geo::Rect::new(p.0, p.0)),
-        })
-        .reduce(|a, b| {
-            geo::Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })
-        .expect("extent");
-    let (dx, dy) = (0.0018, 0.0009);
-    let lat = |v: f64| (v * 1e7).round() / 1e7;
-    let mut grids = Vec::new();
-    let (nx, ny) = (
-        ((extent.width() / dx).ceil() as usize).max(1),
-        ((extent.height() / dy).ceil() as usize).max(1),
-    );
-    for i in 0..nx {
-        for j in 0..ny {
-            let (x0, y0) = (
-                lat(extent.min().x + i as f64 * dx),
-                lat(extent.min().y + j as f64 * dy),
-            );
-            let (x1, y1) = (
-                lat(extent.min().x + (i + 1) as f64 * dx),
-                lat(extent.min().y + (j + 1) as f64 * dy),
-            );
-            let id = format!("H{i:02}{j:02}");
-            grids.push(Grid {
-                id: GridId(id.clone()),
-                code: id.clone(),
-                name: id,
-                layer: Layer::Base,
-                parent: Some("HEL".into()),
-                kind: AreaKind::Urban,
-                status: GridStatus::Active,
-                category: None,
-                network: None,
-                members: vec![],
-                properties: Default::default(),
-                geometry: MultiPolygon(vec![Polygon::new(
-                    LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
-                    vec![],
-                )]),
-                valid_from: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
-                valid_to: None,
-                version: 1,
-            });
-        }
-    }
-    let area = AdminArea {
-        code: "HEL".into(),
-        name: "Helsinki centre".into(),
-        level: AdminLevel::Community,
-        parent: None,
-        kind: AreaKind::Urban,
-        geometry: None,
-    };
+    let (area, grids) = wangge::demo::helsinki::grids_over(&buildings, 100.0);
     District::new(vec![area], grids, buildings, vec![]).expect("helsinki")
 }
 

@@ -12,12 +12,14 @@
 //! - [`grids`]: the town/community/base-grid layout, base and composite grid records, history;
 //! - [`buildings`]: buildings, micro and special grids, households and grid status;
 //! - [`codes`]: code rules and numbering;
-//! - [`city`]: a synthetic large city for benchmarks (not part of the demo).
+//! - [`city`]: a synthetic large city for benchmarks (not part of the demo);
+//! - [`helsinki`]: square base grids over the real Helsinki buildings.
 
 pub mod buildings;
 pub mod city;
 pub mod codes;
 pub mod grids;
+pub mod helsinki;
 pub mod partition;
 pub mod source;
 

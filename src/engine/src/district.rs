@@ -458,6 +458,15 @@ impl District {
         out
     }
 
+    /// Every version of every grid whose parent is `parent`, retired ones included.
+    pub fn versions_with_parent<'a>(&'a self, parent: &str) -> impl Iterator<Item = &'a Grid> + 'a {
+        self.by_parent
+            .get(parent)
+            .into_iter()
+            .flatten()
+            .map(|&s| &self.grids[s as usize])
+    }
+
     /// Base grids of a community, visible on a date, in code order.
     pub fn base_grids_of(&self, community: &str, as_of: Option<NaiveDate>) -> Vec<&Grid> {
         self.visible_children(community, as_of, |g| g.layer == Layer::Base)

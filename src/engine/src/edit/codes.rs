@@ -5,6 +5,9 @@
 //! the next sequence numbers after the highest one ever used under that parent, counting every
 //! version including retired ones, so a retired code is never handed out again (records and
 //! reports that name it stay unambiguous).
+//!
+//! Micro grids are numbered `<base code>W<seq>` (微) and special grids `<base code>Z<seq>` (专),
+//! so the two kinds never compete for numbers and a code tells its layer.
 
 use crate::district::District;
 use crate::model::{GridId, Layer};
@@ -12,29 +15,38 @@ use crate::model::{GridId, Layer};
 /// Width of the sequence part when no sibling shows another width.
 pub const DEFAULT_SEQUENCE_WIDTH: usize = 3;
 
-/// The code prefix under which children of `parent` (a community code, or a base grid id) are
-/// numbered: the community code itself, or the base grid's code.
+/// The code prefix under which grids of `layer` under `parent` (a community code, or a base grid
+/// id) are numbered.
 pub fn prefix_for(d: &District, layer: &Layer, parent: &str) -> String {
+    let letter = match layer {
+        Layer::Micro => "W",
+        Layer::Special => "Z",
+        _ => "",
+    };
     if layer.is_child() {
         if let Some(base) = d.history(&GridId(parent.to_string())).last() {
-            return base.code.clone();
+            return format!("{}{letter}", base.code);
         }
     }
-    parent.to_string()
+    format!("{parent}{letter}")
 }
 
-/// The next `n` unused codes for grids of `layer` under `parent`.
-pub fn next_codes(d: &District, layer: &Layer, parent: &str, n: usize) -> Vec<String> {
+/// The next `n` unused codes for grids of `layer` under `parent`, with at least `width` digits.
+pub fn next_codes(
+    d: &District,
+    layer: &Layer,
+    parent: &str,
+    n: usize,
+    width: usize,
+) -> Vec<String> {
     let prefix = prefix_for(d, layer, parent);
     let mut max = 0u64;
-    let mut width = DEFAULT_SEQUENCE_WIDTH;
-    for g in d.all_versions() {
-        let sibling = g.parent.as_deref() == Some(parent)
-            && (g.layer == *layer || (g.layer.is_child() && layer.is_child()));
+    let mut width = width.max(1);
+    for g in d.versions_with_parent(parent) {
         let Some(seq) = g.code.strip_prefix(prefix.as_str()) else {
             continue;
         };
-        if !sibling || seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
+        if g.layer != *layer || seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
         width = width.max(seq.len());
@@ -44,8 +56,10 @@ pub fn next_codes(d: &District, layer: &Layer, parent: &str, n: usize) -> Vec<St
         }
     }
     // A code outside the pattern may still hold a value we would make (hand-entered data).
-    let used: std::collections::HashSet<&str> =
-        d.all_versions().iter().map(|g| g.code.as_str()).collect();
+    let used: std::collections::HashSet<&str> = d
+        .versions_with_parent(parent)
+        .map(|g| g.code.as_str())
+        .collect();
     let mut out = Vec::with_capacity(n);
     let mut next = max;
     while out.len() < n {
@@ -56,4 +70,88 @@ pub fn next_codes(d: &District, layer: &Layer, parent: &str, n: usize) -> Vec<St
         }
     }
     out
+}
+
+#[cfg(test)]
+mod numbering_tests {
+    use super::*;
+    use crate::model::{AdminArea, AdminLevel, AreaKind, Grid, GridStatus};
+    use geo::{LineString, MultiPolygon, Polygon};
+
+    fn grid(code: &str, layer: Layer, parent: &str, retired: bool) -> Grid {
+        let sq = MultiPolygon(vec![Polygon::new(
+            LineString::from(vec![
+                (0.0, 0.0),
+                (1.0, 0.0),
+                (1.0, 1.0),
+                (0.0, 1.0),
+                (0.0, 0.0),
+            ]),
+            vec![],
+        )]);
+        Grid {
+            id: GridId(code.into()),
+            code: code.into(),
+            name: code.into(),
+            layer,
+            parent: Some(parent.into()),
+            kind: AreaKind::Urban,
+            status: GridStatus::Active,
+            category: None,
+            network: None,
+            members: vec![],
+            properties: Default::default(),
+            geometry: sq,
+            valid_from: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
+            valid_to: retired
+                .then(|| chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default()),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn codes_extend_the_parent_never_reuse_retired_ones_and_keep_micro_and_special_apart() {
+        let community = AdminArea {
+            code: "341002001001".into(),
+            name: "c".into(),
+            level: AdminLevel::Community,
+            parent: None,
+            kind: AreaKind::Urban,
+            geometry: None,
+        };
+        let grids = vec![
+            grid("341002001001001", Layer::Base, "341002001001", false),
+            grid("341002001001002", Layer::Base, "341002001001", true),
+            grid(
+                "341002001001001W001",
+                Layer::Micro,
+                "341002001001001",
+                false,
+            ),
+            grid(
+                "341002001001001Z004",
+                Layer::Special,
+                "341002001001001",
+                true,
+            ),
+        ];
+        let d = District::new(vec![community], grids, vec![], vec![]).expect("district");
+        assert_eq!(
+            next_codes(&d, &Layer::Base, "341002001001", 2, 3),
+            vec!["341002001001003", "341002001001004"]
+        );
+        assert_eq!(
+            next_codes(&d, &Layer::Micro, "341002001001001", 1, 3),
+            vec!["341002001001001W002"]
+        );
+        assert_eq!(
+            next_codes(&d, &Layer::Special, "341002001001001", 1, 3),
+            vec!["341002001001001Z005"]
+        );
+        // A wider configured sequence.
+        assert_eq!(
+            next_codes(&d, &Layer::Base, "341002001001", 1, 4),
+            vec!["3410020010010003"]
+        );
+    }
 }

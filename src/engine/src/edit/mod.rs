@@ -105,6 +105,8 @@ pub struct EditOptions {
     pub config: Config,
     /// Versions the caller edited; a stale one refuses the edit with [`EditError::Conflict`].
     pub expected_versions: Vec<(GridId, u32)>,
+    /// Digits of the sequence part of new grid codes (wider when siblings already use more).
+    pub sequence_width: usize,
 }
 
 impl EditOptions {
@@ -114,6 +116,7 @@ impl EditOptions {
             force_draft: false,
             config: Config::default(),
             expected_versions: vec![],
+            sequence_width: codes::DEFAULT_SEQUENCE_WIDTH,
         }
     }
 }

@@ -186,6 +186,7 @@ pub(crate) fn split(
     line: &LineString<f64>,
     new_ids: Option<&[GridId; 2]>,
     date: NaiveDate,
+    sequence_width: usize,
 ) -> Result<Primary, EditError> {
     let g = current(d, id)?;
     let line = LineString(line.0.iter().map(|c| lattice::snap(*c)).collect());
@@ -212,7 +213,7 @@ pub(crate) fn split(
             .then_with(|| min_vertex(a).cmp(&min_vertex(b)))
     });
     let parent = g.parent.clone().unwrap_or_default();
-    let codes = next_codes(d, &g.layer, &parent, 2);
+    let codes = next_codes(d, &g.layer, &parent, 2, sequence_width);
     let ids: Vec<GridId> = match new_ids {
         Some(ids) => ids.to_vec(),
         None => codes.iter().map(|c| GridId(c.clone())).collect(),

@@ -38,7 +38,9 @@ pub fn plan(d: &mut District, edit: &Edit, opts: &EditOptions) -> Result<Plan, E
     let primary = match edit {
         Edit::Create { grid } => ops::create(d, grid, date)?,
         Edit::Reshape { id, geometry } => ops::reshape(d, id, geometry, date)?,
-        Edit::Split { id, line, new_ids } => ops::split(d, id, line, new_ids.as_ref(), date)?,
+        Edit::Split { id, line, new_ids } => {
+            ops::split(d, id, line, new_ids.as_ref(), date, opts.sequence_width)?
+        }
         Edit::Merge { ids, keep } => ops::merge(d, ids, keep, date)?,
         Edit::MoveBoundary { from, to } => ops::move_boundary(d, *from, *to, date)?,
         Edit::RerouteBoundary { a, b, path } => ops::reroute(d, a, b, path, date)?,

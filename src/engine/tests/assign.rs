@@ -1,0 +1,71 @@
+//! Assignment on random exact partitions: complete and deterministic.
+
+mod common;
+
+use common::*;
+use geo::{Coord, LineString, Point, Polygon};
+use proptest::prelude::*;
+use wangge_engine::assign::assign;
+use wangge_engine::{Building, District, Footprint};
+
+fn with_buildings(
+    v: &[Vec<Coord<f64>>],
+    nx: usize,
+    ny: usize,
+    spots: &[(f64, f64, bool)],
+) -> District {
+    let polys = quads(v);
+    let d = district_of(&polys, outline(nx, ny));
+    let (areas, grids) = (d.areas().to_vec(), d.all_versions().to_vec());
+    let buildings = spots
+        .iter()
+        .enumerate()
+        .map(|(i, &(fx, fy, is_point))| {
+            let (x, y) = (X0 + fx * nx as f64 * STEP, Y0 + fy * ny as f64 * STEP);
+            let footprint = if is_point {
+                Footprint::Point(Point::new(x, y))
+            } else {
+                // About 20 m × 15 m, so many straddle the slanted shared edges.
+                let (w, h) = (0.0002, 0.00013);
+                Footprint::Polygon(Polygon::new(
+                    LineString::from(vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]),
+                    vec![],
+                ))
+            };
+            Building {
+                id: format!("B{i:03}"),
+                footprint,
+                households: 3,
+                residents: 7,
+                usage: None,
+            }
+        })
+        .collect();
+    District::new(areas, grids, buildings, vec![]).expect("district")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+
+    #[test]
+    fn every_building_inside_the_partition_is_assigned_once_and_the_same_way_twice(
+        jitter in prop::collection::vec((-3000i32..3000, -3000i32..3000), 7),
+        spots in prop::collection::vec((0.0f64..0.94, 0.0f64..0.94, any::<bool>()), 1..40),
+    ) {
+        let (nx, ny) = (4, 3);
+        let v = mesh(nx, ny, &jitter);
+        let d = with_buildings(&v, nx, ny, &spots);
+        let a = assign(&d, None);
+        let b = assign(&d, None);
+        prop_assert_eq!(&a.buildings, &b.buildings);
+        prop_assert_eq!(a.buildings.len(), spots.len());
+        for x in &a.buildings {
+            // Every building lies inside the rectangle the partition tiles, so it has a grid.
+            prop_assert!(x.base.is_some());
+            let total: f64 = x.shares.iter().map(|(_, s)| s).sum();
+            prop_assert!((total - 1.0).abs() < 1e-3, "shares sum to {}", total);
+        }
+        let households: u32 = a.per_grid.values().map(|c| c.households).sum();
+        prop_assert_eq!(households, 3 * spots.len() as u32);
+    }
+}
