@@ -13,7 +13,7 @@ use wangge::engine::assign::assign;
 use wangge::engine::edit::{plan, Edit, EditOptions};
 use wangge::engine::lookup::{base_batch, lookup};
 use wangge::engine::validate::{validate, validate_around, Config, Scope};
-use wangge::engine::{AdminArea, AdminLevel, AreaKind, District, Grid, GridId, GridStatus, Layer};
+use wangge::engine::{District, GridId};
 use wangge::io::dataset::{load_dir, read_buildings};
 
 fn root() -> PathBuf {
