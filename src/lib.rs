@@ -4,6 +4,7 @@
 //! and depends on nothing web or database. Everything in this crate depends on it:
 //! - [`io`]: GeoJSON/CSV ↔ engine model, dataset folders;
 //! - [`demo`]: the deterministic generator of the demo district (屯溪区);
+//! - [`store`]: storage backends behind one interface;
 //! - [`cli`]: the command-line interface.
 
 pub use wangge_engine as engine;
@@ -11,3 +12,4 @@ pub use wangge_engine as engine;
 pub mod cli;
 pub mod demo;
 pub mod io;
+pub mod store;

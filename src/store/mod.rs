@@ -1,0 +1,214 @@
+//! Storage: where grids, their history, buildings, households, people, tokens and the change log
+//! live. One interface, several backends:
+//! - [`memory`]: in process, for tests and throwaway runs;
+//! - an embedded single-file store (the default) and PostGIS (production) — added by the storage
+//!   issue as further variants of [`Store`].
+//!
+//! Every write is one transaction: it is stored whole or not at all. Edits are optimistic: a
+//! change set whose `before` versions are no longer the stored current versions is refused with
+//! [`StoreError::Conflict`] naming the grid, and nothing is written.
+
+pub mod memory;
+
+use crate::io::dataset::Dataset;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use wangge_engine::edit::ChangeSet;
+use wangge_engine::GridId;
+
+/// Who made a change, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeMeta {
+    pub actor: String,
+    pub reason: String,
+    /// The edit's name: create, reshape, split, merge, move_boundary, reroute_boundary,
+    /// set_status, retire, import.
+    pub operation: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A committed change: the audit trail and what other processes replay to stay in sync.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredChange {
+    /// Increasing with commit order.
+    pub id: i64,
+    pub meta: ChangeMeta,
+    pub changes: ChangeSet,
+}
+
+/// Roles of the people attached to grids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonRole {
+    /// 网格长
+    GridHead,
+    /// 综治网格员 (full-time grid worker)
+    GridWorker,
+    /// 业务团队 member shared across grids (urban management, judicial…)
+    BusinessTeam,
+    /// 村/社区责任人
+    CommunityContact,
+    /// 区直单位责任人
+    DistrictContact,
+    /// 志愿者
+    Volunteer,
+    /// 楼栋长 / 村民小组长
+    MicroForce,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub role: PersonRole,
+    /// Grids the person serves (business-team members serve several).
+    pub grids: Vec<GridId>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Planner,
+    Admin,
+}
+
+/// An API token. Only a hash of the secret is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// Admin area codes a planner may edit in (empty: none for planners; ignored for admins).
+    pub areas: Vec<String>,
+    pub secret_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreError {
+    /// The stored current version of `grid` is `actual`, not the `expected` one the change was
+    /// made against (`actual` 0: the grid no longer has a current version).
+    Conflict {
+        grid: GridId,
+        expected: u32,
+        actual: u32,
+    },
+    /// A change that cannot be stored as given (e.g. creating a grid id that exists).
+    Invalid(String),
+    /// The backend failed; the message is for logs, not for clients.
+    Backend(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Conflict { grid, expected, actual: 0 } => write!(
+                f,
+                "grid {grid} was changed by someone else: version {expected} is no longer current (the grid was retired)"
+            ),
+            StoreError::Conflict { grid, expected, actual } => write!(
+                f,
+                "grid {grid} was changed by someone else: you edited version {expected}, the current version is {actual}"
+            ),
+            StoreError::Invalid(m) => write!(f, "{m}"),
+            StoreError::Backend(m) => write!(f, "storage error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The store the service runs on.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Memory(memory::MemoryStore),
+}
+
+impl Store {
+    pub fn memory() -> Self {
+        Store::Memory(memory::MemoryStore::default())
+    }
+
+    /// Whether nothing has been loaded yet (the service then loads the demo district).
+    pub async fn is_empty(&self) -> StoreResult<bool> {
+        match self {
+            Store::Memory(s) => s.is_empty(),
+        }
+    }
+
+    /// Every admin area, grid version, building and household.
+    pub async fn load(&self) -> StoreResult<Dataset> {
+        match self {
+            Store::Memory(s) => s.load(),
+        }
+    }
+
+    /// Adds a whole dataset in one transaction, logged as one change.
+    pub async fn import(&self, ds: &Dataset, meta: &ChangeMeta) -> StoreResult<i64> {
+        match self {
+            Store::Memory(s) => s.import(ds, meta),
+        }
+    }
+
+    /// Commits an edit's change set: closes each `before` version on the change date and adds
+    /// each `after` version, checking versions optimistically. Returns the change id.
+    pub async fn commit(&self, changes: &ChangeSet, meta: &ChangeMeta) -> StoreResult<i64> {
+        match self {
+            Store::Memory(s) => s.commit(changes, meta),
+        }
+    }
+
+    /// Changes committed after `id`, oldest first (the audit trail; replayed to stay in sync).
+    pub async fn changes_after(&self, id: i64) -> StoreResult<Vec<StoredChange>> {
+        match self {
+            Store::Memory(s) => s.changes_after(id),
+        }
+    }
+
+    pub async fn latest_change(&self) -> StoreResult<i64> {
+        match self {
+            Store::Memory(s) => s.latest_change(),
+        }
+    }
+
+    pub async fn put_person(&self, p: &Person) -> StoreResult<()> {
+        match self {
+            Store::Memory(s) => s.put_person(p),
+        }
+    }
+
+    pub async fn remove_person(&self, id: &str) -> StoreResult<bool> {
+        match self {
+            Store::Memory(s) => s.remove_person(id),
+        }
+    }
+
+    pub async fn people(&self) -> StoreResult<Vec<Person>> {
+        match self {
+            Store::Memory(s) => s.people(),
+        }
+    }
+
+    pub async fn put_token(&self, t: &TokenRecord) -> StoreResult<()> {
+        match self {
+            Store::Memory(s) => s.put_token(t),
+        }
+    }
+
+    pub async fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {
+        match self {
+            Store::Memory(s) => s.tokens(),
+        }
+    }
+
+    pub async fn remove_token(&self, id: &str) -> StoreResult<bool> {
+        match self {
+            Store::Memory(s) => s.remove_token(id),
+        }
+    }
+}
