@@ -10,9 +10,7 @@ use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use wangge_engine::{
-    AdminArea, AdminLevel, AreaKind, Building, Footprint, Grid, GridId, GridStatus, Layer,
-};
+use wangge_engine::{AdminArea, AdminLevel, AreaKind, Building, Footprint, Grid, Layer};
 
 /// Points per grid edge (so a grid has 4 × this many vertices).
 const EDGE_POINTS: usize = 5;
@@ -141,10 +139,10 @@ pub fn city(nx: usize, ny: usize, block: usize, micro_per_grid: usize) -> City {
                 x: (v[i][j].x + v[i + 1][j + 1].x) / 2.0,
                 y: (v[i][j].y + v[i + 1][j + 1].y) / 2.0,
             };
-            grids.push(grid(
+            grids.push(Grid::new(
                 &code,
                 Layer::Base,
-                &community,
+                Some(&community),
                 MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]),
                 from,
             ));
@@ -152,10 +150,10 @@ pub fn city(nx: usize, ny: usize, block: usize, micro_per_grid: usize) -> City {
                 let half = STEP * 0.08;
                 let cx = centre.x + (k as f64 - (micro_per_grid as f64 - 1.0) / 2.0) * STEP * 0.2;
                 let sq = square(cx, centre.y, half);
-                grids.push(grid(
+                grids.push(Grid::new(
                     &format!("{code}W{:03}", k + 1),
                     Layer::Micro,
-                    &code,
+                    Some(&code),
                     sq,
                     from,
                 ));
@@ -201,32 +199,6 @@ fn square(cx: f64, cy: f64, half: f64) -> MultiPolygon<f64> {
         LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
         vec![],
     )])
-}
-
-fn grid(
-    code: &str,
-    layer: Layer,
-    parent: &str,
-    geometry: MultiPolygon<f64>,
-    from: NaiveDate,
-) -> Grid {
-    Grid {
-        id: GridId(code.to_string()),
-        code: code.to_string(),
-        name: code.to_string(),
-        layer,
-        parent: Some(parent.to_string()),
-        kind: AreaKind::Urban,
-        status: GridStatus::Active,
-        category: None,
-        network: None,
-        members: vec![],
-        properties: Default::default(),
-        geometry,
-        valid_from: from,
-        valid_to: None,
-        version: 1,
-    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,8 @@
 //! A base-grid layer for the real Helsinki buildings: square grids of a given size (metres) over
 //! the buildings' extent, on the lattice, so real footprints can be assigned by area.
 
-use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
-use wangge_engine::{
-    AdminArea, AdminLevel, AreaKind, Building, Footprint, Grid, GridId, GridStatus, Layer,
-};
+use geo::{BoundingRect, LineString, MultiPolygon, Polygon, Rect};
+use wangge_engine::{AdminArea, AdminLevel, AreaKind, Building, Footprint, Grid, Layer};
 
 /// The community code the Helsinki grids belong to.
 pub const COMMUNITY: &str = "HEL";
@@ -16,18 +14,7 @@ fn extent(buildings: &[Building]) -> Option<Rect<f64>> {
             Footprint::Polygon(p) => p.bounding_rect(),
             Footprint::Point(p) => Some(Rect::new(p.0, p.0)),
         })
-        .reduce(|a, b| {
-            Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })
+        .reduce(wangge_engine::index::union_rect)
 }
 
 /// Square base grids of about `size_m` metres covering every building, and their community
@@ -54,23 +41,13 @@ pub fn grids_over(buildings: &[Building], size_m: f64) -> (AdminArea, Vec<Grid>)
                 (x(i), y(j + 1)),
                 (x(i), y(j)),
             ]);
-            grids.push(Grid {
-                id: GridId(id.clone()),
-                code: id.clone(),
-                name: id,
-                layer: Layer::Base,
-                parent: Some(COMMUNITY.into()),
-                kind: AreaKind::Urban,
-                status: GridStatus::Active,
-                category: None,
-                network: None,
-                members: vec![],
-                properties: Default::default(),
-                geometry: MultiPolygon(vec![Polygon::new(ring, vec![])]),
-                valid_from: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
-                valid_to: None,
-                version: 1,
-            });
+            grids.push(Grid::new(
+                &id,
+                Layer::Base,
+                Some(COMMUNITY),
+                MultiPolygon(vec![Polygon::new(ring, vec![])]),
+                chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
+            ));
         }
     }
     let outline = LineString::from(vec![

@@ -522,18 +522,7 @@ impl District {
             .iter()
             .filter_map(|a| a.geometry.as_ref()?.bounding_rect())
             .chain(self.grids.iter().filter_map(|g| g.geometry.bounding_rect()))
-            .reduce(|a, b| {
-                Rect::new(
-                    Coord {
-                        x: a.min().x.min(b.min().x),
-                        y: a.min().y.min(b.min().y),
-                    },
-                    Coord {
-                        x: a.max().x.max(b.max().x),
-                        y: a.max().y.max(b.max().y),
-                    },
-                )
-            })
+            .reduce(crate::index::union_rect)
     }
 
     // ----- changing -----

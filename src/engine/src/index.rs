@@ -36,6 +36,20 @@ pub fn envelope_of_geometry(mp: &MultiPolygon<f64>) -> Option<AABB<[f64; 2]>> {
     mp.bounding_rect().map(envelope_of)
 }
 
+/// The smallest rectangle holding both.
+pub fn union_rect(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+    Rect::new(
+        Coord {
+            x: a.min().x.min(b.min().x),
+            y: a.min().y.min(b.min().y),
+        },
+        Coord {
+            x: a.max().x.max(b.max().x),
+            y: a.max().y.max(b.max().y),
+        },
+    )
+}
+
 pub fn rect_of(env: &AABB<[f64; 2]>) -> Rect<f64> {
     let (lo, hi) = (env.lower(), env.upper());
     Rect::new(Coord { x: lo[0], y: lo[1] }, Coord { x: hi[0], y: hi[1] })

@@ -171,18 +171,7 @@ fn bounds<'a>(mps: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Option<Re
     use geo::BoundingRect;
     mps.into_iter()
         .filter_map(|mp| mp.bounding_rect())
-        .reduce(|a, b| {
-            Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })
+        .reduce(crate::index::union_rect)
 }
 
 fn options() -> IntOverlayOptions {

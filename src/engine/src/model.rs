@@ -229,6 +229,34 @@ pub struct Grid {
 }
 
 impl Grid {
+    /// Version 1 of an active urban grid whose code and name are its id, valid from `valid_from`
+    /// on; callers set whatever else differs.
+    pub fn new(
+        id: &str,
+        layer: Layer,
+        parent: Option<&str>,
+        geometry: MultiPolygon<f64>,
+        valid_from: NaiveDate,
+    ) -> Self {
+        Grid {
+            id: GridId(id.to_string()),
+            code: id.to_string(),
+            name: id.to_string(),
+            layer,
+            parent: parent.map(str::to_string),
+            kind: AreaKind::Urban,
+            status: GridStatus::Active,
+            category: None,
+            network: None,
+            members: vec![],
+            properties: serde_json::Map::new(),
+            geometry,
+            valid_from,
+            valid_to: None,
+            version: 1,
+        }
+    }
+
     /// A grid is valid on `date` when `valid_from <= date < valid_to`.
     pub fn is_valid_on(&self, date: NaiveDate) -> bool {
         self.valid_from <= date && self.valid_to.is_none_or(|end| date < end)

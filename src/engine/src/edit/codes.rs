@@ -75,7 +75,7 @@ pub fn next_codes(
 #[cfg(test)]
 mod numbering_tests {
     use super::*;
-    use crate::model::{AdminArea, AdminLevel, AreaKind, Grid, GridStatus};
+    use crate::model::{AdminArea, AdminLevel, AreaKind, Grid};
     use geo::{LineString, MultiPolygon, Polygon};
 
     fn grid(code: &str, layer: Layer, parent: &str, retired: bool) -> Grid {
@@ -89,24 +89,16 @@ mod numbering_tests {
             ]),
             vec![],
         )]);
-        Grid {
-            id: GridId(code.into()),
-            code: code.into(),
-            name: code.into(),
+        let mut g = Grid::new(
+            code,
             layer,
-            parent: Some(parent.into()),
-            kind: AreaKind::Urban,
-            status: GridStatus::Active,
-            category: None,
-            network: None,
-            members: vec![],
-            properties: Default::default(),
-            geometry: sq,
-            valid_from: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
-            valid_to: retired
-                .then(|| chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default()),
-            version: 1,
-        }
+            Some(parent),
+            sq,
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
+        );
+        g.valid_to =
+            retired.then(|| chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default());
+        g
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::district::District;
 use crate::model::{GridId, HouseholdLocation, Layer};
 use crate::validate::{Config, Delta, Report};
 use chrono::NaiveDate;
-use geo::{BoundingRect, Coord, Rect};
+use geo::{BoundingRect, Rect};
 use std::collections::{BTreeMap, HashMap};
 
 /// The one place the edit module calls validation. Before and after an edit it must examine the
@@ -72,18 +72,7 @@ pub(crate) fn affected_rect(cs: &ChangeSet) -> Option<Rect<f64>> {
         .flat_map(|c| c.before.iter().chain(c.after.iter()))
         .filter(|g| g.layer != Layer::Composite)
         .filter_map(|g| g.geometry.bounding_rect())
-        .reduce(|a, b| {
-            Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })
+        .reduce(crate::index::union_rect)
 }
 
 pub(crate) fn snapshot(

@@ -84,18 +84,7 @@ pub(super) fn near(mp: &MultiPolygon<f64>) -> String {
     }
 }
 
-pub(super) fn union_rect(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
-    Rect::new(
-        Coord {
-            x: a.min().x.min(b.min().x),
-            y: a.min().y.min(b.min().y),
-        },
-        Coord {
-            x: a.max().x.max(b.max().x),
-            y: a.max().y.max(b.max().y),
-        },
-    )
-}
+pub(super) use crate::index::union_rect;
 
 pub(super) fn union_rects(rects: impl IntoIterator<Item = Rect<f64>>) -> Option<Rect<f64>> {
     rects.into_iter().reduce(union_rect)

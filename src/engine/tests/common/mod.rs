@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
-use wangge_engine::{AdminArea, AdminLevel, AreaKind, District, Grid, GridId, GridStatus, Layer};
+use wangge_engine::{AdminArea, AdminLevel, AreaKind, District, Grid, Layer};
 
 pub const X0: f64 = 118.30;
 pub const Y0: f64 = 29.70;
@@ -46,23 +46,8 @@ pub fn quads(v: &[Vec<Coord<f64>>]) -> Vec<MultiPolygon<f64>> {
 }
 
 pub fn grid(id: &str, geometry: MultiPolygon<f64>) -> Grid {
-    Grid {
-        id: GridId::from(id),
-        code: id.to_string(),
-        name: id.to_string(),
-        layer: Layer::Base,
-        parent: Some("C1".into()),
-        kind: AreaKind::Urban,
-        status: GridStatus::Active,
-        category: None,
-        network: None,
-        members: vec![],
-        properties: Default::default(),
-        geometry,
-        valid_from: NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
-        valid_to: None,
-        version: 1,
-    }
+    let from = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+    Grid::new(id, Layer::Base, Some("C1"), geometry, from)
 }
 
 pub fn district_of(polys: &[MultiPolygon<f64>], outline: MultiPolygon<f64>) -> District {
