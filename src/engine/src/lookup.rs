@@ -2,7 +2,8 @@
 //!
 //! Ownership of boundary points follows the rule in [`crate::prepared`]: a point on a shared
 //! edge or vertex belongs to the grid just east (then north) of it, and `on_boundary` says it
-//! was on one. Where base grids overlap (a defect validation reports), the lowest code wins so the
+//! was on one. A point on the outer edge of the coverage (where the rule would look beyond the
+//! last grid) takes the lowest-coded grid it touches, so the closed coverage has no hole. Where base grids overlap (a defect validation reports), the lowest code wins so the
 //! answer stays deterministic, and the others are listed in `overlapping`.
 
 use crate::district::District;
@@ -93,19 +94,30 @@ pub struct BaseHit {
 /// The base grid owning `p`, with the boundary flag.
 pub fn base_at(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> (BaseHit, Vec<u32>) {
     let mut owners: Vec<u32> = Vec::new();
-    let mut on_boundary = false;
+    // Grids whose boundary the point lies on, for the outer-edge case below.
+    let mut touching: Vec<u32> = Vec::new();
     for slot in d.slots_at_point(&Layer::Base, p, as_of) {
         let rel = d.prepared(slot).relate(p);
-        on_boundary |= rel.on_boundary;
+        if rel.on_boundary {
+            touching.push(slot);
+        }
         if rel.inside {
             owners.push(slot);
         }
     }
-    owners.sort_by(|a, b| d.slot(*a).code.cmp(&d.slot(*b).code));
+    let by_code = |a: &u32, b: &u32| d.slot(*a).code.cmp(&d.slot(*b).code);
+    owners.sort_by(by_code);
+    // The east/north rule hands a point on the outer edge of the coverage to the area beyond it,
+    // where no grid is. Such a point still touches a grid, and takes the lowest-coded one it
+    // touches, so every point of the closed coverage has a grid.
+    let slot = owners
+        .first()
+        .copied()
+        .or_else(|| touching.iter().copied().min_by(by_code));
     (
         BaseHit {
-            slot: owners.first().copied(),
-            on_boundary,
+            slot,
+            on_boundary: !touching.is_empty(),
         },
         owners,
     )

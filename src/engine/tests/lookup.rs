@@ -42,13 +42,15 @@ proptest! {
                 .filter(|&i| wangge_engine::prepared::PreparedPolygon::new(&polys[i]).contains(*p))
                 .collect();
             // The rule gives the east and north edges of the whole area to nobody (the area's
-            // owner lies beyond); every other point has exactly one owner.
+            // owner lies beyond); every other point has exactly one owner. Lookup still assigns
+            // the outer-edge points, to a grid they touch.
             let on_outer_east_or_north = p.x == x1 || p.y == y1;
+            let slot = hit.slot.expect("every point of the closed area is assigned");
             if on_outer_east_or_north {
-                prop_assert!(owners.len() <= 1);
+                prop_assert!(owners.is_empty());
+                prop_assert!(hit.on_boundary);
             } else {
                 prop_assert_eq!(owners.len(), 1, "point {:?}", p);
-                let slot = hit.slot.expect("assigned");
                 prop_assert_eq!(d.slot(slot).id.0.clone(), format!("G{:03}", owners[0]));
             }
             // Off the boundary the answer agrees with geo's Contains.
@@ -144,4 +146,21 @@ fn as_of_selects_the_version_valid_on_the_date() {
         then.base.as_ref().map(|b| (b.id.as_str(), b.version)),
         Some(("G001", 1))
     );
+}
+
+#[test]
+fn a_point_on_the_outer_east_edge_takes_the_grid_it_touches() {
+    let v = mesh(2, 2, &[(0, 0)]);
+    let d = district_of(&quads(&v), outline(2, 2));
+    // The east edge of the whole area, in the south-east quad (G002).
+    let p = Coord {
+        x: v[2][0].x,
+        y: (v[2][0].y + v[2][1].y) / 2.0,
+    };
+    let r = lookup(&d, p, None);
+    assert!(r.assigned && r.on_boundary);
+    assert_eq!(r.base.map(|b| b.id), Some("G002".to_string()));
+    // The north-east corner of the whole area touches only G003.
+    let r = lookup(&d, v[2][2], None);
+    assert_eq!(r.base.map(|b| b.id), Some("G003".to_string()));
 }
