@@ -6,7 +6,7 @@
 // as vector-tile-js's loadGeometry returns them.
 // Usage: node tiles/tests/decode.mjs FILE...
 import { readFileSync } from 'node:fs';
-import Pbf from 'pbf';
+import { PbfReader as Pbf } from 'pbf';
 import { VectorTile } from '@mapbox/vector-tile';
 
 for (const file of process.argv.slice(2)) {

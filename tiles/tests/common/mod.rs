@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod mesh;
+pub mod samples;
 
 use std::path::PathBuf;
 
