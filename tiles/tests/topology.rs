@@ -23,7 +23,9 @@ fn edges(mp: &MultiPolygon<f64>) -> Vec<(Coord<f64>, Coord<f64>)> {
     out
 }
 
-fn bits(c: Coord<f64>) -> (u64, u64) {
+type Bits = (u64, u64);
+
+fn bits(c: Coord<f64>) -> Bits {
     (c.x.to_bits(), c.y.to_bits())
 }
 
@@ -101,7 +103,7 @@ fn jittered_mesh_stays_a_partition_at_every_zoom() {
 
         // Every directed edge is either on the straight frame or met reversed in exactly one
         // other cell.
-        let mut directed: HashMap<((u64, u64), (u64, u64)), usize> = HashMap::new();
+        let mut directed: HashMap<(Bits, Bits), usize> = HashMap::new();
         for (ci, c) in out.iter().enumerate() {
             for (s, e) in edges(c) {
                 directed.insert((bits(s), bits(e)), ci);
