@@ -18,6 +18,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
 fi
 
+# npm packages the tests use (independent decoders and validators); versions pinned by the
+# committed package-lock.json files.
+for dir in tiles/tests; do
+  echo "==> npm ci --prefix $dir"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+done
+
 export CARGO_TERM_COLOR=never
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
