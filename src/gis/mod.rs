@@ -39,3 +39,9 @@ pub use error::{GisError, GisResult};
 pub use mapping::{FieldMap, Target};
 pub use read::{read_file, read_file_with_progress, ImportOptions, ImportOutcome, Refusal};
 pub use write::{write_assignments_csv, write_file, Format};
+
+/// Stops GDAL printing its own warnings and errors on stderr (the CLI promises one plain line);
+/// GDAL still records the last error, which [`read`] and [`write`] turn into messages.
+pub fn quiet_gdal() {
+    gdal::config::set_error_handler(|_, _, _| {});
+}

@@ -116,11 +116,16 @@ impl ImportOutcome {
                 self.refused.len()
             ),
         ];
+        const SHOWN: usize = 20;
         out.extend(
             self.refused
                 .iter()
+                .take(SHOWN)
                 .map(|r| format!("refused feature {}: {}", r.feature, r.reason)),
         );
+        if self.refused.len() > SHOWN {
+            out.push(format!("… and {} more refused", self.refused.len() - SHOWN));
+        }
         out.extend(self.warnings.iter().map(|w| format!("warning: {w}")));
         out
     }
@@ -213,10 +218,15 @@ pub fn read_file_with_progress(
             resolved: &resolved,
         };
         let geometry = match feature.geometry() {
-            Some(g) if !g.is_empty() => Some(
-                geo::Geometry::<f64>::try_from(g)
-                    .map_err(|e| format!("unsupported geometry {}: {e}", g.geometry_name())),
-            ),
+            Some(g) if !g.is_empty() => {
+                // KML and DXF carry Z; the conversion to geo wants 2D (heights are dropped).
+                let mut flat = g.clone();
+                flat.flatten_to_2d();
+                Some(
+                    geo::Geometry::<f64>::try_from(&flat)
+                        .map_err(|e| format!("unsupported geometry {}: {e}", g.geometry_name())),
+                )
+            }
             _ => None,
         };
         let built = match geometry {
