@@ -621,7 +621,8 @@ fn extra_properties(
     is_kml: bool,
 ) {
     for (ci, (cell, name)) in cells.iter().zip(columns).enumerate() {
-        if resolved.is_mapped(ci) || *cell == Cell::Null {
+        // Empty text counts as absent: CSV cannot tell "" from null.
+        if resolved.is_mapped(ci) || cell.text().is_none() {
             continue;
         }
         if is_kml && KML_BOILERPLATE.iter().any(|k| k.eq_ignore_ascii_case(name)) {

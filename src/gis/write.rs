@@ -81,7 +81,7 @@ fn text(
 }
 
 /// The fixed columns, then one per property key (in order of first appearance), typed Integer64
-/// when every value is a whole number, Real when every value is a number, else text.
+/// (Integer when 32 bits suffice) when every value is a whole number, Real when every value is a number, else text.
 #[allow(non_upper_case_globals)] // GDAL's constants keep their C names.
 fn columns(grids: &[&Grid]) -> Vec<Column> {
     use OGRFieldType::*;
@@ -177,7 +177,10 @@ fn columns(grids: &[&Grid]) -> Vec<Column> {
                 .filter_map(|g| g.properties.get(&key))
                 .filter(|v| !v.is_null())
         };
-        let ty = if values().all(|v| v.is_i64()) {
+        // 32-bit when it fits: KML and older readers know no 64-bit integers.
+        let ty = if values().all(|v| v.as_i64().is_some_and(|i| i32::try_from(i).is_ok())) {
+            OFTInteger
+        } else if values().all(|v| v.is_i64()) {
             OFTInteger64
         } else if values().all(|v| v.is_number()) {
             OFTReal
@@ -188,7 +191,7 @@ fn columns(grids: &[&Grid]) -> Vec<Column> {
         let value: Box<dyn Fn(&Grid) -> Option<ColumnValue>> = Box::new(move |g| {
             let v = g.properties.get(&k).filter(|v| !v.is_null())?;
             Some(match ty {
-                OFTInteger64 => ColumnValue::Int(v.as_i64()?),
+                OFTInteger | OFTInteger64 => ColumnValue::Int(v.as_i64()?),
                 OFTReal => ColumnValue::Real(v.as_f64()?),
                 _ => ColumnValue::Text(match v {
                     serde_json::Value::String(s) => s.clone(),
