@@ -212,13 +212,22 @@ pub fn read_file_with_progress(
                 columns.get(ci).map(String::as_str).unwrap_or("?")
             ))
         })?;
+        // A damaged .shp yields features with null geometry after a read error: stop at once.
+        if let Some(msg) = last_gdal_failure() {
+            return Err(GisError::Open(format!(
+                "{source} is damaged: {msg} (at feature {index})"
+            )));
+        }
         let record = Record {
             cells: &cells,
             columns: &columns,
             resolved: &resolved,
         };
         let geometry = match feature.geometry() {
-            Some(g) if !g.is_empty() => {
+            // A null geometry comes back as a wrapper around a null pointer (the gdal crate
+            // does not check), which GDAL's own calls reject with an error.
+            // SAFETY: reading the pointer value only.
+            Some(g) if !unsafe { g.c_geometry() }.is_null() && !g.is_empty() => {
                 // KML and DXF carry Z; the conversion to geo wants 2D (heights are dropped).
                 let mut flat = g.clone();
                 flat.flatten_to_2d();
