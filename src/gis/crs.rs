@@ -216,11 +216,13 @@ impl ToLonLat {
                 *c = d.to_wgs84(*c);
             }
         }
-        if let Some(bad) = coords.iter().find(|c| {
-            !(c.x.is_finite() && c.y.is_finite())
-                || !(-180.0..=180.0).contains(&c.x)
-                || !(-90.0..=90.0).contains(&c.y)
-        }) {
+        let is_lon_lat = |c: &&Coord<f64>| {
+            c.x.is_finite()
+                && c.y.is_finite()
+                && (-180.0..=180.0).contains(&c.x)
+                && (-90.0..=90.0).contains(&c.y)
+        };
+        if let Some(bad) = coords.iter().find(|c| !is_lon_lat(c)) {
             return Err(format!(
                 "position ({}, {}) is not a lon/lat after converting from {} — is that the right coordinate system?",
                 bad.x, bad.y, self.description

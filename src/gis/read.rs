@@ -203,7 +203,7 @@ pub fn read_file_with_progress(
     unsafe { gdal_sys::CPLErrorReset() };
     for (index, feature) in layer.features().enumerate() {
         out.read += 1;
-        if out.read % 1000 == 0 {
+        if out.read.is_multiple_of(1000) {
             progress(out.read, total);
         }
         let cells = read_cells(&feature, &column_types, &text).map_err(|(ci, why)| {

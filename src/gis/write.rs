@@ -61,11 +61,14 @@ impl Format {
     }
 }
 
+/// How a column's value is taken from a grid.
+type ValueOf = Box<dyn Fn(&Grid) -> Option<ColumnValue>>;
+
 /// One output column.
 struct Column {
     name: String,
     ty: OGRFieldType::Type,
-    value: Box<dyn Fn(&Grid) -> Option<ColumnValue>>,
+    value: ValueOf,
 }
 
 enum ColumnValue {
@@ -74,9 +77,7 @@ enum ColumnValue {
     Real(f64),
 }
 
-fn text(
-    f: impl Fn(&Grid) -> Option<String> + 'static,
-) -> Box<dyn Fn(&Grid) -> Option<ColumnValue>> {
+fn text(f: impl Fn(&Grid) -> Option<String> + 'static) -> ValueOf {
     Box::new(move |g| f(g).map(ColumnValue::Text))
 }
 
@@ -188,7 +189,7 @@ fn columns(grids: &[&Grid]) -> Vec<Column> {
             OFTString
         };
         let k = key.clone();
-        let value: Box<dyn Fn(&Grid) -> Option<ColumnValue>> = Box::new(move |g| {
+        let value: ValueOf = Box::new(move |g| {
             let v = g.properties.get(&k).filter(|v| !v.is_null())?;
             Some(match ty {
                 OFTInteger | OFTInteger64 => ColumnValue::Int(v.as_i64()?),
