@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages the build and tests need; installed only when missing.
-packages=(pkg-config build-essential)
+packages=(pkg-config build-essential libgdal-dev gdal-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,7 +20,7 @@ fi
 
 # npm packages the tests use (independent decoders and validators); versions pinned by the
 # committed package-lock.json files.
-for dir in tiles/tests; do
+for dir in tiles/tests tests/js; do
   echo "==> npm ci --prefix $dir"
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 done

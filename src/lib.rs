@@ -4,6 +4,7 @@
 //! and depends on nothing web or database. Everything in this crate depends on it:
 //! - [`io`]: GeoJSON/CSV ↔ engine model, dataset folders;
 //! - [`demo`]: the deterministic generator of the demo district (屯溪区);
+//! - [`gis`]: GIS files in and out through GDAL (import, export formats);
 //! - [`store`]: storage backends behind one interface;
 //! - [`cli`]: the command-line interface.
 
@@ -11,5 +12,6 @@ pub use wangge_engine as engine;
 
 pub mod cli;
 pub mod demo;
+pub mod gis;
 pub mod io;
 pub mod store;

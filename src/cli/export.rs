@@ -1,7 +1,10 @@
 //! `wangge export`: grids of a layer, an area and a date as GeoJSON (RFC 7946: lon/lat,
-//! counter-clockwise exteriors, 7 decimals, no `crs` member).
+//! counter-clockwise exteriors, 7 decimals, no `crs` member) — or, with `--format`, GeoPackage,
+//! Shapefile, KML, FlatGeobuf or CSV through GDAL ([`crate::gis::write_file`]); with
+//! `--what assignments`, the building/household → grid table as CSV.
 
 use super::{parse_date, CliError, CliResult, Source};
+use crate::gis::{write_assignments_csv, write_file, Format};
 use crate::io::features::{collection, grid_to_feature};
 use chrono::NaiveDate;
 use std::path::PathBuf;
@@ -20,12 +23,19 @@ pub struct Args {
     area: Option<String>,
     #[arg(long, value_parser = parse_date)]
     as_of: Option<NaiveDate>,
-    /// Output file (default: standard output)
+    /// Output file (default: standard output; required for gpkg, shp and fgb)
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// geojson, gpkg, shp, kml, fgb or csv
+    #[arg(long, default_value = "geojson")]
+    format: String,
+    /// grids, or assignments (CSV of building → grid and household → grid)
+    #[arg(long, default_value = "grids", value_parser = ["grids", "assignments"])]
+    what: String,
 }
 
 pub fn run(args: Args) -> CliResult {
+    crate::gis::quiet_gdal();
     let layers: Vec<Layer> = match args.layer.as_str() {
         "all" => vec![Layer::Base, Layer::Micro, Layer::Special, Layer::Composite],
         s => vec![Layer::parse(s).ok_or_else(|| {
@@ -59,6 +69,70 @@ pub fn run(args: Args) -> CliResult {
         };
         community.is_some_and(|c| district.area_chain(&c).iter().any(|a| &a.code == code))
     };
+    let format = Format::parse(&args.format)?;
+    if args.what == "assignments" {
+        if format != Format::Csv && args.format != "geojson" {
+            return Err(CliError(
+                "--what assignments is written as CSV (--format csv)".into(),
+            ));
+        }
+        let [layer] = layers.as_slice() else {
+            return Err(CliError(
+                "--what assignments needs one --layer: base, micro or special".into(),
+            ));
+        };
+        match &args.output {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))?;
+                write_assignments_csv(file, &district, layer, args.as_of, &in_area)?;
+            }
+            None => {
+                write_assignments_csv(
+                    std::io::stdout().lock(),
+                    &district,
+                    layer,
+                    args.as_of,
+                    &in_area,
+                )?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if format != Format::GeoJson {
+        let grids: Vec<&wangge_engine::Grid> = layers
+            .iter()
+            .flat_map(|l| district.grids_of_layer(l, args.as_of))
+            .filter(|g| in_area(g))
+            .collect();
+        match &args.output {
+            Some(path) => {
+                write_file(path, format, &grids)?;
+            }
+            None if format.needs_file() => {
+                return Err(CliError(format!(
+                    "--format {} writes a binary or multi-file dataset: give -o FILE",
+                    args.format
+                )))
+            }
+            None => {
+                // KML and CSV are text: write through a scratch file, then to standard output.
+                let scratch = std::env::temp_dir().join(format!(
+                    "wangge-export-{}.{}",
+                    std::process::id(),
+                    args.format.to_ascii_lowercase()
+                ));
+                write_file(&scratch, format, &grids)?;
+                let text = std::fs::read(&scratch)
+                    .map_err(|e| CliError(format!("cannot read back the export: {e}")));
+                let _ = std::fs::remove_file(&scratch);
+                let _ = std::fs::remove_file(scratch.with_extension("csvt"));
+                use std::io::Write;
+                std::io::stdout().lock().write_all(&text?)?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let features = layers
         .iter()
         .flat_map(|l| district.grids_of_layer(l, args.as_of))

@@ -1,4 +1,4 @@
-//! The command-line interface: `wangge validate | lookup | assign | export | demo`.
+//! The command-line interface: `wangge validate | lookup | assign | export | import | demo`.
 //!
 //! Exit codes: 0 success, 1 validation found problems, 2 bad input or any other error (one
 //! plain line on stderr).
@@ -6,6 +6,7 @@
 mod assign;
 mod demo;
 mod export;
+pub mod import;
 mod lookup;
 mod source;
 mod validate;
@@ -19,7 +20,7 @@ pub use source::Source;
 #[command(
     name = "wangge",
     version,
-    about = "Governance grids: validate, look up, assign, export"
+    about = "Governance grids: validate, look up, assign, export, import"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -34,8 +35,11 @@ pub enum Command {
     Lookup(lookup::Args),
     /// Assign buildings and households to grids and count them per grid
     Assign(assign::Args),
-    /// Export grids as GeoJSON (RFC 7946)
+    /// Export grids as GeoJSON (RFC 7946), GeoPackage, Shapefile, KML, FlatGeobuf or CSV, or
+    /// the building/household → grid assignments as CSV
     Export(export::Args),
+    /// Import a GIS file (Shapefile, GeoPackage, GeoJSON, KML, DXF, FlatGeobuf, CSV) into the store
+    Import(import::Args),
     /// Rebuild the demo district
     Demo(demo::Args),
 }
@@ -78,6 +82,7 @@ where
         Command::Lookup(a) => lookup::run(a),
         Command::Assign(a) => assign::run(a),
         Command::Export(a) => export::run(a),
+        Command::Import(a) => import::run(a),
         Command::Demo(a) => demo::run(a),
     };
     match result {

@@ -1,0 +1,155 @@
+//! `wangge import FILE --layer …`: a GIS file into the store, all or nothing.
+//!
+//! Reading, reprojecting and mapping is [`crate::gis::read_file`] (shared with the HTTP upload);
+//! this file adds the store: [`open_store`] picks the backend and [`store_outcome`] is the one
+//! place that writes (or, with `--dry-run`, validates without writing).
+
+use super::{CliError, CliResult};
+use crate::gis::{
+    read_file_with_progress, CrsOverride, FieldMap, ImportOptions, ImportOutcome, Target,
+};
+use crate::store::{ChangeMeta, Store};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wangge_engine::validate::{validate, Config, Report, Scope, Severity};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Any vector file GDAL reads: .shp (with .prj, .cpg), .gpkg, .geojson, .kml, .dxf, .fgb, .csv
+    file: PathBuf,
+    /// Database URL of the store
+    #[arg(long, value_name = "URL", conflicts_with = "data_dir")]
+    database: Option<String>,
+    /// Folder of the embedded store
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// base, micro, special, composite, buildings or households
+    #[arg(long)]
+    layer: String,
+    /// The file's CRS when it has none or a wrong one: EPSG:xxxx, gcj02 or bd09
+    #[arg(long, value_name = "CRS")]
+    crs: Option<String>,
+    /// Columns for model fields, e.g. code=GRID_CODE,name=MC
+    #[arg(long, value_name = "FIELD=COLUMN,…")]
+    map: Option<String>,
+    /// Layer inside a multi-layer file (GeoPackage, KML)
+    #[arg(long, value_name = "NAME")]
+    source_layer: Option<String>,
+    /// Print the validation report of store + file without saving anything
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub fn run(args: Args) -> CliResult {
+    crate::gis::quiet_gdal();
+    let mut opts = ImportOptions::new(Target::parse(&args.layer)?);
+    opts.crs = args.crs.as_deref().map(CrsOverride::parse).transpose()?;
+    opts.map = match &args.map {
+        Some(m) => FieldMap::parse(m)?,
+        None => FieldMap::default(),
+    };
+    opts.source_layer = args.source_layer.clone();
+    // Fail on the store before reading a large file.
+    let store = open_store(
+        args.database.as_deref(),
+        args.data_dir.as_deref(),
+        args.dry_run,
+    )?;
+    let mut last_report = std::time::Instant::now();
+    let mut progress = |read: usize, total: Option<u64>| {
+        if last_report.elapsed().as_secs_f64() >= 1.0 {
+            last_report = std::time::Instant::now();
+            match total {
+                Some(t) => eprintln!("read {read} of {t} features"),
+                None => eprintln!("read {read} features"),
+            }
+        }
+    };
+    let outcome = read_file_with_progress(&args.file, &opts, &mut progress)?;
+    for line in outcome.summary_lines() {
+        eprintln!("{line}");
+    }
+    outcome.require_all()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let meta = ChangeMeta {
+        actor: std::env::var("USER").unwrap_or_else(|_| "cli".into()),
+        reason: format!("import {}", args.file.display()),
+        operation: "import".into(),
+        at: chrono::Utc::now(),
+    };
+    match runtime.block_on(store_outcome(&store, &outcome, &meta, args.dry_run))? {
+        Stored::DryRun(report) => {
+            for p in &report.problems {
+                println!("{p}");
+            }
+            let counted = |s| report.problems.iter().filter(|p| p.severity == s).count();
+            println!(
+                "dry run, nothing stored: {} errors, {} warnings, {} notes",
+                counted(Severity::Error),
+                counted(Severity::Warning),
+                counted(Severity::Info)
+            );
+            Ok(if report.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Stored::Change(id) => {
+            eprintln!("stored {} objects as change {id}", outcome.imported());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Which store `--database`/`--data-dir` name. The only backend in this build is the
+/// in-memory one; the persistent backends come with `Store::open(database, data_dir)` from the
+/// storage work, and this function is the one line to switch over.
+pub fn open_store(
+    database: Option<&str>,
+    data_dir: Option<&std::path::Path>,
+    dry_run: bool,
+) -> Result<Store, CliError> {
+    match (database, data_dir) {
+        (None, None) if dry_run => Ok(Store::memory()),
+        (None, None) => Err(CliError(
+            "say where to import into with --database URL or --data-dir DIR (or use --dry-run)".into(),
+        )),
+        _ => Err(CliError(
+            "this build has no persistent store yet (--database/--data-dir arrive with Store::open); use --dry-run".into(),
+        )),
+    }
+}
+
+/// What [`store_outcome`] did.
+#[derive(Debug)]
+pub enum Stored {
+    /// The validation report of the store's content plus the file's; nothing written.
+    DryRun(Report),
+    /// The change id of the one transaction that stored everything.
+    Change(i64),
+}
+
+/// Stores an import in one transaction, or with `dry_run` validates the district made of the
+/// store's content plus the imported objects. Refused features mean nothing is stored.
+pub async fn store_outcome(
+    store: &Store,
+    outcome: &ImportOutcome,
+    meta: &ChangeMeta,
+    dry_run: bool,
+) -> Result<Stored, CliError> {
+    outcome.require_all()?;
+    if dry_run {
+        let mut ds = store.load().await?;
+        ds.grids.extend(outcome.data.grids.iter().cloned());
+        ds.buildings.extend(outcome.data.buildings.iter().cloned());
+        ds.households
+            .extend(outcome.data.households.iter().cloned());
+        let (district, mut problems) = ds.into_district()?;
+        problems.extend(validate(&district, &Scope::All, None, &Config::default()).problems);
+        return Ok(Stored::DryRun(Report::new(problems)));
+    }
+    Ok(Stored::Change(store.import(&outcome.data, meta).await?))
+}
