@@ -530,7 +530,7 @@ async fn insert_batched<T>(
     let mut done = 0u64;
     for chunk in items.chunks(BATCH) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
-        qb.push_values(chunk, |b, item| row(b, item));
+        qb.push_values(chunk, &mut row);
         qb.build()
             .execute(&mut **tx)
             .await

@@ -590,7 +590,7 @@ async fn copy_areas(
     progress: &ImportProgress<'_>,
 ) -> StoreResult<()> {
     copy_in(
-        &mut **tx,
+        tx,
         "COPY admin_areas (code, name, level, parent, kind, geometry) FROM STDIN",
         "admin_areas",
         &ds.areas,
@@ -621,7 +621,7 @@ async fn copy_grids(
     progress: &ImportProgress<'_>,
 ) -> StoreResult<()> {
     copy_in(
-        &mut **tx,
+        tx,
         "COPY grids (id, version, code, name, layer, parent, kind, status, category, network, \
          properties, geometry, valid_from, valid_to) FROM STDIN",
         "grids",
@@ -656,7 +656,7 @@ async fn copy_grids(
         .flat_map(|g| g.members.iter().enumerate().map(move |(i, m)| (g, i, m)))
         .collect();
     copy_in(
-        &mut **tx,
+        tx,
         "COPY grid_members (grid_id, grid_version, ord, member_id) FROM STDIN",
         "grid_members",
         &members,
@@ -679,7 +679,7 @@ async fn copy_buildings(
     progress: &ImportProgress<'_>,
 ) -> StoreResult<()> {
     copy_in(
-        &mut **tx,
+        tx,
         "COPY buildings (id, geometry, households, residents, usage) FROM STDIN",
         "buildings",
         &ds.buildings,
@@ -708,7 +708,7 @@ async fn copy_households(
     progress: &ImportProgress<'_>,
 ) -> StoreResult<()> {
     copy_in(
-        &mut **tx,
+        tx,
         "COPY households (id, building_id, lon, lat, residents) FROM STDIN",
         "households",
         &ds.households,
