@@ -192,3 +192,35 @@ async fn ogrinfo_reads_the_geopackage() {
     let store = Store::open(None, dir.path()).await.expect("reopen");
     assert_eq!(store.load().await.expect("load").grids, ds.grids);
 }
+
+/// `wangge migrate` creates the data folder and the GeoPackage, is idempotent, and refuses a
+/// database URL that is not PostgreSQL without echoing its credentials.
+#[test]
+fn migrate_creates_and_refuses() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("nested/data");
+    for _ in 0..2 {
+        let out = wangge()
+            .arg("migrate")
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .expect("running wangge migrate");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(data.join("wangge.gpkg").is_file());
+    let out = wangge()
+        .args(["migrate", "--database", "mysql://user:secret@host/db"])
+        .output()
+        .expect("running wangge migrate");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("not a postgres:// URL") && !err.contains("secret"),
+        "{err}"
+    );
+}
