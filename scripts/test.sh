@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages the build and tests need; installed only when missing.
-packages=(pkg-config build-essential libgdal-dev gdal-bin)
+packages=(pkg-config build-essential libclang-dev libgdal-dev gdal-bin postgresql-15-postgis-3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

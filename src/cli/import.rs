@@ -17,10 +17,10 @@ use wangge_engine::validate::{validate, Config, Report, Scope, Severity};
 pub struct Args {
     /// Any vector file GDAL reads: .shp (with .prj, .cpg), .gpkg, .geojson, .kml, .dxf, .fgb, .csv
     file: PathBuf,
-    /// Database URL of the store
+    /// PostgreSQL/PostGIS URL of the store (default: DATABASE_URL, then the GeoPackage in --data-dir)
     #[arg(long, value_name = "URL", conflicts_with = "data_dir")]
     database: Option<String>,
-    /// Folder of the embedded store
+    /// Folder of the embedded GeoPackage store (default: data)
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// base, micro, special, composite, buildings or households
@@ -49,12 +49,15 @@ pub fn run(args: Args) -> CliResult {
         None => FieldMap::default(),
     };
     opts.source_layer = args.source_layer.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     // Fail on the store before reading a large file.
-    let store = open_store(
+    let store = runtime.block_on(open_store(
         args.database.as_deref(),
         args.data_dir.as_deref(),
         args.dry_run,
-    )?;
+    ))?;
     let mut last_report = std::time::Instant::now();
     let mut progress = |read: usize, total: Option<u64>| {
         if last_report.elapsed().as_secs_f64() >= 1.0 {
@@ -70,9 +73,6 @@ pub fn run(args: Args) -> CliResult {
         eprintln!("{line}");
     }
     outcome.require_all()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     let meta = ChangeMeta {
         actor: std::env::var("USER").unwrap_or_else(|_| "cli".into()),
         reason: format!("import {}", args.file.display()),
@@ -104,22 +104,20 @@ pub fn run(args: Args) -> CliResult {
     }
 }
 
-/// Which store `--database`/`--data-dir` name. The only backend in this build is the
-/// in-memory one; the persistent backends come with `Store::open(database, data_dir)` from the
-/// storage work, and this function is the one line to switch over.
-pub fn open_store(
+/// Which store to import into: `--database URL` (or `DATABASE_URL`), else the GeoPackage in
+/// `--data-dir` (default `data/`, as for `wangge serve`). A dry run against a data folder that
+/// holds no store yet checks the file on its own (in memory) instead of creating one.
+pub async fn open_store(
     database: Option<&str>,
     data_dir: Option<&std::path::Path>,
     dry_run: bool,
 ) -> Result<Store, CliError> {
-    match (database, data_dir) {
-        (None, None) if dry_run => Ok(Store::memory()),
-        (None, None) => Err(CliError(
-            "say where to import into with --database URL or --data-dir DIR (or use --dry-run)".into(),
-        )),
-        _ => Err(CliError(
-            "this build has no persistent store yet (--database/--data-dir arrive with Store::open); use --dry-run".into(),
-        )),
+    let env = std::env::var("DATABASE_URL").ok();
+    let dir = data_dir.unwrap_or_else(|| std::path::Path::new("data"));
+    match database.map(str::to_string).or(env) {
+        Some(url) => Ok(Store::open(Some(&url), dir).await?),
+        None if dry_run && !dir.join(crate::store::gpkg::FILE_NAME).exists() => Ok(Store::memory()),
+        None => Ok(Store::open(None, dir).await?),
     }
 }
 

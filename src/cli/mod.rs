@@ -1,4 +1,5 @@
-//! The command-line interface: `wangge validate | lookup | assign | export | import | demo`.
+//! The command-line interface: `wangge validate | lookup | assign | export | import | demo |
+//! migrate | load`.
 //!
 //! Exit codes: 0 success, 1 validation found problems, 2 bad input or any other error (one
 //! plain line on stderr).
@@ -9,6 +10,7 @@ mod export;
 pub mod import;
 mod lookup;
 mod source;
+mod store_cmd;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +44,13 @@ pub enum Command {
     Import(import::Args),
     /// Rebuild the demo district
     Demo(demo::Args),
+    /// Create or update the store's schema (GeoPackage in --data-dir, or --database URL)
+    Migrate(store_cmd::MigrateArgs),
+    /// Import a dataset folder into the store in one transaction
+    Load(store_cmd::LoadArgs),
+    /// Print the latest change id and every newer one as it is committed
+    #[command(hide = true)]
+    StoreWatch(store_cmd::WatchArgs),
 }
 
 /// A failure the user caused or must act on; printed as one line.
@@ -84,6 +93,9 @@ where
         Command::Export(a) => export::run(a),
         Command::Import(a) => import::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Migrate(a) => store_cmd::migrate(a),
+        Command::Load(a) => store_cmd::load(a),
+        Command::StoreWatch(a) => store_cmd::watch(a),
     };
     match result {
         Ok(code) => code,

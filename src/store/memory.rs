@@ -12,6 +12,19 @@ struct Inner {
     log: Vec<StoredChange>,
     people: Vec<Person>,
     tokens: Vec<TokenRecord>,
+    /// Created by the first subscriber; told the id of every change committed after that.
+    follow: Option<tokio::sync::watch::Sender<i64>>,
+}
+
+impl Inner {
+    fn logged(&mut self, change: StoredChange) -> i64 {
+        let id = change.id;
+        self.log.push(change);
+        if let Some(f) = &self.follow {
+            f.send_replace(id);
+        }
+        id
+    }
 }
 
 /// Cloning shares the store (like a connection pool).
@@ -55,15 +68,14 @@ impl MemoryStore {
         g.data.buildings.extend(ds.buildings.iter().cloned());
         g.data.households.extend(ds.households.iter().cloned());
         let id = g.log.len() as i64 + 1;
-        g.log.push(StoredChange {
+        Ok(g.logged(StoredChange {
             id,
             meta: meta.clone(),
             changes: ChangeSet {
                 date: meta.at.date_naive(),
                 changes: vec![],
             },
-        });
-        Ok(id)
+        }))
     }
 
     pub fn commit(&self, changes: &ChangeSet, meta: &ChangeMeta) -> StoreResult<i64> {
@@ -88,12 +100,11 @@ impl MemoryStore {
             }
         }
         let id = g.log.len() as i64 + 1;
-        g.log.push(StoredChange {
+        Ok(g.logged(StoredChange {
             id,
             meta: meta.clone(),
             changes: changes.clone(),
-        });
-        Ok(id)
+        }))
     }
 
     pub fn changes_after(&self, id: i64) -> StoreResult<Vec<StoredChange>> {
@@ -104,6 +115,20 @@ impl MemoryStore {
             .filter(|c| c.id > id)
             .cloned()
             .collect())
+    }
+
+    /// The latest change id, updated on every commit in this process.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<i64> {
+        match self.lock() {
+            Ok(mut g) => {
+                let latest = g.log.last().map_or(0, |c| c.id);
+                g.follow
+                    .get_or_insert_with(|| tokio::sync::watch::Sender::new(latest))
+                    .subscribe()
+            }
+            // A poisoned store never changes again: a receiver that stays at 0 is honest.
+            Err(_) => tokio::sync::watch::channel(0).1,
+        }
     }
 
     pub fn latest_change(&self) -> StoreResult<i64> {

@@ -1,19 +1,27 @@
 //! Storage: where grids, their history, buildings, households, people, tokens and the change log
 //! live. One interface, several backends:
 //! - [`memory`]: in process, for tests and throwaway runs;
-//! - an embedded single-file store (the default) and PostGIS (production) — added by the storage
-//!   issue as further variants of [`Store`].
+//! - [`gpkg`]: the embedded default, one OGC GeoPackage file `wangge.gpkg` in the data folder;
+//! - [`postgres`]: PostGIS, for production and several service processes on one database.
+//!
+//! [`Store::open`] picks the backend from the configuration; migrations run on open.
 //!
 //! Every write is one transaction: it is stored whole or not at all. Edits are optimistic: a
 //! change set whose `before` versions are no longer the stored current versions is refused with
 //! [`StoreError::Conflict`] naming the grid, and nothing is written.
 
+pub mod geom;
+pub mod gpkg;
 pub mod memory;
+pub mod postgres;
+mod record;
 
 use crate::io::dataset::Dataset;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::path::Path;
+use tokio::sync::watch;
 use wangge_engine::edit::ChangeSet;
 use wangge_engine::GridId;
 
@@ -123,10 +131,15 @@ impl std::error::Error for StoreError {}
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Told `(table, rows written so far)` while a bulk import runs (the `wangge load` progress).
+pub type ImportProgress<'a> = dyn Fn(&str, u64) + Send + Sync + 'a;
+
 /// The store the service runs on.
 #[derive(Debug, Clone)]
 pub enum Store {
     Memory(memory::MemoryStore),
+    Gpkg(gpkg::GpkgStore),
+    Postgres(postgres::PgStore),
 }
 
 impl Store {
@@ -134,10 +147,69 @@ impl Store {
         Store::Memory(memory::MemoryStore::default())
     }
 
+    /// `database` `postgres://…` (or `postgresql://…`): PostGIS; otherwise the GeoPackage
+    /// `data_dir/wangge.gpkg` (folder and file created when missing). Migrates the schema.
+    pub async fn open(database: Option<&str>, data_dir: &Path) -> StoreResult<Store> {
+        match database.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Store::Postgres(postgres::PgStore::connect(url).await?))
+            }
+            Some(other) => Err(StoreError::Invalid(format!(
+                "database \"{}\" is not a postgres:// URL (leave it out to use the GeoPackage in the data folder)",
+                other.split('@').next_back().unwrap_or_default()
+            ))),
+            None => Ok(Store::Gpkg(gpkg::GpkgStore::open_dir(data_dir).await?)),
+        }
+    }
+
+    /// Brings the schema up to date (also done by [`Store::open`]).
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Store::Memory(_) => Ok(()),
+            Store::Gpkg(s) => s.migrate().await,
+            Store::Postgres(s) => s.migrate().await,
+        }
+    }
+
+    /// Closes connections (the GeoPackage folds its write-ahead log back into the one file).
+    pub async fn close(&self) {
+        match self {
+            Store::Memory(_) => {}
+            Store::Gpkg(s) => s.close().await,
+            Store::Postgres(s) => s.close().await,
+        }
+    }
+
+    /// The latest committed change id, updated when any process commits (PostGIS:
+    /// LISTEN/NOTIFY with polling as a fallback; GeoPackage: polling the change log).
+    pub async fn subscribe(&self) -> StoreResult<watch::Receiver<i64>> {
+        match self {
+            Store::Memory(s) => Ok(s.subscribe()),
+            Store::Gpkg(s) => s.subscribe().await,
+            Store::Postgres(s) => s.subscribe().await,
+        }
+    }
+
+    /// [`Store::import`] telling `progress` how far it got (one transaction all the same).
+    pub async fn import_reporting(
+        &self,
+        ds: &Dataset,
+        meta: &ChangeMeta,
+        progress: &ImportProgress<'_>,
+    ) -> StoreResult<i64> {
+        match self {
+            Store::Memory(s) => s.import(ds, meta),
+            Store::Gpkg(s) => s.import(ds, meta, progress).await,
+            Store::Postgres(s) => s.import(ds, meta, progress).await,
+        }
+    }
+
     /// Whether nothing has been loaded yet (the service then loads the demo district).
     pub async fn is_empty(&self) -> StoreResult<bool> {
         match self {
             Store::Memory(s) => s.is_empty(),
+            Store::Gpkg(s) => s.is_empty().await,
+            Store::Postgres(s) => s.is_empty().await,
         }
     }
 
@@ -145,6 +217,8 @@ impl Store {
     pub async fn load(&self) -> StoreResult<Dataset> {
         match self {
             Store::Memory(s) => s.load(),
+            Store::Gpkg(s) => s.load().await,
+            Store::Postgres(s) => s.load().await,
         }
     }
 
@@ -152,6 +226,8 @@ impl Store {
     pub async fn import(&self, ds: &Dataset, meta: &ChangeMeta) -> StoreResult<i64> {
         match self {
             Store::Memory(s) => s.import(ds, meta),
+            Store::Gpkg(s) => s.import(ds, meta, &|_, _| {}).await,
+            Store::Postgres(s) => s.import(ds, meta, &|_, _| {}).await,
         }
     }
 
@@ -160,6 +236,8 @@ impl Store {
     pub async fn commit(&self, changes: &ChangeSet, meta: &ChangeMeta) -> StoreResult<i64> {
         match self {
             Store::Memory(s) => s.commit(changes, meta),
+            Store::Gpkg(s) => s.commit(changes, meta).await,
+            Store::Postgres(s) => s.commit(changes, meta).await,
         }
     }
 
@@ -167,48 +245,64 @@ impl Store {
     pub async fn changes_after(&self, id: i64) -> StoreResult<Vec<StoredChange>> {
         match self {
             Store::Memory(s) => s.changes_after(id),
+            Store::Gpkg(s) => s.changes_after(id).await,
+            Store::Postgres(s) => s.changes_after(id).await,
         }
     }
 
     pub async fn latest_change(&self) -> StoreResult<i64> {
         match self {
             Store::Memory(s) => s.latest_change(),
+            Store::Gpkg(s) => s.latest_change().await,
+            Store::Postgres(s) => s.latest_change().await,
         }
     }
 
     pub async fn put_person(&self, p: &Person) -> StoreResult<()> {
         match self {
             Store::Memory(s) => s.put_person(p),
+            Store::Gpkg(s) => s.put_person(p).await,
+            Store::Postgres(s) => s.put_person(p).await,
         }
     }
 
     pub async fn remove_person(&self, id: &str) -> StoreResult<bool> {
         match self {
             Store::Memory(s) => s.remove_person(id),
+            Store::Gpkg(s) => s.remove_person(id).await,
+            Store::Postgres(s) => s.remove_person(id).await,
         }
     }
 
     pub async fn people(&self) -> StoreResult<Vec<Person>> {
         match self {
             Store::Memory(s) => s.people(),
+            Store::Gpkg(s) => s.people().await,
+            Store::Postgres(s) => s.people().await,
         }
     }
 
     pub async fn put_token(&self, t: &TokenRecord) -> StoreResult<()> {
         match self {
             Store::Memory(s) => s.put_token(t),
+            Store::Gpkg(s) => s.put_token(t).await,
+            Store::Postgres(s) => s.put_token(t).await,
         }
     }
 
     pub async fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {
         match self {
             Store::Memory(s) => s.tokens(),
+            Store::Gpkg(s) => s.tokens().await,
+            Store::Postgres(s) => s.tokens().await,
         }
     }
 
     pub async fn remove_token(&self, id: &str) -> StoreResult<bool> {
         match self {
             Store::Memory(s) => s.remove_token(id),
+            Store::Gpkg(s) => s.remove_token(id).await,
+            Store::Postgres(s) => s.remove_token(id).await,
         }
     }
 }

@@ -1,0 +1,123 @@
+//! Text forms of the model's enums and the JSON of the change log, shared by the SQL backends so
+//! that both store exactly the same values.
+
+use super::{PersonRole, Role, StoreError, StoreResult};
+use serde::{Deserialize, Serialize};
+use wangge_engine::edit::{ChangeSet, GridChange};
+use wangge_engine::{AdminLevel, AreaKind, Grid, GridStatus, Layer, SpecialCategory};
+
+/// A stored value the model does not know: the database was edited by hand or by a newer
+/// version. Named so the log says which column is wrong.
+pub fn unknown(column: &str, value: &str) -> StoreError {
+    StoreError::Backend(format!("unknown {column} \"{value}\" in the store"))
+}
+
+pub fn layer(s: &str) -> StoreResult<Layer> {
+    Layer::parse(s).ok_or_else(|| unknown("grid layer", s))
+}
+
+pub fn kind(s: &str) -> StoreResult<AreaKind> {
+    match s {
+        "urban" => Ok(AreaKind::Urban),
+        "rural" => Ok(AreaKind::Rural),
+        _ => Err(unknown("area kind", s)),
+    }
+}
+
+pub fn status(s: &str) -> StoreResult<GridStatus> {
+    GridStatus::parse(s).ok_or_else(|| unknown("grid status", s))
+}
+
+pub fn category(s: Option<&str>) -> StoreResult<Option<SpecialCategory>> {
+    s.map(|s| SpecialCategory::parse(s).ok_or_else(|| unknown("special category", s)))
+        .transpose()
+}
+
+pub fn level(s: &str) -> StoreResult<AdminLevel> {
+    match s {
+        "district" => Ok(AdminLevel::District),
+        "town" => Ok(AdminLevel::Town),
+        "community" => Ok(AdminLevel::Community),
+        _ => Err(unknown("admin level", s)),
+    }
+}
+
+/// Enums serialise as their snake_case serde name; the same string goes into the database.
+pub fn enum_text<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => format!("{other:?}"),
+    }
+}
+
+pub fn person_role(s: &str) -> StoreResult<PersonRole> {
+    serde_json::from_value(serde_json::Value::String(s.into()))
+        .map_err(|_| unknown("person role", s))
+}
+
+pub fn token_role(s: &str) -> StoreResult<Role> {
+    serde_json::from_value(serde_json::Value::String(s.into()))
+        .map_err(|_| unknown("token role", s))
+}
+
+/// One entry of the change log's `changes` JSON array: the grid versions as the edit saw them.
+#[derive(Serialize, Deserialize)]
+struct ChangeJson {
+    before: Option<Grid>,
+    after: Option<Grid>,
+}
+
+pub fn changes_to_json(c: &ChangeSet) -> StoreResult<String> {
+    let list: Vec<ChangeJson> = c
+        .changes
+        .iter()
+        .map(|g| ChangeJson {
+            before: g.before.clone(),
+            after: g.after.clone(),
+        })
+        .collect();
+    serde_json::to_string(&list)
+        .map_err(|e| StoreError::Backend(format!("cannot encode a change set: {e}")))
+}
+
+/// Parses the log's JSON. serde_json is built with `float_roundtrip`, so coordinates come back
+/// bit-identical to what was written.
+pub fn changes_from_json(date: chrono::NaiveDate, json: &str) -> StoreResult<ChangeSet> {
+    let list: Vec<ChangeJson> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Backend(format!("change log entry is not readable: {e}")))?;
+    Ok(ChangeSet {
+        date,
+        changes: list
+            .into_iter()
+            .map(|c| GridChange {
+                before: c.before,
+                after: c.after,
+            })
+            .collect(),
+    })
+}
+
+pub fn json_text<T: Serialize>(v: &T, what: &str) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("cannot encode {what}: {e}")))
+}
+
+pub fn from_json_text<T: for<'de> Deserialize<'de>>(s: &str, what: &str) -> StoreResult<T> {
+    serde_json::from_str(s)
+        .map_err(|e| StoreError::Backend(format!("stored {what} is not readable: {e}")))
+}
+
+/// Maps a database error: constraint violations are the caller's (Invalid, named by the
+/// constraint), anything else is the backend's and is logged with `what`.
+pub fn db_error(what: &str, e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            let c = d.constraint().unwrap_or("a unique key");
+            return StoreError::Invalid(format!("{what}: already stored ({c})"));
+        }
+        if d.is_check_violation() || d.is_foreign_key_violation() {
+            return StoreError::Invalid(format!("{what}: {}", d.message()));
+        }
+    }
+    log::error!("{what}: {e}");
+    StoreError::Backend(format!("{what}: {e}"))
+}
