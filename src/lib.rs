@@ -5,6 +5,7 @@
 //! - [`io`]: GeoJSON/CSV ↔ engine model, dataset folders;
 //! - [`demo`]: the deterministic generator of the demo district (屯溪区);
 //! - [`store`]: storage backends behind one interface;
+//! - [`server`]: the HTTP service (`wangge serve`);
 //! - [`cli`]: the command-line interface.
 
 pub use wangge_engine as engine;
@@ -12,4 +13,5 @@ pub use wangge_engine as engine;
 pub mod cli;
 pub mod demo;
 pub mod io;
+pub mod server;
 pub mod store;

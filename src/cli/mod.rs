@@ -1,4 +1,4 @@
-//! The command-line interface: `wangge validate | lookup | assign | export | demo`.
+//! The command-line interface: `wangge validate | lookup | assign | export | demo | serve`.
 //!
 //! Exit codes: 0 success, 1 validation found problems, 2 bad input or any other error (one
 //! plain line on stderr).
@@ -7,6 +7,7 @@ mod assign;
 mod demo;
 mod export;
 mod lookup;
+mod serve;
 mod source;
 mod validate;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Export(export::Args),
     /// Rebuild the demo district
     Demo(demo::Args),
+    /// Run the HTTP service (JSON API, OGC API – Features)
+    Serve(serve::Args),
 }
 
 /// A failure the user caused or must act on; printed as one line.
@@ -79,6 +82,7 @@ where
         Command::Assign(a) => assign::run(a),
         Command::Export(a) => export::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(code) => code,
