@@ -63,7 +63,7 @@ pub async fn landing(
             "description": "Base, micro, special and composite grids (网格化服务管理) as OGC API – Features",
             "links": [
                 link(b.clone(), "self", "application/json", "this document"),
-                link(b.replace("/ogc", "/api/openapi.json"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "the API definition"),
+                link(b.replace("/ogc", "/api/openapi.json"), "service-desc", "application/vnd.oai.openapi+json;version=3.1", "the API definition"),
                 link(format!("{b}/conformance"), "conformance", "application/json", "conformance classes"),
                 link(format!("{b}/collections"), "data", "application/json", "the grid layers"),
             ]

@@ -102,7 +102,10 @@ pub async fn one(
     let lat: f64 = params.required("lat", "a number")?;
     let crs = crs_param(&params)?;
     let as_of = params.date("as_of")?;
-    let input = check_position("lon/lat", lon, lat)?;
+    // Checked one at a time so that the error names the parameter that is out of range.
+    check_position("lon", lon, 0.0)?;
+    check_position("lat", 0.0, lat)?;
+    let input = Coord { x: lon, y: lat };
     let p = crs.to_wgs84(input);
     let d = state.district.read();
     let result = lookup(&d, p, as_of);
