@@ -27,17 +27,28 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
     let reshape = format!("/api/v1/grids/{G1}/geometry?reason=test");
 
     // Malformed JSON.
-    let p = problem(put(reshape.clone(), "{\"type\": \"Polygon\",".into()).await.expect("r"), 400).await;
-    assert!(names_field(&p, "body"), "{p}");
-    // Wrong geometry type.
     let p = problem(
-        put(reshape.clone(), json!({"type": "Point", "coordinates": [118.3, 29.7]}).to_string())
+        put(reshape.clone(), "{\"type\": \"Polygon\",".into())
             .await
             .expect("r"),
         400,
     )
     .await;
-    assert!(names_field(&p, "geometry") && p["detail"].as_str().is_some_and(|d| d.contains("Point")));
+    assert!(names_field(&p, "body"), "{p}");
+    // Wrong geometry type.
+    let p = problem(
+        put(
+            reshape.clone(),
+            json!({"type": "Point", "coordinates": [118.3, 29.7]}).to_string(),
+        )
+        .await
+        .expect("r"),
+        400,
+    )
+    .await;
+    assert!(
+        names_field(&p, "geometry") && p["detail"].as_str().is_some_and(|d| d.contains("Point"))
+    );
     // Self-intersecting polygon (a bow tie).
     let bow = json!({"type": "Polygon", "coordinates": [[[118.31, 29.70], [118.32, 29.71], [118.32, 29.70], [118.31, 29.71], [118.31, 29.70]]]});
     let p = problem(put(reshape.clone(), bow.to_string()).await.expect("r"), 400).await;
@@ -45,10 +56,19 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
     // Coordinates out of range.
     let far = json!({"type": "Polygon", "coordinates": [[[118.31, 29.70], [218.32, 29.70], [118.32, 29.71], [118.31, 29.70]]]});
     let p = problem(put(reshape.clone(), far.to_string()).await.expect("r"), 400).await;
-    assert!(p["detail"].as_str().is_some_and(|d| d.contains("out of range")), "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("out of range")),
+        "{p}"
+    );
     // Unclosed ring.
     let open = json!({"type": "Polygon", "coordinates": [[[118.31, 29.70], [118.32, 29.70], [118.32, 29.71], [118.31, 29.71]]]});
-    problem(put(reshape.clone(), open.to_string()).await.expect("r"), 400).await;
+    problem(
+        put(reshape.clone(), open.to_string()).await.expect("r"),
+        400,
+    )
+    .await;
     // Wrong content type.
     let r = s
         .client
@@ -92,17 +112,23 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
     assert!(names_field(&p, "role"), "{p}");
     // Unknown status, unknown grid, stale/garbled If-Match.
     let p = problem(
-        put(format!("/api/v1/grids/{G1}/status?reason=x"), json!({"status": "closed"}).to_string())
-            .await
-            .expect("r"),
+        put(
+            format!("/api/v1/grids/{G1}/status?reason=x"),
+            json!({"status": "closed"}).to_string(),
+        )
+        .await
+        .expect("r"),
         400,
     )
     .await;
     assert!(names_field(&p, "status"));
     problem(
-        put("/api/v1/grids/nope/status?reason=x".into(), json!({"status": "active"}).to_string())
-            .await
-            .expect("r"),
+        put(
+            "/api/v1/grids/nope/status?reason=x".into(),
+            json!({"status": "active"}).to_string(),
+        )
+        .await
+        .expect("r"),
         404,
     )
     .await;
@@ -130,7 +156,10 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
         ("/api/v1/lookup?lon=118.3&lat=91", "lat"),
         ("/api/v1/lookup?lon=118.3&lat=29.7&as_of=yesterday", "as_of"),
         ("/api/v1/changes?after=x", "after"),
-        ("/ogc/collections/base/items?datetime=2020-01-01/2021-01-01", "datetime"),
+        (
+            "/ogc/collections/base/items?datetime=2020-01-01/2021-01-01",
+            "datetime",
+        ),
     ] {
         let p = problem(s.get(path).await, 400).await;
         assert!(names_field(&p, field), "{path}: {p}");
@@ -138,7 +167,15 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
     problem(s.get("/api/v1/grids/nope").await, 404).await;
     problem(s.get("/api/v1/areas/999").await, 404).await;
     problem(s.get("/api/v1/no-such-thing").await, 404).await;
-    problem(s.client.patch(s.url("/api/v1/layers")).send().await.expect("r"), 405).await;
+    problem(
+        s.client
+            .patch(s.url("/api/v1/layers"))
+            .send()
+            .await
+            .expect("r"),
+        405,
+    )
+    .await;
     // Batch lookup: malformed JSON, wrong top-level type, unknown content type, CSV without lon.
     let post = |ct: &'static str, body: &'static str| {
         s.client
@@ -147,8 +184,18 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
             .body(body)
             .send()
     };
-    problem(post("application/json", "[{\"lon\": 1,").await.expect("r"), 400).await;
-    problem(post("application/json", "{\"type\": \"Feature\"}").await.expect("r"), 400).await;
+    problem(
+        post("application/json", "[{\"lon\": 1,").await.expect("r"),
+        400,
+    )
+    .await;
+    problem(
+        post("application/json", "{\"type\": \"Feature\"}")
+            .await
+            .expect("r"),
+        400,
+    )
+    .await;
     problem(post("application/xml", "<x/>").await.expect("r"), 415).await;
     let p = problem(post("text/csv", "x,y\n1,2\n").await.expect("r"), 400).await;
     assert!(names_field(&p, "lon_field"));

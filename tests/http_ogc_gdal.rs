@@ -21,9 +21,16 @@ async fn ogrinfo_lists_the_grid_layers() {
         ),
     };
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "ogrinfo failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ogrinfo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for layer in ["base", "micro", "special", "composite"] {
-        assert!(text.contains(&format!(": {layer} ")), "ogrinfo lacks {layer}:\n{text}");
+        assert!(
+            text.contains(&format!(": {layer} ")),
+            "ogrinfo lacks {layer}:\n{text}"
+        );
     }
     let out = tokio::process::Command::new("ogrinfo")
         .args(["-ro", "-so", &url, "base"])

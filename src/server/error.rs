@@ -293,8 +293,20 @@ impl From<EditError> for ApiError {
             | EditError::DifferentLayers(grid, _)
             | EditError::AmbiguousSharedBoundary(grid, _)
             | EditError::PathEndpoints(grid, _) => ApiError::refused(Some(&grid.0), msg),
-            EditError::NoVertexAt { .. } | EditError::BreaksHierarchy(_) => {
-                ApiError::refused(None, msg)
+            EditError::NoVertexAt { .. } => ApiError::refused(None, msg),
+            // Each created problem is listed so that a client can show them on the map; the
+            // `force_draft=true` parameter keeps such an edit as a draft.
+            EditError::BreaksHierarchy(problems) => {
+                let first = problems.first().and_then(|p| p.grids.first());
+                let mut a = ApiError::refused(first.map(String::as_str), msg);
+                a.errors = problems
+                    .iter()
+                    .map(|p| FieldError {
+                        field: p.kind.as_str().to_string(),
+                        reason: p.message.clone(),
+                    })
+                    .collect();
+                a
             }
             // Applying a planned change set cannot fail unless the district and the plan
             // disagree: a server bug, not the client's input.

@@ -73,7 +73,12 @@ impl Server {
             secret_hash: server::auth::hash_secret(&secret),
             created_at: chrono::Utc::now(),
         };
-        self.running.state.store.put_token(&rec).await.expect("token");
+        self.running
+            .state
+            .store
+            .put_token(&rec)
+            .await
+            .expect("token");
         self.running.state.refresh_tokens().await.expect("refresh");
         secret
     }
@@ -106,7 +111,8 @@ pub async fn problem(r: Response, status: u16) -> Value {
 
 /// The problem's `errors` name `field`.
 pub fn names_field(p: &Value, field: &str) -> bool {
-    p["errors"]
-        .as_array()
-        .is_some_and(|e| e.iter().any(|x| x["field"] == field && x["reason"].is_string()))
+    p["errors"].as_array().is_some_and(|e| {
+        e.iter()
+            .any(|x| x["field"] == field && x["reason"].is_string())
+    })
 }
