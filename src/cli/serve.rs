@@ -56,7 +56,8 @@ fn admin_secret(args: &Args) -> Result<Option<String>, CliError> {
             }
             return Ok(Some(s));
         }
-        let (secret, _) = crate::server::auth::new_secret().map_err(|e| CliError(e.detail))?;
+        let (secret, _) =
+            crate::server::auth::new_secret().map_err(|e| CliError(e.detail.clone()))?;
         write_private(path, &secret)?;
         eprintln!("wangge: wrote a new admin token to {}", path.display());
         return Ok(Some(secret));

@@ -21,9 +21,13 @@ pub struct FieldError {
     pub reason: String,
 }
 
-/// An RFC 9457 problem.
+/// An RFC 9457 problem. Boxed: handlers return `Result<_, ApiError>` everywhere, and a small
+/// error keeps the happy path's `Result` small.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<ApiErrorInner>);
+
+#[derive(Debug, Clone)]
+pub struct ApiErrorInner {
     pub status: StatusCode,
     /// The last part of the problem type URI (`urn:wangge:problem:<slug>`).
     pub slug: &'static str,
@@ -52,9 +56,22 @@ pub struct Problem {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+impl std::ops::Deref for ApiError {
+    type Target = ApiErrorInner;
+    fn deref(&self) -> &ApiErrorInner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ApiErrorInner {
+        &mut self.0
+    }
+}
+
 impl ApiError {
     fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: String) -> Self {
-        ApiError {
+        ApiError(Box::new(ApiErrorInner {
             status,
             slug,
             title,
@@ -62,7 +79,7 @@ impl ApiError {
             errors: vec![],
             grid: None,
             internal: None,
-        }
+        }))
     }
 
     /// Bad input in one field: 400.

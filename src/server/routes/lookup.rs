@@ -250,7 +250,7 @@ pub async fn batch(
     let rest = tokio_stream::wrappers::ReceiverStream::new(rx).map(|r| {
         r.map_err(|e| {
             tracing::warn!(error = %e, "batch lookup stopped mid-stream");
-            std::io::Error::other(e.detail)
+            std::io::Error::other(e.detail.clone())
         })
     });
     let stream =
@@ -404,7 +404,7 @@ fn position_of(g: Option<InGeometry>) -> Result<Coord<f64>, String> {
         .filter(|a| a.len() >= 2)
         .and_then(|a| Some((a[0].as_f64()?, a[1].as_f64()?)))
         .ok_or("a Point needs [lon, lat] numbers")?;
-    check_position("coordinates", nums.0, nums.1).map_err(|e| e.detail)
+    check_position("coordinates", nums.0, nums.1).map_err(|e| e.detail.clone())
 }
 
 /// Visits the top-level value: a sequence of points, or a FeatureCollection's members.
