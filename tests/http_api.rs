@@ -810,3 +810,22 @@ async fn create_split_and_merge_through_the_api() {
     }
     let _ = Layer::Base;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_is_503_and_reads_refused_while_loading() {
+    use tower::ServiceExt;
+    // A state that has not loaded its district yet, as during start-up.
+    let state = wangge::server::state::AppState::new(
+        wangge::store::Store::memory(),
+        wangge::server::Config::default(),
+    );
+    let app = wangge::server::router(state);
+    for path in ["/health", "/api/v1/layers"] {
+        let req = axum::http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let r = app.clone().oneshot(req).await.expect("response");
+        assert_eq!(r.status(), 503, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+    }
+}
