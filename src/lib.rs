@@ -6,6 +6,7 @@
 //! - [`demo`]: the deterministic generator of the demo district (屯溪区);
 //! - [`gis`]: GIS files in and out through GDAL (import, export formats);
 //! - [`store`]: storage backends behind one interface;
+//! - [`server`]: the HTTP service (`wangge serve`);
 //! - [`cli`]: the command-line interface.
 
 pub use wangge_engine as engine;
@@ -14,4 +15,5 @@ pub mod cli;
 pub mod demo;
 pub mod gis;
 pub mod io;
+pub mod server;
 pub mod store;

@@ -1,5 +1,5 @@
-//! The command-line interface: `wangge validate | lookup | assign | export | import | demo |
-//! migrate | load`.
+//! The command-line interface: `wangge serve | validate | lookup | assign | export | import |
+//! demo | migrate | load`.
 //!
 //! Exit codes: 0 success, 1 validation found problems, 2 bad input or any other error (one
 //! plain line on stderr).
@@ -9,6 +9,7 @@ mod demo;
 mod export;
 pub mod import;
 mod lookup;
+mod serve;
 mod source;
 mod store_cmd;
 mod validate;
@@ -44,6 +45,8 @@ pub enum Command {
     Import(import::Args),
     /// Rebuild the demo district
     Demo(demo::Args),
+    /// Run the HTTP service (JSON API, OGC API – Features)
+    Serve(serve::Args),
     /// Create or update the store's schema (GeoPackage in --data-dir, or --database URL)
     Migrate(store_cmd::MigrateArgs),
     /// Import a dataset folder into the store in one transaction
@@ -93,6 +96,7 @@ where
         Command::Export(a) => export::run(a),
         Command::Import(a) => import::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Serve(a) => serve::run(a),
         Command::Migrate(a) => store_cmd::migrate(a),
         Command::Load(a) => store_cmd::load(a),
         Command::StoreWatch(a) => store_cmd::watch(a),

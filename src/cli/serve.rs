@@ -1,0 +1,145 @@
+//! `wangge serve`: the HTTP service.
+
+use super::source::demo_dir;
+use super::{CliError, CliResult};
+use crate::server::{self, Config};
+use crate::store::Store;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// PostgreSQL/PostGIS URL (postgres://…); default: the DATABASE_URL environment variable,
+    /// then the embedded GeoPackage store in --data-dir
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// Folder of the embedded GeoPackage store (wangge.gpkg), created when missing
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Dataset folder imported into an empty store (default: the demo district 屯溪区)
+    #[arg(long, value_name = "DIR")]
+    pub seed: Option<PathBuf>,
+    /// Let anonymous users read (GET); `--anonymous-read false` requires a token for everything
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub anonymous_read: bool,
+    /// Largest request body in bytes
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
+    pub max_body_bytes: usize,
+    /// File holding the bootstrap admin token's secret; created with a fresh secret if missing.
+    /// The environment variable WANGGE_ADMIN_TOKEN gives the secret directly.
+    #[arg(long, value_name = "PATH")]
+    pub admin_token_file: Option<PathBuf>,
+}
+
+/// Where the service's data lives: PostGIS when a URL is given (flag or DATABASE_URL), else the
+/// embedded GeoPackage in the data folder.
+pub async fn open_store(args: &Args) -> Result<Store, CliError> {
+    let url = args
+        .database
+        .clone()
+        .or_else(|| std::env::var("DATABASE_URL").ok());
+    Ok(Store::open(url.as_deref(), &args.data_dir).await?)
+}
+
+fn admin_secret(args: &Args) -> Result<Option<String>, CliError> {
+    if let Some(path) = &args.admin_token_file {
+        if path.exists() {
+            let s = std::fs::read_to_string(path)
+                .map_err(|e| CliError(format!("cannot read {}: {e}", path.display())))?;
+            let s = s.trim().to_string();
+            if s.len() < 16 {
+                return Err(CliError(format!(
+                    "{}: the admin token must be at least 16 characters",
+                    path.display()
+                )));
+            }
+            return Ok(Some(s));
+        }
+        let (secret, _) =
+            crate::server::auth::new_secret().map_err(|e| CliError(e.detail.clone()))?;
+        write_private(path, &secret)?;
+        eprintln!("wangge: wrote a new admin token to {}", path.display());
+        return Ok(Some(secret));
+    }
+    match std::env::var("WANGGE_ADMIN_TOKEN") {
+        Ok(s) if s.trim().len() >= 16 => Ok(Some(s.trim().to_string())),
+        Ok(_) => Err(CliError(
+            "WANGGE_ADMIN_TOKEN must be at least 16 characters".into(),
+        )),
+        Err(_) => Ok(None),
+    }
+}
+
+fn write_private(path: &std::path::Path, secret: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| CliError(format!("cannot create {}: {e}", path.display())))?;
+    writeln!(f, "{secret}").map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+pub fn run(args: Args) -> CliResult {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let config = Config {
+        anonymous_read: args.anonymous_read,
+        max_body_bytes: args.max_body_bytes,
+        seed_dir: Some(args.seed.clone().unwrap_or_else(demo_dir)),
+        admin_secret: admin_secret(&args)?,
+        ..Config::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let store = open_store(&args).await?;
+        let running = server::start(store, config, args.bind, shutdown_signal())
+            .await
+            .map_err(CliError)?;
+        println!("wangge: serving on http://{}/", running.addr);
+        running
+            .task
+            .await
+            .map_err(|e| CliError(e.to_string()))?
+            .map_err(|e| CliError(e.to_string()))
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,512 @@
+//! Grid edits. Every edit goes through [`run_edit`]:
+//!
+//! 1. the caller must hold a planner or admin token; a save needs a `reason`;
+//! 2. under the process's sync lock, the district first replays the store's newer changes, then
+//!    the engine plans the edit (its change set and impact) without changing the district;
+//! 3. a planner's edit touching any grid outside the token's areas is refused (403);
+//! 4. `dry_run=true` answers the impact and stops; otherwise the change set is committed to the
+//!    store (optimistic: a newer stored version → 409), and only then replayed into the district.
+//!
+//! `If-Match: "<version>"` (the ETag of `GET /grids/{id}`) names the version the caller edited;
+//! for edits of several grids, one version per grid in the order the request names them.
+//! A version that is no longer current → 412 naming the grid.
+
+use super::super::auth::Caller;
+use super::super::error::{ApiError, ApiResult};
+use super::super::extract::RawBody;
+use super::super::extract::{linestring, parse_date, point, polygonal, require_json, Params};
+use super::super::state::SharedState;
+use super::{blocking, Typed};
+use crate::io::features::{collection, grid_from_feature, grid_to_feature, GridReading};
+use crate::store::ChangeMeta;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wangge_engine::edit::codes::{next_codes, DEFAULT_SEQUENCE_WIDTH};
+use wangge_engine::edit::{plan, Edit, EditOptions, Moved, Plan};
+use wangge_engine::{GridId, GridStatus, Layer};
+
+/// The query parameters every edit takes.
+#[derive(Debug, Clone)]
+pub struct EditQuery {
+    pub dry_run: bool,
+    pub reason: Option<String>,
+    pub date: NaiveDate,
+    pub force_draft: bool,
+}
+
+impl EditQuery {
+    fn from(p: &Params) -> ApiResult<Self> {
+        let q = EditQuery {
+            dry_run: p.bool("dry_run")?,
+            reason: p
+                .str("reason")
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            date: match p.str("date") {
+                Some(s) => parse_date("date", s)?,
+                None => chrono::Utc::now().date_naive(),
+            },
+            force_draft: p.bool("force_draft")?,
+        };
+        if !q.dry_run && q.reason.is_none() {
+            return Err(ApiError::field(
+                "reason",
+                "a reason is required to save an edit (or send dry_run=true to preview it)",
+            ));
+        }
+        Ok(q)
+    }
+}
+
+/// Versions from `If-Match`, paired with the grids the request names (in order).
+fn if_match(headers: &HeaderMap, ids: &[GridId]) -> ApiResult<Vec<(GridId, u32)>> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(vec![]);
+    };
+    let text = v
+        .to_str()
+        .map_err(|_| ApiError::field("If-Match", "is not text"))?
+        .trim();
+    if text == "*" {
+        return Ok(vec![]);
+    }
+    let versions = text
+        .split(',')
+        .map(|t| {
+            let t = t.trim().trim_start_matches("W/").trim_matches('"');
+            t.parse::<u32>().map_err(|_| {
+                ApiError::field(
+                    "If-Match",
+                    format!("\"{t}\" is not a grid version (the ETag of GET /grids/{{id}})"),
+                )
+            })
+        })
+        .collect::<ApiResult<Vec<u32>>>()?;
+    if versions.len() != ids.len() {
+        return Err(ApiError::field(
+            "If-Match",
+            format!(
+                "names {} version(s) but the edit names {} grid(s): give one per grid, in request order",
+                versions.len(),
+                ids.len()
+            ),
+        ));
+    }
+    Ok(ids.iter().cloned().zip(versions).collect())
+}
+
+fn moved_json(m: &[Moved]) -> Value {
+    m.iter()
+        .map(|x| json!({"id": x.id, "from": x.from.as_ref().map(|g| &g.0), "to": x.to.as_ref().map(|g| &g.0)}))
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// The changed grids and the impact, as sent for a dry run and a save.
+fn render(p: &Plan) -> Value {
+    let changed = p
+        .changes
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let (g, what) = match (&c.before, &c.after) {
+                (_, Some(a)) if c.before.is_none() => (a, "created"),
+                (_, Some(a)) => (a, "updated"),
+                (Some(b), None) => (b, "retired"),
+                (None, None) => return None,
+            };
+            let mut f = grid_to_feature(g);
+            if let Some(props) = f.properties.as_mut() {
+                props.insert("change".into(), what.into());
+            }
+            Some(f)
+        })
+        .collect();
+    let i = &p.impact;
+    json!({
+        "draft": p.draft,
+        "date": p.changes.date.to_string(),
+        "changed": collection(changed),
+        "impact": {
+            "buildings_changing_grid": i.buildings_moved.len(),
+            "households_changing_grid": i.households_changing_grid,
+            "buildings_moved": moved_json(&i.buildings_moved),
+            "households_moved": moved_json(&i.households_moved),
+            "reparented": i.reparented.iter().map(|r| json!({
+                "child": r.child.0, "from": r.from.as_ref().map(|g| &g.0), "to": r.to.0
+            })).collect::<Vec<_>>(),
+            "problems_created": wangge_engine::validate::Report { problems: i.problems.created.clone() }.to_feature_collection(),
+            "problems_solved": wangge_engine::validate::Report { problems: i.problems.solved.clone() }.to_feature_collection(),
+        }
+    })
+}
+
+/// Plans, checks, and (unless a dry run) saves an edit. See the module documentation.
+async fn run_edit(
+    state: SharedState,
+    caller: Caller,
+    q: EditQuery,
+    expected: Vec<(GridId, u32)>,
+    operation: &'static str,
+    edit: Edit,
+) -> ApiResult<Response> {
+    caller.require_editor()?;
+    state.ensure_ready()?;
+    // One edit at a time per process: the plan must be made on the district the store will
+    // check it against. Other processes are caught by the store's optimistic check.
+    let _sync = state.sync.lock().await;
+    state.catch_up_locked().await?;
+    let who = caller.clone();
+    let (planned, mut body) = blocking(&state, move |s| {
+        let mut opts = EditOptions::on(q.date);
+        opts.force_draft = q.force_draft;
+        opts.config = s.validation.clone();
+        opts.expected_versions = expected;
+        let mut d = s.district.write();
+        let p = plan(&mut d, &edit, &opts)?;
+        let touched = p
+            .changes
+            .changes
+            .iter()
+            .flat_map(|c| c.before.iter().chain(c.after.iter()));
+        who.check_areas(&d, touched)?;
+        let body = render(&p);
+        Ok((p, body))
+    })
+    .await?;
+    if q.dry_run {
+        body["dry_run"] = true.into();
+        return Ok(Typed::json("application/json", &body)?.into_response());
+    }
+    let meta = ChangeMeta {
+        actor: caller.actor(),
+        reason: q.reason.unwrap_or_default(),
+        operation: operation.to_string(),
+        at: chrono::Utc::now(),
+    };
+    let id = state.store.commit(&planned.changes, &meta).await?;
+    // The district follows the store: replaying the log applies exactly what was committed.
+    state.catch_up_locked().await?;
+    body["dry_run"] = false.into();
+    body["change_id"] = id.into();
+    let status = if operation == "create" {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Typed::json("application/json", &body)?).into_response())
+}
+
+fn body_json(headers: &HeaderMap, bytes: &Bytes) -> ApiResult<Value> {
+    require_json(headers)?;
+    super::super::extract::parse_json(bytes)
+}
+
+#[utoipa::path(post, path = "/api/v1/grids", tag = "edits",
+    params(("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query, description = "required to save"),
+        ("date" = Option<String>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query)),
+    request_body(description = "GeoJSON Feature: Polygon/MultiPolygon geometry; properties layer, parent (community code for base grids, base grid id for micro/special), name, kind, status, category; code/id optional (next free code)", content = String, content_type = "application/geo+json"),
+    responses((status = 201, description = "Saved: changed grids, impact, change_id"), (status = 200, description = "Dry run: changed grids and impact"),
+        (status = 400, description = "Bad input", body = super::super::error::Problem), (status = 401, description = "No token", body = super::super::error::Problem),
+        (status = 403, description = "Viewer, or planner outside their areas", body = super::super::error::Problem), (status = 409, description = "Id or code in use", body = super::super::error::Problem),
+        (status = 422, description = "Refused by the rules", body = super::super::error::Problem)))]
+pub async fn create(
+    State(state): State<SharedState>,
+    caller: Caller,
+    params: Params,
+    headers: HeaderMap,
+    RawBody(bytes): RawBody,
+) -> ApiResult<Response> {
+    caller.require_editor()?;
+    let q = EditQuery::from(&params)?;
+    let v = body_json(&headers, &bytes)?;
+    if v.get("type").and_then(Value::as_str) != Some("Feature") {
+        return Err(ApiError::field("body", "must be a GeoJSON Feature"));
+    }
+    polygonal("geometry", v.get("geometry").unwrap_or(&Value::Null))?;
+    let feature: geojson::Feature = serde_json::from_value(v.clone())
+        .map_err(|e| ApiError::field("body", format!("invalid GeoJSON Feature: {e}")))?;
+    let given_code = feature
+        .property("code")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let given_id = feature.id.is_some();
+    let (mut grid, _) = grid_from_feature(0, &feature, &GridReading::default())
+        .map_err(|e| ApiError::field("properties", e.0))?;
+    if grid.layer == Layer::Composite {
+        return Err(ApiError::field(
+            "properties.layer",
+            "composite grids are drawn from base grids, not created by hand here",
+        ));
+    }
+    let Some(parent) = grid.parent.clone() else {
+        return Err(ApiError::field(
+            "properties.parent",
+            "is required: the community code (base grid) or the base grid id (micro/special grid)",
+        ));
+    };
+    {
+        let d = state.district.read();
+        let parent_ok = match grid.layer {
+            Layer::Base => d.area(&parent).is_some(),
+            _ => d.grid(&GridId(parent.clone()), None).is_some(),
+        };
+        if !parent_ok {
+            return Err(ApiError::field(
+                "properties.parent",
+                format!("unknown parent {parent}"),
+            ));
+        }
+        if given_code.is_none() {
+            let code = next_codes(&d, &grid.layer, &parent, 1, DEFAULT_SEQUENCE_WIDTH)
+                .pop()
+                .ok_or_else(|| ApiError::internal("no code could be made"))?;
+            if !given_id {
+                grid.id = GridId(code.clone());
+            }
+            if grid.name == grid.code {
+                grid.name = code.clone();
+            }
+            grid.code = code;
+        }
+    }
+    grid.valid_from = q.date;
+    grid.valid_to = None;
+    grid.version = 1;
+    run_edit(state, caller, q, vec![], "create", Edit::Create { grid }).await
+}
+
+#[utoipa::path(put, path = "/api/v1/grids/{id}/geometry", tag = "edits",
+    params(("id" = String, Path), ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header, description = "\"<version>\"")),
+    request_body(description = "GeoJSON Polygon/MultiPolygon (or a Feature holding one)", content = String, content_type = "application/geo+json"),
+    responses((status = 200, description = "Changed grids and impact"), (status = 412, description = "Stale If-Match", body = super::super::error::Problem)))]
+pub async fn reshape(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+    RawBody(bytes): RawBody,
+) -> ApiResult<Response> {
+    caller.require_editor()?;
+    let q = EditQuery::from(&params)?;
+    let v = body_json(&headers, &bytes)?;
+    let geometry = polygonal("geometry", &v)?;
+    let id = GridId(id);
+    let expected = if_match(&headers, std::slice::from_ref(&id))?;
+    run_edit(
+        state,
+        caller,
+        q,
+        expected,
+        "reshape",
+        Edit::Reshape { id, geometry },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct SplitBody {
+    line: Value,
+    new_ids: Option<[String; 2]>,
+}
+
+#[utoipa::path(post, path = "/api/v1/grids/{id}/split", tag = "edits",
+    params(("id" = String, Path), ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header)),
+    request_body(description = "{\"line\": GeoJSON LineString or [[lon,lat],…], \"new_ids\"?: [a, b]}", content = String, content_type = "application/json"),
+    responses((status = 200, description = "Changed grids and impact")))]
+pub async fn split(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+    RawBody(bytes): RawBody,
+) -> ApiResult<Response> {
+    caller.require_editor()?;
+    let q = EditQuery::from(&params)?;
+    require_json(&headers)?;
+    let b: SplitBody = super::super::extract::parse_json(&bytes)?;
+    let line = linestring("line", &b.line)?;
+    let id = GridId(id);
+    let expected = if_match(&headers, std::slice::from_ref(&id))?;
+    let new_ids = b.new_ids.map(|[a, c]| [GridId(a), GridId(c)]);
+    run_edit(
+        state,
+        caller,
+        q,
+        expected,
+        "split",
+        Edit::Split { id, line, new_ids },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct MergeBody {
+    ids: [String; 2],
+    keep: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/grids/merge", tag = "edits",
+    params(("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header, description = "\"<v1>\", \"<v2>\" in the order of ids")),
+    request_body(description = "{\"ids\": [a, b], \"keep\": a}", content = String, content_type = "application/json"),
+    responses((status = 200, description = "Changed grids and impact")))]
+pub async fn merge(
+    State(state): State<SharedState>,
+    caller: Caller,
+    params: Params,
+    headers: HeaderMap,
+    RawBody(bytes): RawBody,
+) -> ApiResult<Response> {
+    caller.require_editor()?;
+    let q = EditQuery::from(&params)?;
+    require_json(&headers)?;
+    let b: MergeBody = super::super::extract::parse_json(&bytes)?;
+    let ids = [GridId(b.ids[0].clone()), GridId(b.ids[1].clone())];
+    let expected = if_match(&headers, &ids)?;
+    let keep = GridId(b.keep);
+    run_edit(
+        state,
+        caller,
+        q,
+        expected,
+        "merge",
+        Edit::Merge { ids, keep },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct MoveBody {
+    from: Value,
+    to: Value,
+}
+
+#[utoipa::path(post, path = "/api/v1/boundaries/move", tag = "edits",
+    params(("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query)),
+    request_body(description = "{\"from\": [lon, lat], \"to\": [lon, lat]}: every grid with a vertex at from moves it", content = String, content_type = "application/json"),
+    responses((status = 200, description = "Changed grids and impact")))]
+pub async fn move_boundary(
+    State(state): State<SharedState>,
+    caller: Caller,
+    params: Params,
+    headers: HeaderMap,
+    RawBody(bytes): RawBody,
+) -> ApiResult<Response> {
+    caller.require_editor()?;
+    let q = EditQuery::from(&params)?;
+    require_json(&headers)?;
+    let b: MoveBody = super::super::extract::parse_json(&bytes)?;
+    let (from, to) = (point("from", &b.from)?, point("to", &b.to)?);
+    run_edit(
+        state,
+        caller,
+        q,
+        vec![],
+        "move_boundary",
+        Edit::MoveBoundary { from, to },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct RerouteBody {
+    a: String,
+    b: String,
+    path: Value,
+}
+
+#[utoipa::path(post, path = "/api/v1/boundaries/reroute", tag = "edits",
+    params(("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header, description = "\"<va>\", \"<vb>\"")),
+    request_body(description = "{\"a\": id, \"b\": id, \"path\": LineString from one end of their shared boundary to the other}", content = String, content_type = "application/json"),
+    responses((status = 200, description = "Changed grids and impact")))]
+pub async fn reroute(
+    State(state): State<SharedState>,
+    caller: Caller,
+    params: Params,
+    headers: HeaderMap,
+    RawBody(bytes): RawBody,
+) -> ApiResult<Response> {
+    caller.require_editor()?;
+    let q = EditQuery::from(&params)?;
+    require_json(&headers)?;
+    let b: RerouteBody = super::super::extract::parse_json(&bytes)?;
+    let path = linestring("path", &b.path)?;
+    let (a, bb) = (GridId(b.a), GridId(b.b));
+    let expected = if_match(&headers, &[a.clone(), bb.clone()])?;
+    run_edit(
+        state,
+        caller,
+        q,
+        expected,
+        "reroute_boundary",
+        Edit::RerouteBoundary { a, b: bb, path },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    status: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/grids/{id}/status", tag = "edits",
+    params(("id" = String, Path), ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header)),
+    request_body(description = "{\"status\": \"active\" | \"reserved\" | \"suspended\"}", content = String, content_type = "application/json"),
+    responses((status = 200, description = "Changed grids and impact")))]
+pub async fn set_status(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+    RawBody(bytes): RawBody,
+) -> ApiResult<Response> {
+    caller.require_editor()?;
+    let q = EditQuery::from(&params)?;
+    require_json(&headers)?;
+    let b: StatusBody = super::super::extract::parse_json(&bytes)?;
+    let status = GridStatus::parse(&b.status).ok_or_else(|| {
+        ApiError::field(
+            "status",
+            format!(
+                "unknown status \"{}\" (active, reserved or suspended)",
+                b.status
+            ),
+        )
+    })?;
+    let id = GridId(id);
+    let expected = if_match(&headers, std::slice::from_ref(&id))?;
+    run_edit(
+        state,
+        caller,
+        q,
+        expected,
+        "set_status",
+        Edit::SetStatus { id, status },
+    )
+    .await
+}
+
+#[utoipa::path(delete, path = "/api/v1/grids/{id}", tag = "edits",
+    params(("id" = String, Path), ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, description = "Retired: changed grids and impact")))]
+pub async fn retire(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    caller.require_editor()?;
+    let q = EditQuery::from(&params)?;
+    let id = GridId(id);
+    let expected = if_match(&headers, std::slice::from_ref(&id))?;
+    run_edit(state, caller, q, expected, "retire", Edit::Retire { id }).await
+}

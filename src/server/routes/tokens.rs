@@ -1,0 +1,121 @@
+//! Token management (admin only). The secret is returned once, by `POST /tokens`; only its hash
+//! is stored (see [`super::super::auth`]).
+
+use super::super::auth::{hash_secret, new_secret, Caller};
+use super::super::error::{ApiError, ApiResult};
+use super::super::extract::JsonBody;
+use super::super::state::SharedState;
+use crate::store::{Role, TokenRecord};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TokenInput {
+    pub name: String,
+    /// viewer, planner or admin
+    #[schema(value_type = String)]
+    pub role: Role,
+    /// Admin area codes a planner may edit in.
+    #[serde(default)]
+    pub areas: Vec<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenOut {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub role: Role,
+    pub areas: Vec<String>,
+    pub created_at: String,
+    /// Only in the answer to POST: store it now, it cannot be shown again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl From<&TokenRecord> for TokenOut {
+    fn from(t: &TokenRecord) -> Self {
+        TokenOut {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            role: t.role,
+            areas: t.areas.clone(),
+            created_at: t.created_at.to_rfc3339(),
+            secret: None,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+    responses((status = 200, description = "Tokens (without secrets)", body = [TokenOut]), (status = 403, description = "Not an admin", body = super::super::error::Problem)))]
+pub async fn list(
+    State(state): State<SharedState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<TokenOut>>> {
+    caller.require_admin()?;
+    let mut list: Vec<TokenOut> = state
+        .store
+        .tokens()
+        .await?
+        .iter()
+        .map(TokenOut::from)
+        .collect();
+    list.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    Ok(Json(list))
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = TokenInput,
+    responses((status = 201, description = "Created; the secret is shown this once", body = TokenOut), (status = 403, description = "Not an admin", body = super::super::error::Problem)))]
+pub async fn create(
+    State(state): State<SharedState>,
+    caller: Caller,
+    JsonBody(input): JsonBody<TokenInput>,
+) -> ApiResult<(StatusCode, Json<TokenOut>)> {
+    caller.require_admin()?;
+    state.ensure_ready()?;
+    if input.name.trim().is_empty() {
+        return Err(ApiError::field("name", "must not be empty"));
+    }
+    {
+        let d = state.district.read();
+        for (i, a) in input.areas.iter().enumerate() {
+            if d.area(a).is_none() {
+                return Err(ApiError::field(
+                    format!("areas[{i}]"),
+                    format!("unknown area {a}"),
+                ));
+            }
+        }
+    }
+    let (secret, id) = new_secret()?;
+    let rec = TokenRecord {
+        id,
+        name: input.name.trim().to_string(),
+        role: input.role,
+        areas: input.areas,
+        secret_hash: hash_secret(&secret),
+        created_at: chrono::Utc::now(),
+    };
+    state.store.put_token(&rec).await?;
+    state.refresh_tokens().await?;
+    let mut out = TokenOut::from(&rec);
+    out.secret = Some(secret);
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "Unknown token", body = super::super::error::Problem)))]
+pub async fn remove(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    if !state.store.remove_token(&id).await? {
+        return Err(ApiError::not_found(format!("token {id} does not exist")));
+    }
+    state.refresh_tokens().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
