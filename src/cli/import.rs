@@ -1,17 +1,16 @@
 //! `wangge import FILE --layer …`: a GIS file into the store, all or nothing.
 //!
 //! Reading, reprojecting and mapping is [`crate::gis::read_file`] (shared with the HTTP upload);
-//! this file adds the store: [`open_store`] picks the backend and [`store_outcome`] is the one
-//! place that writes (or, with `--dry-run`, validates without writing).
+//! this file adds the store: [`open_store`] picks the backend and
+//! [`crate::gis::stage::store_outcome`] writes (or, with `--dry-run`, validates without writing).
 
 use super::{CliError, CliResult};
-use crate::gis::{
-    read_file_with_progress, CrsOverride, FieldMap, ImportOptions, ImportOutcome, Target,
-};
+use crate::gis::stage::{store_outcome, Stored};
+use crate::gis::{read_file_with_progress, CrsOverride, FieldMap, ImportOptions, Target};
 use crate::store::{ChangeMeta, Store};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wangge_engine::validate::{validate, Config, Report, Scope, Severity};
+use wangge_engine::validate::Severity;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -119,35 +118,4 @@ pub async fn open_store(
         None if dry_run && !dir.join(crate::store::gpkg::FILE_NAME).exists() => Ok(Store::memory()),
         None => Ok(Store::open(None, dir).await?),
     }
-}
-
-/// What [`store_outcome`] did.
-#[derive(Debug)]
-pub enum Stored {
-    /// The validation report of the store's content plus the file's; nothing written.
-    DryRun(Report),
-    /// The change id of the one transaction that stored everything.
-    Change(i64),
-}
-
-/// Stores an import in one transaction, or with `dry_run` validates the district made of the
-/// store's content plus the imported objects. Refused features mean nothing is stored.
-pub async fn store_outcome(
-    store: &Store,
-    outcome: &ImportOutcome,
-    meta: &ChangeMeta,
-    dry_run: bool,
-) -> Result<Stored, CliError> {
-    outcome.require_all()?;
-    if dry_run {
-        let mut ds = store.load().await?;
-        ds.grids.extend(outcome.data.grids.iter().cloned());
-        ds.buildings.extend(outcome.data.buildings.iter().cloned());
-        ds.households
-            .extend(outcome.data.households.iter().cloned());
-        let (district, mut problems) = ds.into_district()?;
-        problems.extend(validate(&district, &Scope::All, None, &Config::default()).problems);
-        return Ok(Stored::DryRun(Report::new(problems)));
-    }
-    Ok(Stored::Change(store.import(&outcome.data, meta).await?))
 }

@@ -6,6 +6,7 @@
 //! - [`write`]: `write_file(path, Format, &[&Grid])` and the assignment CSV;
 //! - [`crs`]: the file's CRS (or `--crs`) → lon/lat; GCJ-02/BD-09 through the engine's datum;
 //! - [`mapping`]: `--map field=COLUMN` onto grid/building/household fields;
+//! - [`stage`]: storing an import in one transaction, or validating it as a dry run;
 //! - [`error`]: [`GisError`], one line each.
 //!
 //! # CRS decision: GDAL's OSR, not the `proj` crate
@@ -32,6 +33,7 @@ pub mod crs;
 pub mod error;
 pub mod mapping;
 pub mod read;
+pub mod stage;
 pub mod write;
 
 pub use crs::CrsOverride;

@@ -14,7 +14,7 @@ use utoipa::OpenApi;
         routes::validation::validation, routes::validation::stats,
         routes::edits::create, routes::edits::reshape, routes::edits::split, routes::edits::merge,
         routes::edits::move_boundary, routes::edits::reroute, routes::edits::set_status, routes::edits::retire,
-        routes::export::export,
+        routes::export::export, routes::import::import,
         routes::people::list, routes::people::one, routes::people::create, routes::people::update,
         routes::people::remove, routes::people::staffing,
         routes::changes::list,
@@ -22,7 +22,7 @@ use utoipa::OpenApi;
     ),
     components(schemas(super::error::Problem, super::error::FieldError)),
     tags((name = "grids"), (name = "areas"), (name = "lookup"), (name = "validation"), (name = "edits"),
-        (name = "people"), (name = "audit"), (name = "tokens")),
+        (name = "people"), (name = "audit"), (name = "tokens"), (name = "import")),
 )]
 pub struct ApiDoc;
 

@@ -116,6 +116,14 @@ impl AppState {
         }
         // Note the log position before loading: a change committed meanwhile is replayed by the
         // poller, and replaying a change already loaded is refused by version checks, not doubled.
+        self.reload_locked().await?;
+        self.refresh_tokens().await.map_err(|e| e.to_string())?;
+        self.ready.store(true, Ordering::Release);
+        Ok(seeded)
+    }
+
+    /// Rebuilds the district from everything the store holds. The caller holds `sync`.
+    async fn reload_locked(&self) -> Result<(), String> {
         let last = self
             .store
             .latest_change()
@@ -130,9 +138,7 @@ impl AppState {
         *self.district.write() = district;
         self.tiles.reset();
         self.last_change.store(last, Ordering::Release);
-        self.refresh_tokens().await.map_err(|e| e.to_string())?;
-        self.ready.store(true, Ordering::Release);
-        Ok(seeded)
+        Ok(())
     }
 
     /// Replays every change the store committed after the last one applied. The caller holds
@@ -141,6 +147,11 @@ impl AppState {
         let changes = self.store.changes_after(self.last_change()).await?;
         if changes.is_empty() {
             return Ok(());
+        }
+        // An import adds whole datasets and is logged without a change set to replay: read
+        // everything again (imports are rare; edits are replayed one by one below).
+        if changes.iter().any(|c| c.meta.operation == "import") {
+            return self.reload_locked().await.map_err(ApiError::internal);
         }
         let mut d = self.district.write();
         for c in changes {

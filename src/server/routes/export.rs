@@ -1,5 +1,8 @@
 //! `GET /export`: the grids as one GeoJSON FeatureCollection (RFC 7946: lon/lat WGS84, exterior
-//! rings counter-clockwise, at most 7 decimals, no `crs` member), streamed.
+//! rings counter-clockwise, at most 7 decimals, no `crs` member), streamed; with `format=gpkg`,
+//! `kml`, `fgb` or `csv` the same grids written by GDAL ([`crate::gis::write_file`]); with
+//! `what=assignments` the building/household → grid table as CSV. Shapefiles (several files) are
+//! exported by `wangge export --format shp` only.
 //!
 //! The selected versions are copied out under a short read lock and serialised in chunks while
 //! the client reads: holding the lock for a slow client would block every edit (and, with a
@@ -11,6 +14,7 @@ use super::super::extract::Params;
 use super::super::state::SharedState;
 use super::grids::Filter;
 use super::GEO_JSON;
+use crate::gis::write::{write_assignments_csv, write_file, Format};
 use crate::io::features::grid_to_feature;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -22,7 +26,9 @@ use wangge_engine::Grid;
 const FEATURES_PER_CHUNK: usize = 256;
 
 #[utoipa::path(get, path = "/api/v1/export", tag = "grids",
-    params(("layer" = Option<String>, Query), ("area" = Option<String>, Query), ("as_of" = Option<String>, Query)),
+    params(("layer" = Option<String>, Query), ("area" = Option<String>, Query), ("as_of" = Option<String>, Query),
+        ("format" = Option<String>, Query, description = "geojson (default, streamed), gpkg, kml, fgb or csv"),
+        ("what" = Option<String>, Query, description = "grids (default) or assignments (CSV of buildings/households → grid)")),
     responses((status = 200, description = "Streamed RFC 7946 FeatureCollection", content_type = "application/geo+json"),
         (status = 400, description = "Bad parameter", body = super::super::error::Problem)))]
 pub async fn export(
@@ -32,6 +38,20 @@ pub async fn export(
 ) -> ApiResult<Response> {
     caller.require_read(&state)?;
     state.ensure_ready()?;
+    let format = params.str("format").unwrap_or("geojson").to_string();
+    let assignments = match params.str("what").unwrap_or("grids") {
+        "grids" => false,
+        "assignments" => true,
+        other => {
+            return Err(ApiError::field(
+                "what",
+                format!("\"{other}\" is not grids or assignments"),
+            ))
+        }
+    };
+    if assignments || !matches!(format.as_str(), "geojson" | "json") {
+        return export_file(state, params, format, assignments).await;
+    }
     let grids: Vec<Grid> = {
         let d = state.district.read();
         let mut filter = Filter::from_params(&params, &d)?;
@@ -76,5 +96,68 @@ pub async fn export(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"grids.geojson\""),
     );
+    Ok(resp)
+}
+
+/// A non-streamed export written by GDAL (or the assignment CSV) into memory.
+async fn export_file(
+    state: SharedState,
+    params: Params,
+    format: String,
+    assignments: bool,
+) -> ApiResult<Response> {
+    let fmt = if assignments {
+        Format::Csv
+    } else {
+        Format::parse(&format).map_err(|e| ApiError::field("format", e.to_string()))?
+    };
+    if fmt == Format::Shp {
+        return Err(ApiError::field(
+            "format",
+            "a shapefile is several files: export gpkg or fgb here, or use `wangge export --format shp`",
+        ));
+    }
+    if params.str("bbox").is_some() {
+        return Err(ApiError::field(
+            "bbox",
+            "export takes layer, area and as_of; use /grids for a bbox",
+        ));
+    }
+    let (bytes, name, media) = super::blocking(&state, move |s| {
+        let d = s.district.read();
+        let mut filter = Filter::from_params(&params, &d)?;
+        filter.bbox = None;
+        if assignments {
+            let layer = filter.layer.clone().unwrap_or(wangge_engine::Layer::Base);
+            let keep: Vec<String> = filter.select(&d).iter().map(|g| g.id.0.clone()).collect();
+            let mut out = Vec::new();
+            write_assignments_csv(&mut out, &d, &layer, filter.as_of, &|g: &Grid| {
+                keep.contains(&g.id.0)
+            })
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+            return Ok((out, "assignments.csv".to_string(), "text/csv"));
+        }
+        let grids = filter.select(&d);
+        let (ext, media) = match fmt {
+            Format::Gpkg => ("gpkg", "application/geopackage+sqlite3"),
+            Format::Kml => ("kml", "application/vnd.google-earth.kml+xml"),
+            Format::Fgb => ("fgb", "application/flatgeobuf"),
+            _ => ("csv", "text/csv"),
+        };
+        let dir = tempfile::tempdir().map_err(|e| ApiError::internal(format!("temp dir: {e}")))?;
+        let path = dir.path().join(format!("grids.{ext}"));
+        crate::gis::quiet_gdal();
+        write_file(&path, fmt, &grids).map_err(|e| ApiError::internal(e.to_string()))?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| ApiError::internal(format!("reading the export: {e}")))?;
+        Ok((bytes, format!("grids.{ext}"), media))
+    })
+    .await?;
+    let mut resp = bytes.into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
     Ok(resp)
 }

@@ -5,6 +5,7 @@ pub mod changes;
 pub mod edits;
 pub mod export;
 pub mod grids;
+pub mod import;
 pub mod layers;
 pub mod lookup;
 pub mod people;
@@ -37,6 +38,7 @@ pub fn router() -> Router<SharedState> {
         .route("/validation", get(validation::validation))
         .route("/stats", get(validation::stats))
         .route("/export", get(export::export))
+        .route("/import", post(import::import))
         .route("/people", get(people::list).post(people::create))
         .route(
             "/people/{id}",

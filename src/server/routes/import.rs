@@ -1,0 +1,144 @@
+//! `POST /api/v1/import`: a GIS file uploaded as the request body, read through GDAL
+//! ([`crate::gis::read_file`], as `wangge import` does), stored in one transaction or validated
+//! as a dry run. Admins only: an import may add grids anywhere in the district.
+//!
+//! The body is the file itself; `filename` names it so GDAL can tell the format (a zipped
+//! shapefile is `name.zip`, read through GDAL's /vsizip/).
+
+use super::super::auth::Caller;
+use super::super::error::{ApiError, ApiResult};
+use super::super::extract::Params;
+use super::super::state::SharedState;
+use super::Typed;
+use crate::gis::stage::{store_outcome, StageError, Stored};
+use crate::gis::{read_file, CrsOverride, FieldMap, ImportOptions, Target};
+use crate::store::ChangeMeta;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Extensions GDAL opens as vector data here (the same as `wangge import`).
+const EXTENSIONS: [&str; 10] = [
+    "shp", "zip", "gpkg", "geojson", "json", "kml", "dxf", "fgb", "csv", "gml",
+];
+
+#[utoipa::path(post, path = "/api/v1/import", tag = "import",
+    params(("layer" = String, Query, description = "base, micro, special, composite, buildings or households"),
+        ("filename" = String, Query, description = "the file's name; its extension names the format (.zip: a zipped shapefile)"),
+        ("crs" = Option<String>, Query, description = "EPSG:xxxx, gcj02 or bd09 when the file has no CRS or a wrong one"),
+        ("map" = Option<String>, Query, description = "field=COLUMN,…"),
+        ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query, description = "required to save")),
+    request_body(description = "the file's bytes", content = String, content_type = "application/octet-stream"),
+    responses((status = 200, description = "Stored (change id) or the dry run's validation report"),
+        (status = 400, description = "Bad file or parameter", body = super::super::error::Problem),
+        (status = 403, description = "Not an admin", body = super::super::error::Problem)))]
+pub async fn import(
+    State(state): State<SharedState>,
+    caller: Caller,
+    params: Params,
+    body: Bytes,
+) -> ApiResult<Response> {
+    caller.require_admin()?;
+    state.ensure_ready()?;
+    let target = Target::parse(params.str("layer").unwrap_or_default())
+        .map_err(|e| ApiError::field("layer", e.to_string()))?;
+    let name = params
+        .str("filename")
+        .ok_or_else(|| ApiError::field("filename", "name the file so its format is known"))?;
+    // Only the last path component: the name must not steer where the upload is written.
+    let name = std::path::Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if !EXTENSIONS.contains(&ext.as_str()) {
+        return Err(ApiError::field(
+            "filename",
+            format!(
+                "\"{name}\": the extension must be one of {}",
+                EXTENSIONS.join(", ")
+            ),
+        ));
+    }
+    let mut opts = ImportOptions::new(target);
+    opts.crs = params
+        .str("crs")
+        .map(CrsOverride::parse)
+        .transpose()
+        .map_err(|e| ApiError::field("crs", e.to_string()))?;
+    if let Some(m) = params.str("map") {
+        opts.map = FieldMap::parse(m).map_err(|e| ApiError::field("map", e.to_string()))?;
+    }
+    let dry_run = params.bool("dry_run")?;
+    let reason = params.str("reason").map(str::to_string);
+    if !dry_run && reason.is_none() {
+        return Err(ApiError::field(
+            "reason",
+            "say why the import is made (required to save)",
+        ));
+    }
+    if body.is_empty() {
+        return Err(ApiError::field(
+            "file",
+            "the request body (the file) is empty",
+        ));
+    }
+
+    let outcome = tokio::task::spawn_blocking(move || -> ApiResult<_> {
+        let dir = tempfile::tempdir().map_err(|e| ApiError::internal(format!("temp dir: {e}")))?;
+        let path = dir.path().join(&name);
+        std::fs::write(&path, &body)
+            .map_err(|e| ApiError::internal(format!("writing the upload: {e}")))?;
+        let gdal_path = if ext == "zip" {
+            std::path::PathBuf::from(format!("/vsizip/{}", path.display()))
+        } else {
+            path
+        };
+        crate::gis::quiet_gdal();
+        let outcome =
+            read_file(&gdal_path, &opts).map_err(|e| ApiError::field("file", e.to_string()))?;
+        drop(dir);
+        Ok(outcome)
+    })
+    .await??;
+
+    let meta = ChangeMeta {
+        actor: caller.actor(),
+        reason: reason.unwrap_or_default(),
+        operation: "import".into(),
+        at: chrono::Utc::now(),
+    };
+    let _guard = state.sync.lock().await;
+    let stored = store_outcome(&state.store, &outcome, &meta, dry_run)
+        .await
+        .map_err(|e| match e {
+            StageError::Rejected(m) => ApiError::field("file", m),
+            StageError::Store(e) => e.into(),
+        })?;
+    let summary = outcome.summary_lines();
+    let body = match stored {
+        Stored::DryRun(report) => json!({
+            "dry_run": true,
+            "read": outcome.read,
+            "imported": outcome.imported(),
+            "summary": summary,
+            "problems": report.to_feature_collection(),
+        }),
+        Stored::Change(id) => {
+            state.catch_up_locked().await?;
+            json!({
+                "dry_run": false,
+                "read": outcome.read,
+                "imported": outcome.imported(),
+                "summary": summary,
+                "change_id": id,
+            })
+        }
+    };
+    Ok(Typed::json("application/json", &body)?.into_response())
+}

@@ -1,0 +1,225 @@
+//! GIS files over HTTP: `POST /api/v1/import` (uploads through GDAL, all or nothing, admins
+//! only) and `GET /api/v1/export?format=` (GDAL formats and the assignment CSV).
+
+mod http_common;
+
+use http_common::*;
+use serde_json::{json, Value};
+use wangge::store::Role;
+
+/// A village base grid (rural: it has no micro grids of its own).
+const VILLAGE_GRID: &str = "341002100200001";
+
+async fn interior(s: &Server, id: &str) -> (f64, f64) {
+    let f = s.get_json(&format!("/api/v1/grids/{id}")).await;
+    let ring = f["geometry"]["coordinates"][0]
+        .as_array()
+        .expect("ring")
+        .clone();
+    // Probe the middle of the grid's first interior cell: the centroid of its first vertices.
+    let pts: Vec<(f64, f64)> = ring
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap_or(0.0), p[1].as_f64().unwrap_or(0.0)))
+        .collect();
+    let n = (pts.len() - 1) as f64;
+    let c = pts[..pts.len() - 1]
+        .iter()
+        .fold((0.0, 0.0), |a, p| (a.0 + p.0 / n, a.1 + p.1 / n));
+    let r = s
+        .get_json(&format!("/api/v1/lookup?lon={}&lat={}", c.0, c.1))
+        .await;
+    assert_eq!(r["base"]["id"], id, "the centroid probe lies in the grid");
+    c
+}
+
+fn micro_upload(parent: &str, code: &str, (x, y): (f64, f64)) -> String {
+    let d = 0.0001; // about 10 m
+    let ring = json!([
+        [x - d, y - d],
+        [x + d, y - d],
+        [x + d, y + d],
+        [x - d, y + d],
+        [x - d, y - d]
+    ]);
+    json!({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "id": code,
+        "properties": {"code": code, "name": "新建小区", "parent": parent, "valid_from": "2025-01-01"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]}
+    }]})
+    .to_string()
+}
+
+async fn upload(s: &Server, token: &str, query: &str, body: String) -> reqwest::Response {
+    s.client
+        .post(s.url(&format!("/api/v1/import?{query}")))
+        .bearer_auth(token)
+        .header("Content-Type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .expect("post")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_micro_grid_is_validated_then_stored_and_found_by_lookup() {
+    let s = start().await;
+    let c = interior(&s, VILLAGE_GRID).await;
+    let code = format!("{VILLAGE_GRID}W001");
+    let before = s.changes().await;
+
+    let r = upload(
+        &s,
+        ADMIN,
+        "layer=micro&filename=new.geojson&dry_run=true",
+        micro_upload(VILLAGE_GRID, &code, c),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["imported"], 1);
+    let errors: Vec<&Value> = v["problems"]["features"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["properties"]["severity"] == "error")
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(s.changes().await, before, "a dry run stores nothing");
+
+    let r = upload(
+        &s,
+        ADMIN,
+        "layer=micro&filename=new.geojson",
+        micro_upload(VILLAGE_GRID, &code, c),
+    )
+    .await;
+    assert!(names_field(&problem(r, 400).await, "reason"));
+
+    let r = upload(
+        &s,
+        ADMIN,
+        "layer=micro&filename=new.geojson&reason=new%20estate",
+        micro_upload(VILLAGE_GRID, &code, c),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert!(v["change_id"].as_i64() > Some(1));
+    let hit = s
+        .get_json(&format!("/api/v1/lookup?lon={}&lat={}", c.0, c.1))
+        .await;
+    assert_eq!(hit["micro"]["code"], code.as_str());
+    assert_eq!(s.changes().await, before + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_uploads_are_refused_and_store_nothing() {
+    let s = start().await;
+    let c = interior(&s, VILLAGE_GRID).await;
+    let before = s.changes().await;
+    let planner = s.token(Role::Planner, &["341002100200"]).await;
+    let r = upload(
+        &s,
+        &planner,
+        "layer=micro&filename=a.geojson&dry_run=true",
+        micro_upload(VILLAGE_GRID, "X1", c),
+    )
+    .await;
+    problem(r, 403).await;
+    for (query, body, field) in [
+        (
+            "layer=micro&filename=a.geojson&reason=x",
+            "{ not json".to_string(),
+            "file",
+        ),
+        (
+            "layer=roads&filename=a.geojson&reason=x",
+            micro_upload(VILLAGE_GRID, "X1", c),
+            "layer",
+        ),
+        (
+            "layer=micro&filename=a.exe&reason=x",
+            micro_upload(VILLAGE_GRID, "X1", c),
+            "filename",
+        ),
+        (
+            "layer=micro&filename=a.geojson&reason=x",
+            micro_upload("no-such-grid", "X1", c),
+            "file",
+        ),
+        (
+            "layer=micro&filename=a.geojson&reason=x&crs=mars",
+            micro_upload(VILLAGE_GRID, "X1", c),
+            "crs",
+        ),
+    ] {
+        let p = problem(upload(&s, ADMIN, query, body).await, 400).await;
+        assert!(names_field(&p, field), "{query}: {p}");
+    }
+    assert_eq!(s.changes().await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_formats_round_trip_through_gdal_and_assignments_keep_codes_as_text() {
+    let s = start().await;
+    let area = "341002001001";
+    let listed = s
+        .get_json(&format!("/api/v1/grids?layer=base&area={area}"))
+        .await;
+    let n = listed["features"].as_array().map_or(0, Vec::len);
+    assert!(n > 0);
+    let r = s
+        .get(&format!(
+            "/api/v1/export?format=gpkg&layer=base&area={area}"
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/geopackage+sqlite3"
+    );
+    let bytes = r.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(b"SQLite format 3"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("grids.gpkg");
+    std::fs::write(&path, &bytes).expect("write");
+    let back = wangge::gis::read_file(
+        &path,
+        &wangge::gis::ImportOptions::new(wangge::gis::Target::parse("base").expect("target")),
+    )
+    .expect("GDAL reads it");
+    assert_eq!(back.data.grids.len(), n);
+    let mut codes: Vec<String> = back.data.grids.iter().map(|g| g.code.clone()).collect();
+    codes.sort();
+    let mut want: Vec<String> = listed["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f["properties"]["code"].as_str().map(str::to_string))
+        .collect();
+    want.sort();
+    assert_eq!(codes, want);
+
+    let csv = s
+        .get(&format!(
+            "/api/v1/export?what=assignments&layer=base&area={area}"
+        ))
+        .await;
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.expect("text");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("\"object\",\"id\",\"layer\",\"grid_id\",\"grid_code\",\"grid_name\"")
+    );
+    assert!(
+        lines.any(|l| l.contains(&format!("\"{area}001\""))),
+        "codes are quoted text"
+    );
+
+    let p = problem(s.get("/api/v1/export?format=shp").await, 400).await;
+    assert!(names_field(&p, "format"));
+    let p = problem(s.get("/api/v1/export?what=roads").await, 400).await;
+    assert!(names_field(&p, "what"));
+}
