@@ -6,8 +6,8 @@ mod gis_common;
 use gis_common::{current, gdal_tool, s};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use wangge::cli::import::store_outcome;
 use wangge::engine::Layer;
+use wangge::gis::stage::store_outcome;
 use wangge::gis::{read_file, write_file, Format, GisError, ImportOptions, Target};
 use wangge::store::{ChangeMeta, Store};
 
@@ -30,7 +30,7 @@ fn import_into(store: &Store, path: &Path, layer: Layer) -> String {
         .map_err(|e| e.to_string())
         .and_then(|o| {
             rt.block_on(store_outcome(store, &o, &meta(), false))
-                .map_err(|e| e.0)
+                .map_err(|e| e.to_string())
         });
     let err = result.expect_err("a bad file must be refused");
     assert!(
