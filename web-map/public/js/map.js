@@ -2,7 +2,8 @@
 // so the page works offline; an optional raster basemap only when the page address asks for one.
 // Overlay sources (highlight, edit drawing, snap marker) live here because every panel uses them.
 
-import maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
+// MapLibre 6 is an ES module with named exports only.
+import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 import { config } from './config.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
