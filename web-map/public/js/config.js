@@ -9,6 +9,8 @@
 const q = new URLSearchParams(location.search);
 
 function num(v, fallback) {
+  // Number(null) is 0: an absent parameter must give the fallback, not zero.
+  if (v === null || v === '') return fallback;
   const n = Number(v);
   return Number.isFinite(n) ? n : fallback;
 }

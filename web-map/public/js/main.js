@@ -21,6 +21,7 @@ const $ = (id) => document.getElementById(id);
 const app = { map: null, tree: null, asOf: config.asOf };
 // Tests read this: the map, and whether the first load finished.
 window.wangge = app;
+app.session = session;
 
 async function select(id, { fit = false } = {}) {
   const grid = await showCard(id, app.asOf, data.district());

@@ -34,11 +34,13 @@ function redraw() {
 }
 
 /** Loads the exact geometries to snap to (base, micro and special grids in view). */
-export async function loadSnapTargets() {
-  if (!session.state.tool) return;
+let loading = Promise.resolve();
+export function loadSnapTargets() {
+  if (!session.state.tool) return loading;
   const bbox = viewBbox(map);
-  const layers = await Promise.all(['base', 'micro', 'special'].map((l) => loadExact(bbox, l, asOf()).catch(() => [])));
-  snapper.setFeatures(layers.flat());
+  loading = Promise.all(['base', 'micro', 'special'].map((l) => loadExact(bbox, l, asOf()).catch(() => [])))
+    .then((layers) => snapper.setFeatures(layers.flat()));
+  return loading;
 }
 
 export function mountTools(theMap, opts) {
@@ -89,6 +91,9 @@ export function mountTools(theMap, opts) {
 }
 
 export async function handleClick(e) {
+  // A click right after the tool starts or the view moves waits for the exact geometries,
+  // so that it snaps like every other click.
+  await loading;
   const s = session.state;
   if (s.tool === 'draw' || s.tool === 'split') {
     session.step({ points: [...s.points, snapper.snap(e.point).lngLat] });
@@ -100,6 +105,16 @@ export async function handleClick(e) {
     return true;
   }
   return s.tool === 'move';
+}
+
+/** For tests and debugging: how many exact geometries snapping uses. */
+export function snapTargetCount() {
+  return snapper ? snapper.features.length : 0;
+}
+
+/** For tests: what a screen point snaps to now. */
+export function snapAt(point) {
+  return snapper.snap(point);
 }
 
 export function refresh() {
