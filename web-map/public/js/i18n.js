@@ -63,6 +63,7 @@ const TABLE = {
   hint_split: ['在所选网格上画一条穿过它的线（两端吸附到边界），然后点“预览”。', 'Draw a line across the selected grid (ends snap to its boundary), then Preview.'],
   hint_move: ['拖动所选网格的顶点；共享该顶点的所有网格一起移动。', 'Drag a vertex of the selected grid; every grid sharing it moves too.'],
   hint_merge: ['点击与所选网格相邻的另一个网格。', 'Click another grid adjacent to the selected one.'],
+  hint_status: ['选择新状态，然后点“预览”。', 'Pick the new status, then Preview.'],
   new_layer: ['新网格类型', 'New grid layer'],
   new_name: ['新网格名称', 'New grid name'],
   undo: ['撤销', 'Undo'],
