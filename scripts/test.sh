@@ -3,27 +3,12 @@
 # what it needs first. This is the README's test command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/setup.sh
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-# Debian packages the build and tests need; installed only when missing.
-packages=(pkg-config build-essential libclang-dev libgdal-dev gdal-bin postgresql-15-postgis-3)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "==> installing ${missing[*]}"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
-fi
-
-# npm packages the tests use (independent decoders and validators); versions pinned by the
-# committed package-lock.json files.
-for dir in tiles/tests tests/js; do
-  echo "==> npm ci --prefix $dir"
-  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
-done
+# Tests also need: ogrinfo/ogr2ogr (gdal-bin), a throwaway PostGIS cluster per test binary
+# (postgresql-15-postgis-3), and npm decoders/validators pinned by their package-lock.json.
+ensure_packages "${BUILD_PACKAGES[@]}" gdal-bin postgresql-15-postgis-3
+ensure_npm tiles/tests tests/js
 
 export CARGO_TERM_COLOR=never
 echo "==> cargo fmt --check"

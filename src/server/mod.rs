@@ -1,9 +1,10 @@
 //! The HTTP service (`wangge serve`): JSON API under `/api/v1`, OGC API – Features under `/ogc`,
-//! the OpenAPI document at `/api/openapi.json`, `/health`, and the web map at `/` ([`web`]).
+//! vector tiles under `/tiles`, the OpenAPI document at `/api/openapi.json`, `/health`, and the
+//! web map at `/` ([`web`]).
 //!
 //! Layout: [`state`] (shared state, change replay), [`error`] (the one error type), [`auth`]
 //! (tokens and roles), [`extract`] (request parsing that names bad fields), [`routes`] (one file
-//! per resource), [`ogc`], [`openapi`].
+//! per resource), [`ogc`], [`openapi`], [`tiles`].
 
 pub mod auth;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod ogc;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod tiles;
 pub mod web;
 
 use crate::store::{Role, Store, TokenRecord};
@@ -37,6 +39,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/openapi.json", get(openapi_json))
         .nest("/api/v1", routes::router())
         .nest("/ogc", ogc::router())
+        .nest("/tiles", tiles::router())
         // `/ogc/` and `/ogc` are the same landing page for clients that add the slash.
         .route("/ogc/", get(ogc::landing))
         .fallback(not_found)

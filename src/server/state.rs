@@ -59,6 +59,8 @@ pub struct AppState {
     /// Tokens by secret hash; refreshed from the store on every poll so that a token revoked by
     /// another process stops working within one poll interval.
     tokens: RwLock<HashMap<String, TokenRecord>>,
+    /// Vector tiles and their caches; told about every change applied to `district`.
+    pub tiles: super::tiles::TileService,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -75,6 +77,7 @@ impl AppState {
             ready: AtomicBool::new(false),
             sync: tokio::sync::Mutex::new(()),
             tokens: RwLock::new(HashMap::new()),
+            tiles: super::tiles::TileService::default(),
         })
     }
 
@@ -125,6 +128,7 @@ impl AppState {
             .map_err(|e| e.to_string())?
             .0;
         *self.district.write() = district;
+        self.tiles.reset();
         self.last_change.store(last, Ordering::Release);
         self.refresh_tokens().await.map_err(|e| e.to_string())?;
         self.ready.store(true, Ordering::Release);
@@ -140,6 +144,7 @@ impl AppState {
         }
         let mut d = self.district.write();
         for c in changes {
+            self.tiles.changed(&c.changes);
             if let Err(e) = wangge_engine::edit::apply(&mut d, &c.changes) {
                 // The store accepted it, so the district must follow; a refusal here means the
                 // in-memory copy diverged. Keep serving and say so loudly.

@@ -1,0 +1,551 @@
+//! Vector tiles of the grids: `/tiles/grids.json` (TileJSON 3.0) and
+//! `/tiles/grids/{z}/{x}/{y}.mvt` (MVT 2.1, extent 4096, 64 px buffer), with `?as_of=` for history.
+//!
+//! Layers: `districts`, `towns`, `communities`, `base`, `micro`, `special`, `composite`,
+//! `buildings`, `problems`. Each polygon layer is simplified per zoom through a shared-arc
+//! topology (wangge-tiles), so neighbouring grids stay exactly adjacent at every zoom; from
+//! [`EXACT_FROM_ZOOM`] on, geometry is sent unsimplified.
+//!
+//! Caching: rendered tiles live in a bounded [`TileCache`]; the per-layer simplified geometry and
+//! the per-grid counts are derived once per (layer, date, zoom) and dropped on every change.
+//! A committed change evicts exactly the cached tiles its old and new shapes touch, at every zoom,
+//! and bumps the source generation, which is part of every ETag; responses say
+//! `Cache-Control: no-cache`, so a client revalidates and never keeps a tile older than a save.
+
+use super::error::{ApiError, ApiResult};
+use super::extract::Params;
+use super::state::SharedState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::NaiveDate;
+use geo::{BoundingRect, Geometry, MultiPolygon, Rect};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::Arc;
+use wangge_engine::assign::{assign, Counts};
+use wangge_engine::edit::ChangeSet;
+use wangge_engine::index::{envelope_of, Entry, SlotIndex};
+use wangge_engine::validate::{validate, Scope};
+use wangge_engine::{AdminLevel, District, Footprint, Grid, Layer};
+use wangge_tiles::{
+    encode_tile, tolerance_for_zoom, EncodeOptions, Feature, PropValue, TileCache, TileId, TileKey,
+    Topology,
+};
+
+/// The only tile source.
+pub const SOURCE: &str = "grids";
+/// Zooms at and above this one carry exact geometry (half a pixel is then about 1 m or less).
+pub const EXACT_FROM_ZOOM: u8 = 15;
+pub const MAX_ZOOM: u8 = 20;
+const CACHE_BYTES: usize = 256 * 1024 * 1024;
+const MEDIA: &str = "application/vnd.mapbox-vector-tile";
+
+/// The tile layers and the lowest zoom each appears at (keeps low-zoom tiles small).
+const LAYERS: [(&str, u8); 9] = [
+    ("districts", 0),
+    ("towns", 6),
+    ("communities", 9),
+    ("base", 10),
+    ("composite", 10),
+    ("micro", 13),
+    ("special", 13),
+    ("buildings", 14),
+    ("problems", 10),
+];
+
+pub fn router() -> Router<SharedState> {
+    Router::new()
+        .route("/grids.json", get(tilejson))
+        .route("/grids/{z}/{x}/{y}", get(tile))
+}
+
+/// Derived data for one layer, date and zoom: features with simplified geometry and an index.
+struct LayerData {
+    features: Vec<Feature>,
+    index: SlotIndex,
+}
+
+/// (layer, date, zoom bucket)
+type DerivedKey = (&'static str, Option<NaiveDate>, u8);
+/// Per-grid counts by slot, for one date.
+type GridCounts = Arc<HashMap<u32, Counts>>;
+/// Shared-arc topologies by (layer, date).
+type Topologies = HashMap<(&'static str, Option<NaiveDate>), Arc<Topology>>;
+
+pub struct TileService {
+    cache: Mutex<TileCache>,
+    derived: Mutex<HashMap<DerivedKey, Arc<LayerData>>>,
+    topologies: Mutex<Topologies>,
+    counts: Mutex<HashMap<Option<NaiveDate>, GridCounts>>,
+}
+
+impl Default for TileService {
+    fn default() -> Self {
+        TileService {
+            cache: Mutex::new(TileCache::new(CACHE_BYTES)),
+            derived: Mutex::new(HashMap::new()),
+            topologies: Mutex::new(HashMap::new()),
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl TileService {
+    /// Called after a change is applied to the district: evicts the tiles the change touches and
+    /// drops derived data.
+    pub fn changed(&self, changes: &ChangeSet) {
+        let bbox = changes
+            .changes
+            .iter()
+            .flat_map(|c| c.before.iter().chain(c.after.iter()))
+            .filter_map(|g| g.geometry.bounding_rect())
+            .reduce(wangge_engine::index::union_rect);
+        if let Some(b) = bbox {
+            self.cache.lock().evict_bbox(SOURCE, b, 0..=MAX_ZOOM);
+        }
+        self.forget_derived();
+    }
+
+    /// Everything changed (a reload).
+    pub fn reset(&self) {
+        *self.cache.lock() = TileCache::new(CACHE_BYTES);
+        self.forget_derived();
+    }
+
+    fn forget_derived(&self) {
+        self.derived.lock().clear();
+        self.topologies.lock().clear();
+        self.counts.lock().clear();
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.cache.lock().generation(SOURCE)
+    }
+
+    fn counts(&self, d: &District, as_of: Option<NaiveDate>) -> GridCounts {
+        if let Some(c) = self.counts.lock().get(&as_of) {
+            return c.clone();
+        }
+        let c = Arc::new(assign(d, as_of).per_grid);
+        self.counts.lock().insert(as_of, c.clone());
+        c
+    }
+
+    fn layer(
+        &self,
+        d: &District,
+        name: &'static str,
+        as_of: Option<NaiveDate>,
+        z: u8,
+    ) -> Arc<LayerData> {
+        let bucket = z.min(EXACT_FROM_ZOOM);
+        let key = (name, as_of, bucket);
+        if let Some(l) = self.derived.lock().get(&key) {
+            return l.clone();
+        }
+        let data = Arc::new(self.build_layer(d, name, as_of, bucket));
+        self.derived.lock().insert(key, data.clone());
+        data
+    }
+
+    fn build_layer(
+        &self,
+        d: &District,
+        name: &'static str,
+        as_of: Option<NaiveDate>,
+        z: u8,
+    ) -> LayerData {
+        let features: Vec<Feature> = match name {
+            "districts" | "towns" | "communities" => self.area_features(d, name, as_of, z),
+            "base" | "micro" | "special" | "composite" => self.grid_features(d, name, as_of, z),
+            "buildings" => building_features(d),
+            _ => problem_features(d, as_of),
+        };
+        let index = SlotIndex::bulk(
+            features
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    Some(Entry {
+                        envelope: envelope_of(f.geometry.bounding_rect()?),
+                        slot: i as u32,
+                    })
+                })
+                .collect(),
+        );
+        LayerData { features, index }
+    }
+
+    /// Shapes simplified at zoom `z` through the layer's shared-arc topology.
+    fn simplified(
+        &self,
+        name: &'static str,
+        as_of: Option<NaiveDate>,
+        z: u8,
+        shapes: impl FnOnce() -> Vec<MultiPolygon<f64>>,
+    ) -> Vec<MultiPolygon<f64>> {
+        let shapes = shapes();
+        if z >= EXACT_FROM_ZOOM {
+            return shapes;
+        }
+        let topo = {
+            let cached = self.topologies.lock().get(&(name, as_of)).cloned();
+            match cached {
+                Some(t) => t,
+                None => {
+                    let t = Arc::new(Topology::build(&shapes));
+                    self.topologies.lock().insert((name, as_of), t.clone());
+                    t
+                }
+            }
+        };
+        let latitude = shapes
+            .iter()
+            .filter_map(|s| s.bounding_rect())
+            .reduce(wangge_engine::index::union_rect)
+            .map_or(0.0, |r| r.center().y);
+        topo.simplify(tolerance_for_zoom(z, 0.5, latitude))
+    }
+
+    fn area_features(
+        &self,
+        d: &District,
+        name: &'static str,
+        as_of: Option<NaiveDate>,
+        z: u8,
+    ) -> Vec<Feature> {
+        let level = match name {
+            "districts" => AdminLevel::District,
+            "towns" => AdminLevel::Town,
+            _ => AdminLevel::Community,
+        };
+        let areas: Vec<_> = d
+            .areas_of_level(level)
+            .into_iter()
+            .filter(|a| a.geometry.is_some())
+            .collect();
+        let shapes = self.simplified(name, as_of, z, || {
+            areas.iter().filter_map(|a| a.geometry.clone()).collect()
+        });
+        areas
+            .iter()
+            .zip(shapes)
+            .filter(|(_, s)| !s.0.is_empty())
+            .map(|(a, s)| Feature {
+                id: numeric_id(&a.code),
+                geometry: Geometry::MultiPolygon(s),
+                properties: vec![
+                    ("code".into(), PropValue::String(a.code.clone())),
+                    ("name".into(), PropValue::String(a.name.clone())),
+                    ("level".into(), PropValue::String(a.level.as_str().into())),
+                    ("kind".into(), PropValue::String(a.kind.as_str().into())),
+                ],
+            })
+            .collect()
+    }
+
+    fn grid_features(
+        &self,
+        d: &District,
+        name: &'static str,
+        as_of: Option<NaiveDate>,
+        z: u8,
+    ) -> Vec<Feature> {
+        let layer = Layer::parse(name).unwrap_or(Layer::Base);
+        let slots = d.layer_slots(&layer, as_of);
+        let shapes = self.simplified(name, as_of, z, || {
+            slots.iter().map(|s| d.slot(*s).geometry.clone()).collect()
+        });
+        let counts = (layer != Layer::Composite).then(|| self.counts(d, as_of));
+        slots
+            .iter()
+            .zip(shapes)
+            .filter(|(_, s)| !s.0.is_empty())
+            .map(|(slot, s)| {
+                let g = d.slot(*slot);
+                let c = counts
+                    .as_ref()
+                    .and_then(|c| c.get(slot).copied())
+                    .unwrap_or_default();
+                Feature {
+                    id: numeric_id(&g.code),
+                    geometry: Geometry::MultiPolygon(s),
+                    properties: grid_properties(d, g, c),
+                }
+            })
+            .collect()
+    }
+}
+
+fn grid_properties(d: &District, g: &Grid, c: Counts) -> Vec<(String, PropValue)> {
+    let s = |v: &str| PropValue::String(v.to_string());
+    let mut p = vec![
+        ("id".to_string(), s(&g.id.0)),
+        ("code".to_string(), s(&g.code)),
+        ("name".to_string(), s(&g.name)),
+        ("layer".to_string(), s(g.layer.as_str())),
+        ("status".to_string(), s(g.status.as_str())),
+        ("kind".to_string(), s(g.kind.as_str())),
+        ("version".to_string(), PropValue::Int(g.version.into())),
+    ];
+    if let Some(parent) = &g.parent {
+        p.push(("parent".into(), s(parent)));
+    }
+    if let Some(cat) = g.category {
+        p.push(("category".into(), s(cat.as_str())));
+    }
+    if let Some(n) = &g.network {
+        p.push(("network".into(), s(n)));
+    }
+    if g.layer != Layer::Composite {
+        p.push(("households".into(), PropValue::Int(c.households.into())));
+        p.push(("residents".into(), PropValue::Int(c.residents.into())));
+        p.push(("buildings".into(), PropValue::Int(c.buildings.into())));
+        let chain: Vec<String> = g
+            .parent
+            .as_deref()
+            .map(|code| {
+                d.area_chain(code)
+                    .into_iter()
+                    .map(|a| a.code.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
+        let band = wangge_engine::validate::Standards::default().band_for(&g.layer, g.kind, &chain);
+        if let Some(b) = band {
+            p.push(("band_min".into(), PropValue::Int(b.min.into())));
+            p.push(("band_max".into(), PropValue::Int(b.max.into())));
+            let fit = if c.households < b.min {
+                "below"
+            } else if c.households > b.max {
+                "above"
+            } else {
+                "within"
+            };
+            p.push(("standard".into(), s(fit)));
+        }
+    }
+    p
+}
+
+fn building_features(d: &District) -> Vec<Feature> {
+    d.buildings()
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let geometry = match &b.footprint {
+                Footprint::Polygon(p) => Geometry::Polygon(p.clone()),
+                Footprint::Point(p) => Geometry::Point(*p),
+            };
+            let mut properties = vec![
+                ("id".to_string(), PropValue::String(b.id.clone())),
+                (
+                    "households".to_string(),
+                    PropValue::Int(b.households.into()),
+                ),
+                ("residents".to_string(), PropValue::Int(b.residents.into())),
+            ];
+            if let Some(u) = &b.usage {
+                properties.push(("usage".into(), PropValue::String(u.clone())));
+            }
+            Feature {
+                id: i as u64 + 1,
+                geometry,
+                properties,
+            }
+        })
+        .collect()
+}
+
+fn problem_features(d: &District, as_of: Option<NaiveDate>) -> Vec<Feature> {
+    let report = validate(d, &Scope::All, as_of, &Default::default());
+    report
+        .problems
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            Some(Feature {
+                id: i as u64 + 1,
+                geometry: p.geometry.clone()?,
+                properties: vec![
+                    ("kind".into(), PropValue::String(p.kind.as_str().into())),
+                    (
+                        "severity".into(),
+                        PropValue::String(p.severity.as_str().into()),
+                    ),
+                    ("grids".into(), PropValue::String(p.grids.join(","))),
+                    ("measure".into(), PropValue::Float(p.measure.value)),
+                    ("message".into(), PropValue::String(p.message.clone())),
+                ],
+            })
+        })
+        .collect()
+}
+
+/// MVT feature ids are integers: an all-digit code (every base grid and area code) is its own
+/// id; other codes (micro `…W001`, special `…Z001`) get a stable 53-bit hash, small enough for
+/// JavaScript numbers. The code itself is always in the `code` property.
+pub fn numeric_id(code: &str) -> u64 {
+    if !code.is_empty() && code.len() <= 15 && code.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(v) = code.parse::<u64>() {
+            return v;
+        }
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in code.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h & ((1 << 53) - 1)) | (1 << 52)
+}
+
+fn render(state: &SharedState, tile: TileId, as_of: Option<NaiveDate>) -> ApiResult<Vec<u8>> {
+    let d = state.district.read();
+    let bounds = tile.bounds_lonlat();
+    // The buffer (64 of 4096 px) on each side, in degrees, for the candidate search.
+    let pad_x = bounds.width() * 64.0 / 4096.0;
+    let pad_y = bounds.height() * 64.0 / 4096.0;
+    let search = Rect::new(
+        (bounds.min().x - pad_x, bounds.min().y - pad_y),
+        (bounds.max().x + pad_x, bounds.max().y + pad_y),
+    );
+    let mut layers = Vec::new();
+    for (name, min_zoom) in LAYERS {
+        if tile.z() < min_zoom {
+            continue;
+        }
+        let data = state.tiles.layer(&d, name, as_of, tile.z());
+        let mut slots: Vec<u32> = data.index.in_rect(search).collect();
+        slots.sort_unstable();
+        let mut layer = wangge_tiles::Layer::new(name);
+        for s in slots {
+            layer.push(data.features[s as usize].clone());
+        }
+        layers.push(layer);
+    }
+    encode_tile(tile, &layers, &EncodeOptions::default()).map_err(|e| {
+        ApiError::internal(format!("tile {}/{}/{}: {e}", tile.z(), tile.x(), tile.y()))
+    })
+}
+
+async fn tile(
+    State(state): State<SharedState>,
+    Path((z, x, y)): Path<(String, String, String)>,
+    params: Params,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    state.ensure_ready()?;
+    let y = y
+        .strip_suffix(".mvt")
+        .or_else(|| y.strip_suffix(".pbf"))
+        .ok_or_else(|| ApiError::field("y", "the tile path ends in {y}.mvt"))?;
+    let number = |field: &str, v: &str| -> ApiResult<u32> {
+        v.parse::<u32>()
+            .map_err(|_| ApiError::field(field, format!("\"{v}\" is not a whole number ≥ 0")))
+    };
+    let (z, x, y) = (number("z", &z)?, number("x", &x)?, number("y", y)?);
+    let z = u8::try_from(z)
+        .ok()
+        .filter(|z| *z <= MAX_ZOOM)
+        .ok_or_else(|| ApiError::field("z", format!("zoom {z} is above the maximum {MAX_ZOOM}")))?;
+    let tile = TileId::new(z, x, y).map_err(|e| ApiError::field("x", e.to_string()))?;
+    let as_of = params.date("as_of")?;
+    let key = TileKey {
+        source: SOURCE.into(),
+        tile,
+        variant: as_of.map(|d| d.to_string()).unwrap_or_default(),
+    };
+    let cached = state.tiles.cache.lock().get(&key);
+    let cached = match cached {
+        Some(c) => c,
+        None => {
+            let generation = state.tiles.generation();
+            let s = state.clone();
+            let bytes = tokio::task::spawn_blocking(move || render(&s, tile, as_of)).await??;
+            state.tiles.cache.lock().insert(key, bytes, generation)
+        }
+    };
+    let etag = format!("\"{}\"", cached.etag);
+    let mut response = if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, cached.bytes.to_vec()).into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(response)
+}
+
+async fn tilejson(State(state): State<SharedState>, headers: HeaderMap) -> ApiResult<Response> {
+    state.ensure_ready()?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let bounds = state.district.read().extent();
+    let (b, center) = match bounds {
+        Some(r) => (
+            vec![r.min().x, r.min().y, r.max().x, r.max().y],
+            vec![r.center().x, r.center().y, 11.0],
+        ),
+        None => (vec![-180.0, -85.0, 180.0, 85.0], vec![0.0, 0.0, 1.0]),
+    };
+    let fields = |names: &[&str]| -> serde_json::Value {
+        names
+            .iter()
+            .map(|n| (n.to_string(), serde_json::Value::String("String".into())))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let grid_fields = fields(&[
+        "id",
+        "code",
+        "name",
+        "layer",
+        "status",
+        "kind",
+        "households",
+        "residents",
+        "buildings",
+        "standard",
+    ]);
+    let vector_layers: Vec<serde_json::Value> = LAYERS
+        .iter()
+        .map(|(name, minzoom)| {
+            let f = match *name {
+                "districts" | "towns" | "communities" => fields(&["code", "name", "level", "kind"]),
+                "buildings" => fields(&["id", "households", "residents", "usage"]),
+                "problems" => fields(&["kind", "severity", "grids", "measure", "message"]),
+                _ => grid_fields.clone(),
+            };
+            serde_json::json!({"id": name, "fields": f, "minzoom": minzoom, "maxzoom": MAX_ZOOM})
+        })
+        .collect();
+    let body = serde_json::json!({
+        "tilejson": "3.0.0",
+        "name": "wangge grids",
+        "tiles": [format!("http://{host}/tiles/{SOURCE}/{{z}}/{{x}}/{{y}}.mvt")],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": b,
+        "center": center,
+        "vector_layers": vector_layers,
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response())
+}
