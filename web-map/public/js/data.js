@@ -13,6 +13,7 @@ export const ADMIN_LAYERS = ['districts', 'towns', 'communities'];
 const TILEJSON = '/tiles/grids.json';
 
 let mode = null; // 'tiles' | 'geojson'
+let tileJson = null;
 let districtCode = null;
 // Exact grids by id (GeoJSON mode keeps them; editing reads exact geometry via loadExact()).
 const standardById = new Map();
@@ -22,6 +23,7 @@ export async function init() {
   try {
     const res = await fetch(TILEJSON, { method: 'GET' });
     mode = res.ok ? 'tiles' : 'geojson';
+    if (res.ok) tileJson = await res.json();
   } catch {
     mode = 'geojson';
   }
@@ -64,8 +66,9 @@ export function addSources(map, asOf) {
     map.addSource('grids', {
       type: 'vector',
       tiles: [tileUrl(asOf)],
-      minzoom: 0,
-      maxzoom: 16,
+      minzoom: tileJson.minzoom ?? 0,
+      maxzoom: tileJson.maxzoom ?? 16,
+      bounds: tileJson.bounds,
       promoteId: 'code',
     });
     return;
