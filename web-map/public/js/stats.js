@@ -21,6 +21,9 @@ function bandOf(g) {
 function householdsChart(grids) {
   const base = grids.filter((g) => g.layer === 'base');
   if (!base.length) return `<p class="muted">–</p>`;
+  // A town or the district has hundreds of base grids: one bar each would be unreadable, so
+  // above a screenful the chart counts grids below / within / above their band instead.
+  if (base.length > 40) return bandCountChart(base);
   const W = 290, row = 12, left = 4, right = 40;
   const max = Math.max(...base.map((g) => Math.max(g.households, g.standard ? g.standard[1] : 0)), 1);
   const x = (v) => left + ((W - left - right) * v) / max;
@@ -33,6 +36,18 @@ function householdsChart(grids) {
   }).join('');
   return `<svg class="chart" width="${W}" height="${H}" role="img" aria-label="${t('households_per_grid')}">${bars}
     <text x="${left}" y="${H - 2}">0</text><text x="${W - right}" y="${H - 2}">${max}</text></svg>`;
+}
+
+function bandCountChart(base) {
+  const counts = { below: 0, within: 0, above: 0, no_standard: 0 };
+  for (const g of base) counts[bandOf(g) === 'none' ? 'no_standard' : bandOf(g)]++;
+  const max = Math.max(...Object.values(counts), 1);
+  const row = 18;
+  const colour = { ...BAND_COLOURS, no_standard: BAND_COLOURS.none };
+  const rows = Object.entries(counts).map(([k, v], i) => `<text x="0" y="${i * row + 12}">${t(k)}</text>
+    <rect x="80" y="${i * row + 2}" width="${(170 * v) / max}" height="${row - 6}" fill="${colour[k]}"/>
+    <text x="${84 + (170 * v) / max}" y="${i * row + 12}">${v}</text>`).join('');
+  return `<svg class="chart" width="290" height="${4 * row}" role="img" aria-label="${t('households_per_grid')}">${rows}</svg>`;
 }
 
 function statusChart(grids) {
