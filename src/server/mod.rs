@@ -1,5 +1,6 @@
 //! The HTTP service (`wangge serve`): JSON API under `/api/v1`, OGC API – Features under `/ogc`,
-//! vector tiles under `/tiles`, the OpenAPI document at `/api/openapi.json`, `/health`.
+//! vector tiles under `/tiles`, the OpenAPI document at `/api/openapi.json`, `/health`, and the
+//! web map at `/` ([`web`]).
 //!
 //! Layout: [`state`] (shared state, change replay), [`error`] (the one error type), [`auth`]
 //! (tokens and roles), [`extract`] (request parsing that names bad fields), [`routes`] (one file
@@ -13,11 +14,12 @@ pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod tiles;
+pub mod web;
 
 use crate::store::{Role, Store, TokenRecord};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use error::ApiError;
@@ -32,7 +34,7 @@ pub use state::ServerConfig as Config;
 pub fn router(state: SharedState) -> Router {
     let limit = state.config.max_body_bytes;
     Router::new()
-        .route("/", get(index))
+        .merge(web::router())
         .route("/health", get(health))
         .route("/api/openapi.json", get(openapi_json))
         .nest("/api/v1", routes::router())
@@ -83,15 +85,6 @@ async fn openapi_json() -> Response {
         Ok(s) => ([("content-type", "application/json")], s).into_response(),
         Err(e) => ApiError::internal(format!("openapi: {e}")).into_response(),
     }
-}
-
-/// A minimal landing page; the web map is added with the tiles.
-async fn index() -> Html<&'static str> {
-    Html(
-        "<!doctype html><meta charset=utf-8><title>wangge</title><h1>wangge 网格</h1>\
-         <ul><li><a href=/api/v1/layers>/api/v1/layers</a><li><a href=/api/openapi.json>OpenAPI</a>\
-         <li><a href=/ogc>OGC API – Features</a><li><a href=/health>/health</a></ul>",
-    )
 }
 
 /// Creates (or accepts) the bootstrap admin token.

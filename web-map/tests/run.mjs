@@ -1,0 +1,329 @@
+// Browser tests of the web map: node web-map/tests/run.mjs <path to the wangge binary>
+//
+// Starts `wangge serve` on a free port with a fresh data folder (the demo district 屯溪区 is
+// imported on first start) and an admin token, creates planner tokens through the API, and
+// drives the page in headless chromium: layers render, a click shows the grid's card, a split
+// and a shared-boundary move made through the UI are saved and leave no gap or overlap, and an
+// edit outside a planner's areas shows the service's reason. Screenshots go to
+// target/web-map-screenshots/ (or $WEB_MAP_SCREENSHOTS).
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { launch } from './browser.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const binary = process.argv[2] || path.join(repo, 'target/debug/wangge');
+const shots = process.env.WEB_MAP_SCREENSHOTS || path.join(repo, 'target/web-map-screenshots');
+const ADMIN = 'web-map-test-admin-secret-0001';
+const COMMUNITY = '341002001001'; // 荷花池社区: planner A may edit here
+const OTHER = '341002001002'; // 上新社区: planner B's only area
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function startServer() {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-web-'));
+  const child = spawn(binary, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+    cwd: repo,
+    env: { ...process.env, WANGGE_ADMIN_TOKEN: ADMIN, WANGGE_WEB_DIR: path.join(repo, 'web-map') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${log}`);
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`the server did not become ready:\n${log}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const stop = () => {
+    child.kill('SIGTERM');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { base, stop };
+}
+
+async function api(base, method, p, { token, body } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${base}/api/v1${p}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function planner(base, name, areas) {
+  return (await api(base, 'POST', '/tokens', { token: ADMIN, body: { name, role: 'planner', areas } })).secret;
+}
+
+/** Gap and overlap problems of an area (the partition must stay exact after every edit). */
+async function partitionProblems(base, area) {
+  const fc = await api(base, 'GET', `/validation?area=${area}`);
+  return fc.features.filter((f) => ['gap', 'overlap'].includes(f.properties.kind));
+}
+
+/** A vertex shared by two base grids of the community and not on the community's outline. */
+async function innerSharedVertex(base) {
+  const grids = (await api(base, 'GET', `/grids?layer=base&area=${COMMUNITY}`)).features;
+  const outline = new Set();
+  const area = await api(base, 'GET', `/areas/${COMMUNITY}`);
+  const walk = (c) => (typeof c[0] === 'number' ? outline.add(`${c[0]},${c[1]}`) : c.forEach(walk));
+  walk(area.geometry.coordinates);
+  const count = new Map();
+  for (const g of grids) {
+    const seen = new Set();
+    const visit = (c) => {
+      if (typeof c[0] === 'number') seen.add(`${c[0]},${c[1]}`);
+      else c.forEach(visit);
+    };
+    visit(g.geometry.coordinates);
+    for (const k of seen) count.set(k, (count.get(k) || 0) + 1);
+  }
+  const key = [...count.entries()].find(([k, n]) => n >= 2 && !outline.has(k))?.[0];
+  assert.ok(key, 'the community has an inner vertex shared by two base grids');
+  return key.split(',').map(Number);
+}
+
+// ---------------------------------------------------------------- page helpers
+
+async function settle(page) {
+  await page.waitForFunction(() => window.wangge?.map && !window.wangge.map.isMoving() && window.wangge.map.loaded(), null, { timeout: 30_000 });
+  await page.evaluate(() => new Promise((r) => { const m = window.wangge.map; if (m.areTilesLoaded()) r(); else m.once('idle', r); }));
+}
+
+async function view(page, center, zoom) {
+  await page.evaluate(([c, z]) => window.wangge.map.jumpTo({ center: c, zoom: z }), [center, zoom]);
+  await settle(page);
+  await page.waitForTimeout(400); // the panels and snap targets follow moveend
+}
+
+/** Page coordinates of a lon/lat. */
+async function screen(page, lngLat) {
+  return page.evaluate((c) => {
+    const p = window.wangge.map.project(c);
+    const r = window.wangge.map.getCanvas().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, lngLat);
+}
+
+async function clickAt(page, lngLat) {
+  const p = await screen(page, lngLat);
+  await page.mouse.click(p.x, p.y);
+}
+
+function centroid(feature) {
+  const ring = feature.geometry.type === 'Polygon' ? feature.geometry.coordinates[0] : feature.geometry.coordinates[0][0];
+  const pts = ring.slice(0, -1);
+  return [pts.reduce((s, p) => s + p[0], 0) / pts.length, pts.reduce((s, p) => s + p[1], 0) / pts.length];
+}
+
+/** Clicks wait for the snap targets, so steps appear a little after the click. */
+async function waitSteps(page, n) {
+  await page.waitForFunction((v) => document.querySelector('[data-field=steps]')?.textContent === v, n, { timeout: 15_000 })
+    .catch(async () => assert.fail(`expected ${n} unsaved steps, saw ${await page.textContent('[data-field=steps]')}`));
+}
+
+async function setToken(page, secret) {
+  await page.fill('#token-input', secret);
+  await page.click('#token-save');
+}
+
+/** Shows the whole grid, then clicks it (after leaving any edit tool, whose clicks are steps). */
+async function selectGrid(page, base, id) {
+  if (await page.$('#edit-cancel')) await page.click('#edit-cancel');
+  const f = await api(base, 'GET', `/grids/${id}`);
+  const c = centroid(f);
+  await page.evaluate((g) => {
+    const b = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const [x, y] of g.geometry.coordinates.flat(2).length ? g.geometry.coordinates.flat(g.geometry.type === 'Polygon' ? 1 : 2) : []) {
+      b[0] = Math.min(b[0], x); b[1] = Math.min(b[1], y); b[2] = Math.max(b[2], x); b[3] = Math.max(b[3], y);
+    }
+    window.wangge.map.fitBounds(b, { padding: 60, animate: false });
+  }, f);
+  await settle(page);
+  await page.waitForTimeout(400);
+  await clickAt(page, c);
+  await page.waitForFunction((code) => document.querySelector('#card [data-field=code]')?.textContent === code, id, { timeout: 10_000 });
+  return f;
+}
+
+async function previewAndSave(page, reason) {
+  await page.click('#edit-preview');
+  await page.waitForSelector('#edit-panel [data-field=impact], #edit-panel .error-box', { timeout: 20_000 });
+  const err = await page.$('#edit-panel .error-box');
+  if (err) throw new Error(`the dry run was refused: ${await err.textContent()}`);
+  await page.fill('#edit-reason', reason);
+  await page.click('#edit-save');
+  await page.waitForSelector('#edit-panel [data-field=message]', { timeout: 20_000 });
+  const msg = await page.textContent('#edit-panel [data-field=message]');
+  assert.ok(await page.$('#edit-panel .ok-box'), `the save failed: ${msg}`);
+  return msg;
+}
+
+// ---------------------------------------------------------------- the tests
+
+const results = [];
+async function test(name, f) {
+  const t0 = Date.now();
+  try {
+    await f();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}\n${e.stack || e}`);
+  }
+}
+
+async function main() {
+  fs.mkdirSync(shots, { recursive: true });
+  const server = await startServer();
+  const browser = await launch();
+  const { page, errors } = browser;
+  const failed = [];
+  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
+  const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
+  try {
+    const plannerA = await planner(server.base, 'web test planner A', [COMMUNITY]);
+    const plannerB = await planner(server.base, 'web test planner B', [OTHER]);
+
+    await test('the page loads without console errors and base grids render', async () => {
+      await page.goto(server.base);
+      await page.waitForSelector('body[data-ready=true]', { state: 'attached', timeout: 60_000 });
+      await settle(page);
+      await shot('01-district');
+      const n = await page.evaluate(() => window.wangge.map.queryRenderedFeatures({ layers: ['base-fill'] }).length);
+      assert.ok(n > 100, `queryRenderedFeatures finds base grids (${n})`);
+      assert.ok(await page.evaluate(() => window.wangge.map.getSource('grids')?.type === 'vector'), 'the map draws the vector tiles');
+      assert.deepEqual(failed, [], 'no failed requests');
+      assert.deepEqual(errors, [], 'no console errors on load');
+    });
+
+    await test('clicking a grid shows its card with the right code', async () => {
+      await selectGrid(page, server.base, `${COMMUNITY}002`);
+      const name = await page.textContent('#card h2');
+      assert.match(name, /荷花池社区第2网格/);
+      await shot('02-card');
+    });
+
+    await test('the English toggle switches the interface', async () => {
+      await page.click('#lang-toggle');
+      assert.equal(await page.textContent('header h1'), 'Grid service management');
+      await shot('03-english');
+      await page.click('#lang-toggle');
+      assert.equal(await page.textContent('header h1'), '网格化服务管理');
+    });
+
+    await test('a split drawn in the UI is saved and the partition stays valid', async () => {
+      // Admin, not planner A: the service refuses a planner's split (403 "lies in area no area")
+      // because the micro grids it reparents point at a base grid created by the same change,
+      // whose area the token check cannot resolve yet. That is a service bug, reported; the
+      // planner path is exercised by the boundary move below.
+      await setToken(page, ADMIN);
+      const id = `${COMMUNITY}001`;
+      await selectGrid(page, server.base, id);
+      await page.click('[data-tool=split]');
+      // Along the lattice column between its two micro grids: from the top edge to the bottom.
+      await clickAt(page, [118.3154679, 29.7108671]);
+      await clickAt(page, [118.3154679, 29.7090705]);
+      await waitSteps(page, '2');
+      const pts = await page.evaluate(() => window.wangge.session.state.points);
+      assert.deepEqual(pts, [[118.3154679, 29.7108671], [118.3154679, 29.7090705]], 'both ends snapped to the grid\'s vertices');
+      await shot('04-split-drawn');
+      const msg = await previewAndSave(page, 'web-map test: split');
+      await shot('05-split-saved');
+      assert.match(msg, /341002001001005|341002001001006/);
+      const gone = await fetch(`${server.base}/api/v1/grids/${id}`);
+      assert.equal(gone.status, 404, 'the split grid is retired');
+      assert.deepEqual(await partitionProblems(server.base, COMMUNITY), []);
+    });
+
+    await test('dragging a shared vertex moves it in every grid and keeps the partition', async () => {
+      await setToken(page, plannerA);
+      const from = await innerSharedVertex(server.base);
+      const sharing = (await api(server.base, 'GET', `/grids?layer=base&area=${COMMUNITY}`)).features
+        .filter((g) => JSON.stringify(g.geometry.coordinates).includes(`[${from[0]},${from[1]}]`));
+      assert.ok(sharing.length >= 2);
+      await selectGrid(page, server.base, sharing[0].id);
+      await page.click('[data-tool=move]');
+      await view(page, from, 18);
+      const p = await screen(page, from);
+      await page.mouse.move(p.x, p.y);
+      await page.mouse.down();
+      await page.mouse.move(p.x + 4, p.y + 3, { steps: 3 });
+      await page.mouse.move(p.x + 8, p.y + 6, { steps: 3 });
+      await page.mouse.up();
+      await waitSteps(page, '1'); // the drag is one unsaved step
+      await shot('06-vertex-dragged');
+      await previewAndSave(page, 'web-map test: move a shared vertex');
+      await shot('07-vertex-saved');
+      for (const g of sharing) {
+        const now = await api(server.base, 'GET', `/grids/${g.id}`);
+        assert.ok(!JSON.stringify(now.geometry.coordinates).includes(`[${from[0]},${from[1]}]`), `${g.id} no longer has the old vertex`);
+        assert.ok(now.properties.version > g.properties.version, `${g.id} has a new version`);
+      }
+      assert.deepEqual(await partitionProblems(server.base, COMMUNITY), []);
+    });
+
+    await test('an edit outside the planner’s areas shows the reason', async () => {
+      await setToken(page, plannerB);
+      await selectGrid(page, server.base, `${COMMUNITY}002`);
+      await page.click('[data-tool=status]');
+      await page.selectOption('#new-status', 'suspended');
+      await page.click('#edit-preview');
+      await page.waitForSelector('#edit-panel .error-box', { timeout: 10_000 });
+      const text = await page.textContent('#edit-panel .error-box');
+      await shot('08-refused');
+      assert.match(text, /403/);
+      assert.match(text, /outside the areas of token/);
+      // The planner's choice is kept after the refusal.
+      assert.equal(await page.inputValue('#new-status'), 'suspended');
+    });
+
+    await test('the validation panel lists problems and zooms to one', async () => {
+      await view(page, [118.3154, 29.71], 13);
+      await page.waitForSelector('#validation li[data-i], #validation p', { timeout: 10_000 });
+      const first = await page.$('#validation li[data-i]');
+      if (first) {
+        await first.click();
+        await settle(page);
+      }
+      await shot('09-validation');
+    });
+
+    // The refused edit answers 403, which the browser logs as a failed resource: that one is expected.
+    // The refused edit answers 403, which the browser logs as a failed resource: that is expected.
+    assert.deepEqual(errors.filter((e) => !/status of 403/.test(e)), [], 'no console errors during the run');
+  } catch (e) {
+    results.push({ name: 'setup', ok: false });
+    console.log(`FAIL ${e.stack || e}`);
+  } finally {
+    await browser.close().catch(() => {});
+    server.stop();
+  }
+  const bad = results.filter((r) => !r.ok);
+  console.log(`${results.length - bad.length}/${results.length} passed; screenshots in ${shots}`);
+  process.exit(bad.length ? 1 : 0);
+}
+
+main();
