@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 ensure_packages "${BUILD_PACKAGES[@]}"
+# The web map's MapLibre (served from web-map/node_modules; nothing from a CDN).
+ensure_npm --omit=dev web-map
 export CARGO_TERM_COLOR=never
 cargo build --release --locked --bin wangge
 exec target/release/wangge serve --data-dir data "$@"

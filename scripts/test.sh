@@ -6,9 +6,12 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 
 # Tests also need: ogrinfo/ogr2ogr (gdal-bin), a throwaway PostGIS cluster per test binary
-# (postgresql-15-postgis-3), and npm decoders/validators pinned by their package-lock.json.
-ensure_packages "${BUILD_PACKAGES[@]}" gdal-bin postgresql-15-postgis-3
-ensure_npm tiles/tests tests/js
+# (postgresql-15-postgis-3), and npm decoders, validators and the web map's packages, pinned by
+# their package-lock.json files.
+# The web map's browser tests drive Debian's chromium (a CJK font so Chinese renders in the
+# screenshots they take).
+ensure_packages "${BUILD_PACKAGES[@]}" gdal-bin postgresql-15-postgis-3 chromium fonts-wqy-microhei
+ensure_npm tiles/tests tests/js web-map
 
 export CARGO_TERM_COLOR=never
 echo "==> cargo fmt --check"

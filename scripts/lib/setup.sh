@@ -16,12 +16,14 @@ ensure_packages() {
   fi
 }
 
-# ensure_npm DIR...: installs each folder's npm packages exactly as its package-lock.json says.
+# ensure_npm [--omit=dev] DIR...: installs each folder's npm packages exactly as its
+# package-lock.json says.
 ensure_npm() {
-  local dir
+  local extra=() dir
+  if [ "${1:-}" = "--omit=dev" ]; then extra=(--omit=dev); shift; fi
   for dir in "$@"; do
-    echo "==> npm ci --prefix $dir"
-    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+    echo "==> npm ci --prefix $dir ${extra[*]}"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error "${extra[@]}"
   done
 }
 

@@ -100,13 +100,23 @@ impl Caller {
         if t.role == Role::Admin {
             return Ok(());
         }
-        for g in grids {
+        let grids: Vec<&Grid> = grids.into_iter().collect();
+        for g in &grids {
             // Composite grids are unions of base grids and follow their members automatically
             // (engine rule); checking the base grids is what decides who may redraw the ground.
             if g.layer == Layer::Composite {
                 continue;
             }
-            let chain = area_chain_of(d, g);
+            let mut chain = area_chain_of(d, g);
+            // A child re-parented onto a base grid created by the same edit (a split): that base
+            // grid is not in the district yet, but it is among the edit's grids.
+            if chain.is_empty() && g.layer.is_child() {
+                if let Some(base) = grids.iter().find(|b| {
+                    b.layer == Layer::Base && g.parent.as_deref() == Some(b.id.0.as_str())
+                }) {
+                    chain = area_chain_of(d, base);
+                }
+            }
             if !chain.iter().any(|code| t.areas.contains(code)) {
                 let where_ = chain.first().cloned().unwrap_or_else(|| "no area".into());
                 return Err(ApiError::outside_area(

@@ -235,11 +235,9 @@ async function main() {
     });
 
     await test('a split drawn in the UI is saved and the partition stays valid', async () => {
-      // Admin, not planner A: the service refuses a planner's split (403 "lies in area no area")
-      // because the micro grids it reparents point at a base grid created by the same change,
-      // whose area the token check cannot resolve yet. That is a service bug, reported; the
-      // planner path is exercised by the boundary move below.
-      await setToken(page, ADMIN);
+      // Planner A, whose token covers this community: the split re-parents the grid's micro
+      // grids onto the new pieces, which the area check resolves within the same change.
+      await setToken(page, plannerA);
       const id = `${COMMUNITY}001`;
       await selectGrid(page, server.base, id);
       await page.click('[data-tool=split]');
