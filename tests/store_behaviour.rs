@@ -122,6 +122,7 @@ every_backend!(
     change_log_order_and_contents,
     people_and_tokens_crud,
     is_empty_until_import,
+    a_change_planned_before_another_commit_is_stale,
 );
 
 async fn import_then_load_is_identical(b: Backend) {
@@ -427,4 +428,47 @@ async fn is_empty_until_import(b: Backend) {
 #[allow(dead_code)]
 fn _store_is_send(s: Store) -> impl Send {
     s
+}
+
+/// A change set planned on an older log position is refused as stale, even when it rewrites
+/// other grids than the change committed in between; planned on the newest position it is stored.
+async fn a_change_planned_before_another_commit_is_stale(b: Backend) {
+    let t = TestStore::new(b).await;
+    let ds = demo();
+    let base = t
+        .store
+        .import(&ds, &meta("import", 0))
+        .await
+        .expect("import");
+    assert_eq!(t.store.latest_change().await.expect("latest"), base);
+    let g = current(&ds, &ds.grids[3].id).clone();
+    let other = current(&ds, &ds.grids[4].id).clone();
+    // Another process commits first.
+    let first = t
+        .store
+        .commit_based_on(&reshape(&g, day(5)), &meta("reshape", 1), base)
+        .await
+        .expect("first edit");
+    let before = t.store.load().await.expect("load");
+    let err = t
+        .store
+        .commit_based_on(&reshape(&other, day(5)), &meta("reshape", 2), base)
+        .await
+        .expect_err("planned on a stale position");
+    assert_eq!(
+        err,
+        StoreError::Stale {
+            based_on: base,
+            latest: first
+        }
+    );
+    assert_eq!(
+        t.store.load().await.expect("load").grids.len(),
+        before.grids.len()
+    );
+    // Planned again on the newest position, it goes through.
+    t.store
+        .commit_based_on(&reshape(&other, day(5)), &meta("reshape", 2), first)
+        .await
+        .expect("replanned edit");
 }

@@ -274,6 +274,7 @@ impl From<StoreError> for ApiError {
         match &e {
             StoreError::Conflict { grid, .. } => ApiError::conflict(Some(&grid.0), e.to_string()),
             StoreError::Invalid(m) => ApiError::conflict(None, m.clone()),
+            StoreError::Stale { .. } => ApiError::conflict(None, e.to_string()),
             StoreError::Backend(_) => ApiError::internal(e.to_string()),
         }
     }

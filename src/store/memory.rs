@@ -78,8 +78,20 @@ impl MemoryStore {
         }))
     }
 
-    pub fn commit(&self, changes: &ChangeSet, meta: &ChangeMeta) -> StoreResult<i64> {
+    pub fn commit(
+        &self,
+        changes: &ChangeSet,
+        meta: &ChangeMeta,
+        based_on: Option<i64>,
+    ) -> StoreResult<i64> {
         let mut g = self.lock()?;
+        let latest = g.log.last().map_or(0, |c| c.id);
+        if let Some(b) = based_on.filter(|b| *b != latest) {
+            return Err(StoreError::Stale {
+                based_on: b,
+                latest,
+            });
+        }
         // Check everything first: a refused change set writes nothing.
         for c in &changes.changes {
             check(&g.data.grids, c)?;

@@ -104,6 +104,9 @@ pub enum StoreError {
         expected: u32,
         actual: u32,
     },
+    /// A change set planned on the store as of change `based_on` was offered when change
+    /// `latest` had been committed since (by another process): plan it again and retry.
+    Stale { based_on: i64, latest: i64 },
     /// A change that cannot be stored as given (e.g. creating a grid id that exists).
     Invalid(String),
     /// The backend failed; the message is for logs, not for clients.
@@ -120,6 +123,10 @@ impl fmt::Display for StoreError {
             StoreError::Conflict { grid, expected, actual } => write!(
                 f,
                 "grid {grid} was changed by someone else: you edited version {expected}, the current version is {actual}"
+            ),
+            StoreError::Stale { based_on, latest } => write!(
+                f,
+                "the change was planned on change {based_on} but change {latest} was saved since"
             ),
             StoreError::Invalid(m) => write!(f, "{m}"),
             StoreError::Backend(m) => write!(f, "storage error: {m}"),
@@ -234,10 +241,32 @@ impl Store {
     /// Commits an edit's change set: closes each `before` version on the change date and adds
     /// each `after` version, checking versions optimistically. Returns the change id.
     pub async fn commit(&self, changes: &ChangeSet, meta: &ChangeMeta) -> StoreResult<i64> {
+        self.commit_checked(changes, meta, None).await
+    }
+
+    /// [`Store::commit`], refused with [`StoreError::Stale`] unless `based_on` is still the latest
+    /// change. Version checks protect the grids a change set rewrites; this protects what its
+    /// validation read — the neighbours — from a concurrent edit in another process: the caller
+    /// catches up, plans again on the newer state, and retries.
+    pub async fn commit_based_on(
+        &self,
+        changes: &ChangeSet,
+        meta: &ChangeMeta,
+        based_on: i64,
+    ) -> StoreResult<i64> {
+        self.commit_checked(changes, meta, Some(based_on)).await
+    }
+
+    async fn commit_checked(
+        &self,
+        changes: &ChangeSet,
+        meta: &ChangeMeta,
+        based_on: Option<i64>,
+    ) -> StoreResult<i64> {
         match self {
-            Store::Memory(s) => s.commit(changes, meta),
-            Store::Gpkg(s) => s.commit(changes, meta).await,
-            Store::Postgres(s) => s.commit(changes, meta).await,
+            Store::Memory(s) => s.commit(changes, meta, based_on),
+            Store::Gpkg(s) => s.commit(changes, meta, based_on).await,
+            Store::Postgres(s) => s.commit(changes, meta, based_on).await,
         }
     }
 

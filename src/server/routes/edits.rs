@@ -18,7 +18,7 @@ use super::super::extract::{linestring, parse_date, point, polygonal, require_js
 use super::super::state::SharedState;
 use super::{blocking, Typed};
 use crate::io::features::{collection, grid_from_feature, grid_to_feature, GridReading};
-use crate::store::ChangeMeta;
+use crate::store::{ChangeMeta, StoreError};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -158,49 +158,71 @@ async fn run_edit(
     caller.require_editor()?;
     state.ensure_ready()?;
     // One edit at a time per process: the plan must be made on the district the store will
-    // check it against. Other processes are caught by the store's optimistic check.
+    // check it against. Another process may commit in between: the store then refuses the
+    // commit as stale (versions protect the edited grids, the change position protects what the
+    // validation read), and the edit is planned again on the newer district.
     let _sync = state.sync.lock().await;
-    state.catch_up_locked().await?;
-    let who = caller.clone();
-    let (planned, mut body) = blocking(&state, move |s| {
-        let mut opts = EditOptions::on(q.date);
-        opts.force_draft = q.force_draft;
-        opts.config = s.validation.clone();
-        opts.expected_versions = expected;
-        let mut d = s.district.write();
-        let p = plan(&mut d, &edit, &opts)?;
-        let touched = p
-            .changes
-            .changes
-            .iter()
-            .flat_map(|c| c.before.iter().chain(c.after.iter()));
-        who.check_areas(&d, touched)?;
-        let body = render(&p);
-        Ok((p, body))
-    })
-    .await?;
-    if q.dry_run {
-        body["dry_run"] = true.into();
-        return Ok(Typed::json("application/json", &body)?.into_response());
+    let mut attempts = 0;
+    loop {
+        state.catch_up_locked().await?;
+        let based_on = state.last_change();
+        let who = caller.clone();
+        let (edit, expected, date, force_draft) =
+            (edit.clone(), expected.clone(), q.date, q.force_draft);
+        let (planned, mut body) = blocking(&state, move |s| {
+            let mut opts = EditOptions::on(date);
+            opts.force_draft = force_draft;
+            opts.config = s.validation.clone();
+            opts.expected_versions = expected;
+            let mut d = s.district.write();
+            let p = plan(&mut d, &edit, &opts)?;
+            let touched = p
+                .changes
+                .changes
+                .iter()
+                .flat_map(|c| c.before.iter().chain(c.after.iter()));
+            who.check_areas(&d, touched)?;
+            let body = render(&p);
+            Ok((p, body))
+        })
+        .await?;
+        if q.dry_run {
+            body["dry_run"] = true.into();
+            return Ok(Typed::json("application/json", &body)?.into_response());
+        }
+        let meta = ChangeMeta {
+            actor: caller.actor(),
+            reason: q.reason.clone().unwrap_or_default(),
+            operation: operation.to_string(),
+            at: chrono::Utc::now(),
+        };
+        let id = match state
+            .store
+            .commit_based_on(&planned.changes, &meta, based_on)
+            .await
+        {
+            Ok(id) => id,
+            Err(StoreError::Stale { .. }) if attempts < MAX_REPLANS => {
+                attempts += 1;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // The district follows the store: replaying the log applies exactly what was committed.
+        state.catch_up_locked().await?;
+        body["dry_run"] = false.into();
+        body["change_id"] = id.into();
+        let status = if operation == "create" {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        return Ok((status, Typed::json("application/json", &body)?).into_response());
     }
-    let meta = ChangeMeta {
-        actor: caller.actor(),
-        reason: q.reason.unwrap_or_default(),
-        operation: operation.to_string(),
-        at: chrono::Utc::now(),
-    };
-    let id = state.store.commit(&planned.changes, &meta).await?;
-    // The district follows the store: replaying the log applies exactly what was committed.
-    state.catch_up_locked().await?;
-    body["dry_run"] = false.into();
-    body["change_id"] = id.into();
-    let status = if operation == "create" {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Typed::json("application/json", &body)?).into_response())
 }
+
+/// How often an edit is planned again when other processes keep committing first.
+const MAX_REPLANS: u32 = 5;
 
 fn body_json(headers: &HeaderMap, bytes: &Bytes) -> ApiResult<Value> {
     require_json(headers)?;

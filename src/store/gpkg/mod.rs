@@ -259,8 +259,23 @@ impl GpkgStore {
         Ok(id)
     }
 
-    pub async fn commit(&self, changes: &ChangeSet, meta: &ChangeMeta) -> StoreResult<i64> {
+    pub async fn commit(
+        &self,
+        changes: &ChangeSet,
+        meta: &ChangeMeta,
+        based_on: Option<i64>,
+    ) -> StoreResult<i64> {
         let mut tx = self.write_tx().await?;
+        if let Some(based_on) = based_on {
+            // Under the write lock: nobody can commit between this check and our insert.
+            let latest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM change_sets")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(be("reading the latest change"))?;
+            if latest != based_on {
+                return Err(StoreError::Stale { based_on, latest });
+            }
+        }
         let day = changes.date.format("%Y-%m-%d").to_string();
         // Check and close first; returning early drops the transaction, which rolls back.
         for c in &changes.changes {

@@ -230,8 +230,24 @@ impl PgStore {
         Ok(id)
     }
 
-    pub async fn commit(&self, changes: &ChangeSet, meta: &ChangeMeta) -> StoreResult<i64> {
+    pub async fn commit(
+        &self,
+        changes: &ChangeSet,
+        meta: &ChangeMeta,
+        based_on: Option<i64>,
+    ) -> StoreResult<i64> {
         let mut tx = self.write_tx().await?;
+        if let Some(based_on) = based_on {
+            // Under the write lock: nobody can commit between this check and our insert.
+            let latest: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(id), 0)::BIGINT FROM change_sets")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(be("reading the latest change"))?;
+            if latest != based_on {
+                return Err(StoreError::Stale { based_on, latest });
+            }
+        }
         // Check and close first: a refused change set returns before anything is inserted, and
         // dropping the transaction rolls back the versions already closed.
         for c in &changes.changes {
