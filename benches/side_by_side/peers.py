@@ -4,7 +4,7 @@ Run by benches/side_by_side/run.sh, never by hand-typed figures:
   peers.py topojson IN.json OUT.geojson        US counties TopoJSON -> GeoJSON (geoid property)
   peers.py shapely DIR                         -> DIR/shapely.json
   peers.py postgis DIR SOCKET_DIR PORT         -> DIR/postgis.json
-  peers.py report DIR RESULTS.json BENCHMARKS.md
+  peers.py misses URL TILES.txt OUT.json        first request of each distinct tile over HTTP
 Every input is read from the files wangge_side.rs wrote into DIR, so the three engines see the
 same coordinates.
 """
@@ -39,19 +39,33 @@ def topojson(src, dst):
             out.extend(pts if not out else pts[1:])
         return [list(p) for p in out]
 
+    def polygon(rings):
+        # Rings the TopoJSON quantisation collapsed (fewer than 4 points) are dropped; a polygon
+        # whose shell collapsed is dropped whole.
+        rs = [ring(r) for r in rings]
+        if len(rs[0]) < 4:
+            return None
+        return [r for r in rs if len(r) >= 4]
+
     feats = []
+    dropped = 0
     for g in topo["objects"]["counties"]["geometries"]:
         if g.get("type") == "Polygon":
-            coords, kind = [ring(r) for r in g["arcs"]], "Polygon"
+            polys = [g["arcs"]]
         elif g.get("type") == "MultiPolygon":
-            coords, kind = [[ring(r) for r in p] for p in g["arcs"]], "MultiPolygon"
+            polys = g["arcs"]
         else:
             continue
+        kept = [p for p in (polygon(r) for r in polys) if p]
+        dropped += sum(len(p) for p in polys) - sum(len(p) for p in kept)
+        if not kept:
+            continue
+        coords, kind = kept, "MultiPolygon"
         feats.append({"type": "Feature", "properties": {"geoid": "C" + str(g["id"]),
                                                         "name": g.get("properties", {}).get("name")},
                       "geometry": {"type": kind, "coordinates": coords}})
     json.dump({"type": "FeatureCollection", "features": feats}, open(dst, "w"))
-    print(f"counties: {len(feats)} polygons", file=sys.stderr)
+    print(f"counties: {len(feats)} polygons, {dropped} collapsed rings dropped", file=sys.stderr)
 
 
 def read_tsv(path):
@@ -273,6 +287,3 @@ if __name__ == "__main__":
         postgis_side(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif cmd == "misses":
         http_misses(sys.argv[2], sys.argv[3], sys.argv[4])
-    elif cmd == "report":
-        from report import report
-        report(*sys.argv[2:])
