@@ -121,7 +121,7 @@ def report(d, out_json, out_md, total_secs, command):
           "PostGIS: `ST_AsMVT(ST_AsMVTGeom(g3857, ST_TileEnvelope(z,x,y), 4096, 64, true))` with a GiST index on a "
           "stored EPSG:3857 column, prepared, one connection. Same tiles (every tile over the city at each zoom).", "",
           "| zoom | tiles | wangge tiles/s | wangge bytes | PostGIS tiles/s | PostGIS bytes | ratio |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for z, t in w.get("tiles", {}).items():
+    for z, t in sorted(w.get("tiles", {}).items(), key=lambda kv: int(kv[0][1:])):
         p = pg.get("tiles", {}).get(z, {})
         L.append(f"| {z} | {t['tiles']} | {fmt(t['tiles_per_second'], 1)} | {t['bytes']:,} | {fmt(p.get('tiles_per_second'), 1)} | "
                  f"{fmt(p.get('bytes'))} | {fmt(ratio(t['tiles_per_second'], p.get('tiles_per_second')), 1)}× |")
@@ -145,7 +145,8 @@ def report(d, out_json, out_md, total_secs, command):
           f"| shapely/GEOS | {fmt(sv.get('clean', {}).get('seconds'), 3)} | {sv.get('clean', {}).get('flagged_polygons')} | {fmt(si.get('seconds'), 3)} | "
           f"{si.get('found')} | {si.get('missed')} | {si.get('false_positives')} |", "",
           f"Ratio (GEOS time / wangge time, injected layer): {fmt(ratio(si.get('seconds'), v.get('seconds')), 1)}×. "
-          f"wangge named the right kind for {v.get('kind_right')} of {v.get('found')} found defects.", ""]
+          f"wangge named the right kind for {v.get('kind_right')} of {v.get('found')} found defects; missed by wangge: "
+          f"{', '.join(k + ' ' + '/'.join(ids) for k, ids in v.get('missed_defects', [])) or 'none'}.", ""]
 
     inc, st = w.get("incremental") or {}, res["startup"]
     L += ["## 5. Incremental validation + impact preview after one edit (city)", "",

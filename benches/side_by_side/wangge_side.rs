@@ -171,11 +171,7 @@ fn batch(set: &Set, out: &Path, npoints: usize, nboundary: usize) -> Value {
     let slot_to_idx: HashMap<u32, i32> = grids
         .iter()
         .enumerate()
-        .filter_map(|(i, g)| {
-            set.district
-                .grid_slot(&g.id, None)
-                .map(|s| (s, i as i32))
-        })
+        .filter_map(|(i, g)| set.district.grid_slot(&g.id, None).map(|s| (s, i as i32)))
         .collect();
     let ext = extent(&grids);
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
@@ -203,7 +199,10 @@ fn batch(set: &Set, out: &Path, npoints: usize, nboundary: usize) -> Value {
     let assigned = idx.iter().filter(|&&i| i >= 0).count();
     let bhits = base_batch(&set.district, &boundary, None);
     let count = |range: std::ops::Range<usize>| {
-        let one = bhits[range.clone()].iter().filter(|h| h.slot.is_some()).count();
+        let one = bhits[range.clone()]
+            .iter()
+            .filter(|h| h.slot.is_some())
+            .count();
         json!({"n": range.len(), "zero": range.len() - one, "one": one, "two_plus": 0})
     };
     // One lookup at a time, full chain (grid, micro/special, composites, admin chain).
@@ -263,7 +262,14 @@ fn tiles(d: &District, out: &Path, quick: bool) -> Value {
     slots.sort_unstable();
     for s in slots {
         let g = d.slot(*s);
-        writeln!(all, "{s}\t{}\t{}\t{}", g.code, g.layer.as_str(), wkt(&g.geometry)).expect("write");
+        writeln!(
+            all,
+            "{s}\t{}\t{}\t{}",
+            g.code,
+            g.layer.as_str(),
+            wkt(&g.geometry)
+        )
+        .expect("write");
     }
     drop(all);
     let ext = d.extent().expect("extent");
@@ -296,7 +302,9 @@ fn tiles(d: &District, out: &Path, quick: bool) -> Value {
             encode_tile(*t, &[layer], &EncodeOptions::default()).expect("tile")
         };
         let runs = if z == 8 { 2 } else { 3 };
-        let (secs, bytes) = time(runs, || ids.iter().map(render).map(|v| v.len()).sum::<usize>());
+        let (secs, bytes) = time(runs, || {
+            ids.iter().map(render).map(|v| v.len()).sum::<usize>()
+        });
         eprintln!("tiles z{z}: {} tiles in {secs:.3} s", ids.len());
         result.insert(
             format!("z{z}"),
@@ -309,7 +317,11 @@ fn tiles(d: &District, out: &Path, quick: bool) -> Value {
 
 /// Moves one vertex shared by exactly two grids on one of them only: towards the grid's centre
 /// (a gap) or away from it (an overlap), by `metres`.
-fn inject(grids: &mut [Grid], picks: &[(usize, f64)], shared: &HashMap<(u64, u64), u32>) -> Vec<(String, Vec<String>)> {
+fn inject(
+    grids: &mut [Grid],
+    picks: &[(usize, f64)],
+    shared: &HashMap<(u64, u64), u32>,
+) -> Vec<(String, Vec<String>)> {
     let key = |c: Coord<f64>| (c.x.to_bits(), c.y.to_bits());
     let mut truth = Vec::new();
     for &(gi, metres) in picks {
@@ -325,7 +337,8 @@ fn inject(grids: &mut [Grid], picks: &[(usize, f64)], shared: &HashMap<(u64, u64
         };
         let v = ring[k];
         let (dx, dy) = (cx - v.x, cy - v.y);
-        let len_m = ((dx * 111_320.0 * cy.to_radians().cos()).powi(2) + (dy * 110_574.0).powi(2)).sqrt();
+        let len_m =
+            ((dx * 111_320.0 * cy.to_radians().cos()).powi(2) + (dy * 110_574.0).powi(2)).sqrt();
         let f = metres / len_m; // positive: inward (gap), negative: outward (overlap)
         let moved = Coord {
             x: ((v.x + dx * f) * 1e7).round() / 1e7,
@@ -345,7 +358,11 @@ fn inject(grids: &mut [Grid], picks: &[(usize, f64)], shared: &HashMap<(u64, u64
         }
         g.geometry.0[0] = geo::Polygon::new(geo::LineString(new_ring), vec![]);
         let kind = if metres.abs() < 1.0 {
-            if metres > 0.0 { "sliver_gap" } else { "sliver_overlap" }
+            if metres > 0.0 {
+                "sliver_gap"
+            } else {
+                "sliver_overlap"
+            }
         } else if metres > 0.0 {
             "gap"
         } else {
@@ -422,7 +439,10 @@ fn validation(d: &District, out: &Path) -> Value {
     let mut false_pos = 0;
     let mut kind_right = 0;
     for p in &found {
-        let m = truth.iter().position(|(_, ids)| ids.iter().all(|i| p.grids.contains(i)) || (p.grids.len() < 2 && ids.iter().any(|i| p.grids.contains(i))));
+        let m = truth.iter().position(|(_, ids)| {
+            ids.iter().all(|i| p.grids.contains(i))
+                || (p.grids.len() < 2 && ids.iter().any(|i| p.grids.contains(i)))
+        });
         match m {
             Some(i) => {
                 if !hit[i] && truth[i].0 == p.kind.as_str() {
@@ -445,6 +465,7 @@ fn validation(d: &District, out: &Path) -> Value {
         "missed": hit.iter().filter(|h| !**h).count(),
         "false_positives": false_pos,
         "kind_right": kind_right,
+        "missed_defects": truth.iter().zip(&hit).filter(|(_, h)| !**h).map(|(t, _)| json!(t)).collect::<Vec<_>>(),
     })
 }
 
@@ -503,8 +524,15 @@ fn write_city(dir: &Path, nx: usize, ny: usize, households: usize) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let Some(out) = args.iter().find(|a| !a.starts_with("--")).map(PathBuf::from) else {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let Some(out) = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .map(PathBuf::from)
+    else {
         return; // `cargo test` runs benches without arguments: nothing to do.
     };
     let quick = args.iter().any(|a| a == "--quick");
@@ -514,7 +542,11 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from);
     std::fs::create_dir_all(&out).expect("out dir");
-    let (npoints, nboundary) = if quick { (200_000, 5_000) } else { (1_000_000, 20_000) };
+    let (npoints, nboundary) = if quick {
+        (200_000, 5_000)
+    } else {
+        (1_000_000, 20_000)
+    };
     let (nx, ny) = if quick { (100, 50) } else { (250, 200) };
 
     let mut sets = Vec::new();
@@ -523,15 +555,24 @@ fn main() {
         .and_then(|ds| ds.into_district())
         .expect("demo")
         .0;
-    sets.push(Set { name: "tunxi", district: demo });
+    sets.push(Set {
+        name: "tunxi",
+        district: demo,
+    });
     let buildings =
         read_buildings(&root().join("geodata/helsinki/buildings.geojson")).expect("buildings");
     let (area, grids) = wangge::demo::helsinki::grids_over(&buildings, 100.0);
     let hel = District::new(vec![area], grids, buildings, vec![]).expect("helsinki");
-    sets.push(Set { name: "helsinki", district: hel });
+    sets.push(Set {
+        name: "helsinki",
+        district: hel,
+    });
     let c = city(nx, ny, 10, 4);
     let big = District::new(c.areas, c.grids, c.buildings, vec![]).expect("city");
-    sets.push(Set { name: "city", district: big });
+    sets.push(Set {
+        name: "city",
+        district: big,
+    });
     if let Some(path) = counties {
         let reading = GridReading {
             id_field: Some("geoid".into()),
@@ -539,7 +580,10 @@ fn main() {
         };
         let (grids, _) = read_grids(&path, &reading).expect("counties");
         let d = District::new(vec![], grids, vec![], vec![]).expect("counties");
-        sets.push(Set { name: "counties", district: d });
+        sets.push(Set {
+            name: "counties",
+            district: d,
+        });
     }
     let build_secs = t.elapsed().as_secs_f64();
     // The large city with its households as a dataset folder, for `wangge load` into PostGIS.
@@ -558,14 +602,22 @@ fn main() {
 
     let mut result = serde_json::Map::new();
     result.insert("build_seconds".into(), json!(build_secs));
-    result.insert("threads".into(), json!(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)));
+    result.insert(
+        "threads".into(),
+        json!(std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)),
+    );
     let mut b = serde_json::Map::new();
     for s in &sets {
         b.insert(s.name.into(), batch(s, &out, npoints, nboundary));
     }
     result.insert("batch".into(), Value::Object(b));
     let city_set = sets.iter_mut().find(|s| s.name == "city").expect("city");
-    result.insert("city_grids".into(), json!(city_set.district.all_versions().len()));
+    result.insert(
+        "city_grids".into(),
+        json!(city_set.district.all_versions().len()),
+    );
     result.insert("tiles".into(), tiles(&city_set.district, &out, quick));
     result.insert("validation".into(), validation(&city_set.district, &out));
     result.insert("incremental".into(), incremental(&mut city_set.district));
