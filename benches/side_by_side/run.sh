@@ -126,13 +126,14 @@ kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true; SERVE_PID=""
 # --- start-up: the large city loaded into PostGIS, then served from it -----------------------
 log "loading the large city into PostGIS"
 S=$(date +%s.%N)
-"$BIN" load --data "$IN/citydata" --database "$CITY_URL" >"$WORK/load.log" 2>&1
+"$BIN" load --data "$IN/citydata" --database "$CITY_URL" >"$WORK/load.log" 2>&1 \
+  || { tail -5 "$WORK/load.log" >&2; exit 1; }
 LOAD_SECS=$(printf "%.3f" "$(echo "$(date +%s.%N) - $S" | bc)")
 log "serving the large city from PostGIS"
 S=$(date +%s.%N)
 "$BIN" serve --bind "127.0.0.1:$PORT" --data-dir "$WORK/serve-pg" --database "$CITY_URL" >"$WORK/serve-pg.log" 2>&1 &
 SERVE_PID=$!
-wait_health
+wait_health || { tail -5 "$WORK/serve-pg.log" >&2; exit 1; }
 READY_SECS=$(printf "%.3f" "$(echo "$(date +%s.%N) - $S" | bc)")
 HWM=$(awk '/VmHWM/ {print $2}' "/proc/$SERVE_PID/status")
 RSS=$(awk '/VmRSS/ {print $2}' "/proc/$SERVE_PID/status")
