@@ -33,6 +33,14 @@ trap cleanup EXIT
 
 log() { echo "[$(( $(date +%s) - T0 ))s] $*" >&2; }
 
+# The full run writes ~1.5 GB of inputs and PostGIS loads 5M households: check the space first.
+FREE_KB=$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')
+NEED_KB=$([[ -n "$QUICK" ]] && echo 1000000 || echo 6000000)
+if (( FREE_KB < NEED_KB )); then
+  echo "side_by_side: only $((FREE_KB / 1024)) MB free under $WORK; this run needs about $((NEED_KB / 1024)) MB" >&2
+  exit 1
+fi
+
 # --- tools ---------------------------------------------------------------------------------
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
@@ -70,7 +78,7 @@ mkdir -p "$PGDIR" && chown postgres:postgres "$PGDIR"
 runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" --auth=trust -E UTF8 --locale=C --no-sync -U postgres >/dev/null
 PG_STARTED=1
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 \
-  -o "-k $PGDIR -p 5432 -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB" start >/dev/null
+  -o "-k $PGDIR -p 5432 -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB -c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=256MB" start >/dev/null
 "$PGBIN/psql" -qX -h "$PGDIR" -U postgres -d postgres -c "CREATE DATABASE bench" -c "CREATE DATABASE city"
 "$PGBIN/psql" -qX -h "$PGDIR" -U postgres -d bench -c "CREATE EXTENSION postgis"
 "$PGBIN/psql" -qX -h "$PGDIR" -U postgres -d city -c "CREATE EXTENSION postgis"
