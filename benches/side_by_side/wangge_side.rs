@@ -87,13 +87,17 @@ fn extent(grids: &[&Grid]) -> Rect<f64> {
     Rect::new((x0, y0), (x1, y1))
 }
 
+/// A coordinate by its exact bits, and an edge by its two ends.
+type CoordKey = (u64, u64);
+type EdgeKey = (CoordKey, CoordKey);
+
 /// Points exactly on the layer's shared boundaries: vertices shared by two or more grids, and
 /// midpoints of shared axis-parallel edges (exact in floating point, so every engine sees them
 /// on the edge).
 fn boundary_points(grids: &[&Grid], n: usize) -> (Vec<Coord<f64>>, Vec<Coord<f64>>) {
     let key = |c: Coord<f64>| (c.x.to_bits(), c.y.to_bits());
-    let mut vertices: HashMap<(u64, u64), u32> = HashMap::new();
-    let mut edges: HashMap<((u64, u64), (u64, u64)), u32> = HashMap::new();
+    let mut vertices: HashMap<CoordKey, u32> = HashMap::new();
+    let mut edges: HashMap<EdgeKey, u32> = HashMap::new();
     let mut vorder = Vec::new();
     let mut eorder = Vec::new();
     for g in grids {
