@@ -218,8 +218,111 @@ async fn export_formats_round_trip_through_gdal_and_assignments_keep_codes_as_te
         "codes are quoted text"
     );
 
-    let p = problem(s.get("/api/v1/export?format=shp").await, 400).await;
+    // A shapefile comes zipped; its parts read back through GDAL with every grid and code.
+    let r = s
+        .get(&format!("/api/v1/export?format=shp&layer=base&area={area}"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let zipped = r.bytes().await.expect("bytes");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zipped.to_vec())).expect("a zip");
+    let shp_dir = tempfile::tempdir().expect("tempdir");
+    archive.extract(shp_dir.path()).expect("unzip");
+    for part in [
+        "grids.shp",
+        "grids.shx",
+        "grids.dbf",
+        "grids.prj",
+        "grids.cpg",
+    ] {
+        assert!(shp_dir.path().join(part).exists(), "{part} is in the zip");
+    }
+    let back = wangge::gis::read_file(
+        &shp_dir.path().join("grids.shp"),
+        &wangge::gis::ImportOptions::new(wangge::gis::Target::parse("base").expect("target")),
+    )
+    .expect("GDAL reads it");
+    let mut shp_codes: Vec<String> = back.data.grids.iter().map(|g| g.code.clone()).collect();
+    shp_codes.sort();
+    assert_eq!(shp_codes, want);
+    let p = problem(s.get("/api/v1/export?format=pdf").await, 400).await;
     assert!(names_field(&p, "format"));
     let p = problem(s.get("/api/v1/export?what=roads").await, 400).await;
     assert!(names_field(&p, "what"));
+}
+
+/// The parts of a shapefile zipped together, as GIS staff send them.
+fn zipped_shapefile(grid: &wangge::engine::Grid) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("upload.shp");
+    wangge::gis::write_file(&path, wangge::gis::Format::Shp, &[grid]).expect("write shapefile");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut parts: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    parts.sort();
+    for p in parts {
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("entry");
+        std::io::Write::write_all(&mut zip, &std::fs::read(&p).expect("part")).expect("write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zipped_shapefile_upload_is_read_and_a_zip_without_data_is_refused() {
+    let s = start().await;
+    let (x, y) = interior(&s, VILLAGE_GRID).await;
+    let d = 0.0001;
+    let square = geo::MultiPolygon(vec![geo::Polygon::new(
+        geo::LineString::from(vec![
+            (x - d, y - d),
+            (x + d, y - d),
+            (x + d, y + d),
+            (x - d, y + d),
+            (x - d, y - d),
+        ]),
+        vec![],
+    )]);
+    let code = format!("{VILLAGE_GRID}W001");
+    let grid = wangge::engine::Grid::new(
+        &code,
+        wangge::engine::Layer::Micro,
+        Some(VILLAGE_GRID),
+        square,
+        chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+    );
+    let r = s
+        .client
+        .post(s.url("/api/v1/import?layer=micro&filename=upload.zip&dry_run=true"))
+        .bearer_auth(ADMIN)
+        .body(zipped_shapefile(&grid))
+        .send()
+        .await
+        .expect("post");
+    let status = r.status();
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["imported"], 1);
+
+    let mut empty = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    empty
+        .start_file("readme.txt", zip::write::SimpleFileOptions::default())
+        .expect("entry");
+    std::io::Write::write_all(&mut empty, b"no data here").expect("write");
+    let r = s
+        .client
+        .post(s.url("/api/v1/import?layer=micro&filename=upload.zip&dry_run=true"))
+        .bearer_auth(ADMIN)
+        .body(empty.finish().expect("zip").into_inner())
+        .send()
+        .await
+        .expect("post");
+    assert!(names_field(&problem(r, 400).await, "file"));
 }

@@ -1,8 +1,8 @@
 //! `GET /export`: the grids as one GeoJSON FeatureCollection (RFC 7946: lon/lat WGS84, exterior
 //! rings counter-clockwise, at most 7 decimals, no `crs` member), streamed; with `format=gpkg`,
 //! `kml`, `fgb` or `csv` the same grids written by GDAL ([`crate::gis::write_file`]); with
-//! `what=assignments` the building/household → grid table as CSV. Shapefiles (several files) are
-//! exported by `wangge export --format shp` only.
+//! `what=assignments` the building/household → grid table as CSV. A shapefile is several files:
+//! they come as one zip (`grids.zip`), which `POST /import` and GIS tools read back.
 //!
 //! The selected versions are copied out under a short read lock and serialised in chunks while
 //! the client reads: holding the lock for a slow client would block every edit (and, with a
@@ -111,12 +111,6 @@ async fn export_file(
     } else {
         Format::parse(&format).map_err(|e| ApiError::field("format", e.to_string()))?
     };
-    if fmt == Format::Shp {
-        return Err(ApiError::field(
-            "format",
-            "a shapefile is several files: export gpkg or fgb here, or use `wangge export --format shp`",
-        ));
-    }
     if params.str("bbox").is_some() {
         return Err(ApiError::field(
             "bbox",
@@ -139,6 +133,7 @@ async fn export_file(
         }
         let grids = filter.select(&d);
         let (ext, media) = match fmt {
+            Format::Shp => ("shp", "application/zip"),
             Format::Gpkg => ("gpkg", "application/geopackage+sqlite3"),
             Format::Kml => ("kml", "application/vnd.google-earth.kml+xml"),
             Format::Fgb => ("fgb", "application/flatgeobuf"),
@@ -148,6 +143,9 @@ async fn export_file(
         let path = dir.path().join(format!("grids.{ext}"));
         crate::gis::quiet_gdal();
         write_file(&path, fmt, &grids).map_err(|e| ApiError::internal(e.to_string()))?;
+        if fmt == Format::Shp {
+            return Ok((zip_folder(dir.path())?, "grids.zip".to_string(), media));
+        }
         let bytes = std::fs::read(&path)
             .map_err(|e| ApiError::internal(format!("reading the export: {e}")))?;
         Ok((bytes, format!("grids.{ext}"), media))
@@ -160,4 +158,30 @@ async fn export_file(
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
+}
+
+/// Every file of `dir` (a shapefile's .shp, .shx, .dbf, .prj, .cpg) in one zip, in name order.
+fn zip_folder(dir: &std::path::Path) -> ApiResult<Vec<u8>> {
+    let fail =
+        |e: &dyn std::fmt::Display| ApiError::internal(format!("zipping the shapefile: {e}"));
+    let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| fail(&e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    names.sort();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for path in names {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        zip.start_file(name, options).map_err(|e| fail(&e))?;
+        let bytes = std::fs::read(&path).map_err(|e| fail(&e))?;
+        std::io::Write::write_all(&mut zip, &bytes).map_err(|e| fail(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
 }

@@ -3,7 +3,7 @@
 //! as a dry run. Admins only: an import may add grids anywhere in the district.
 //!
 //! The body is the file itself; `filename` names it so GDAL can tell the format (a zipped
-//! shapefile is `name.zip`, read through GDAL's /vsizip/).
+//! shapefile is `name.zip`: its parts are unpacked beside it first).
 
 use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult};
@@ -95,7 +95,7 @@ pub async fn import(
         std::fs::write(&path, &body)
             .map_err(|e| ApiError::internal(format!("writing the upload: {e}")))?;
         let gdal_path = if ext == "zip" {
-            std::path::PathBuf::from(format!("/vsizip/{}", path.display()))
+            unzip_one_dataset(&path, dir.path())?
         } else {
             path
         };
@@ -141,4 +141,54 @@ pub async fn import(
         }
     };
     Ok(Typed::json("application/json", &body)?.into_response())
+}
+
+/// Unpacks a zip (a shapefile's parts, typically) into `dir` and returns the one dataset in it.
+/// Entry names are reduced to their file name, so a crafted path cannot write outside `dir`.
+fn unzip_one_dataset(
+    zip_path: &std::path::Path,
+    dir: &std::path::Path,
+) -> ApiResult<std::path::PathBuf> {
+    let bad = |reason: String| ApiError::field("file", reason);
+    let file = std::fs::File::open(zip_path)
+        .map_err(|e| ApiError::internal(format!("reopening the upload: {e}")))?;
+    let mut archive =
+        zip::ZipArchive::new(file).map_err(|e| bad(format!("not a readable zip: {e}")))?;
+    let mut datasets = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| bad(format!("zip entry {i}: {e}")))?;
+        if entry.is_dir() {
+            continue;
+        }
+        // enclosed_name refuses absolute paths and `..`; only the file name is kept anyway.
+        let Some(name) = entry
+            .enclosed_name()
+            .and_then(|p| p.file_name().map(|n| n.to_owned()))
+        else {
+            continue;
+        };
+        let target = dir.join(&name);
+        let mut out = std::fs::File::create(&target)
+            .map_err(|e| ApiError::internal(format!("unpacking: {e}")))?;
+        std::io::copy(&mut entry, &mut out).map_err(|e| bad(format!("zip entry {i}: {e}")))?;
+        let ext = target
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        if EXTENSIONS.contains(&ext.as_str()) && ext != "zip" {
+            datasets.push(target);
+        }
+    }
+    match datasets.len() {
+        1 => Ok(datasets.remove(0)),
+        0 => Err(bad(
+            "the zip holds no vector file (.shp, .gpkg, .geojson…)".into()
+        )),
+        n => Err(bad(format!(
+            "the zip holds {n} vector files; upload one at a time"
+        ))),
+    }
 }
