@@ -39,21 +39,7 @@ impl Target {
     }
 }
 
-pub const GRID_FIELDS: &[&str] = &[
-    "id",
-    "code",
-    "name",
-    "layer",
-    "parent",
-    "kind",
-    "status",
-    "category",
-    "network",
-    "members",
-    "valid_from",
-    "valid_to",
-    "version",
-];
+pub use crate::io::features::GRID_FIELDS;
 
 /// Attribute columns GDAL's KML drivers invent; they are presentation, not data.
 pub const KML_BOILERPLATE: &[&str] = &[

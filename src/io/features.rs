@@ -40,6 +40,23 @@ pub fn parse_feature_collection(text: &str, source: &str) -> Result<FeatureColle
         .map_err(|e| InputError::new(format!("{source}: invalid GeoJSON: {e}")))
 }
 
+/// The grid fields a feature's properties carry; every other property is kept as a free one.
+pub const GRID_FIELDS: &[&str] = &[
+    "id",
+    "code",
+    "name",
+    "layer",
+    "parent",
+    "kind",
+    "status",
+    "category",
+    "network",
+    "members",
+    "valid_from",
+    "valid_to",
+    "version",
+];
+
 /// How to read a feature as a grid.
 #[derive(Debug, Clone)]
 pub struct GridReading {
@@ -262,22 +279,8 @@ pub fn grid_from_feature(
         .map_err(at)?
         .unwrap_or_else(|| id.clone());
     let mut properties = f.properties.clone().unwrap_or_default();
-    for known in [
-        "id",
-        "code",
-        "name",
-        "layer",
-        "parent",
-        "kind",
-        "status",
-        "category",
-        "network",
-        "members",
-        "valid_from",
-        "valid_to",
-        "version",
-    ] {
-        properties.remove(known);
+    for known in GRID_FIELDS {
+        properties.remove(*known);
     }
     if let Some(field) = &reading.id_field {
         properties.remove(field);

@@ -224,6 +224,20 @@ async fn run_edit(
 /// How often an edit is planned again when other processes keep committing first.
 const MAX_REPLANS: u32 = 5;
 
+/// What every edit request with a JSON body starts with: an editor's token, the edit's query
+/// parameters, and the parsed body.
+fn edit_request<T: serde::de::DeserializeOwned>(
+    caller: &Caller,
+    params: &Params,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+) -> ApiResult<(EditQuery, T)> {
+    caller.require_editor()?;
+    let q = EditQuery::from(params)?;
+    require_json(headers)?;
+    Ok((q, super::super::extract::parse_json(bytes)?))
+}
+
 fn body_json(headers: &HeaderMap, bytes: &Bytes) -> ApiResult<Value> {
     require_json(headers)?;
     super::super::extract::parse_json(bytes)
@@ -350,10 +364,7 @@ pub async fn split(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
-    require_json(&headers)?;
-    let b: SplitBody = super::super::extract::parse_json(&bytes)?;
+    let (q, b): (EditQuery, SplitBody) = edit_request(&caller, &params, &headers, &bytes)?;
     let line = linestring("line", &b.line)?;
     let id = GridId(id);
     let expected = if_match(&headers, std::slice::from_ref(&id))?;
@@ -386,10 +397,7 @@ pub async fn merge(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
-    require_json(&headers)?;
-    let b: MergeBody = super::super::extract::parse_json(&bytes)?;
+    let (q, b): (EditQuery, MergeBody) = edit_request(&caller, &params, &headers, &bytes)?;
     let ids = [GridId(b.ids[0].clone()), GridId(b.ids[1].clone())];
     let expected = if_match(&headers, &ids)?;
     let keep = GridId(b.keep);
@@ -421,10 +429,7 @@ pub async fn move_boundary(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
-    require_json(&headers)?;
-    let b: MoveBody = super::super::extract::parse_json(&bytes)?;
+    let (q, b): (EditQuery, MoveBody) = edit_request(&caller, &params, &headers, &bytes)?;
     let (from, to) = (point("from", &b.from)?, point("to", &b.to)?);
     run_edit(
         state,
@@ -455,10 +460,7 @@ pub async fn reroute(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
-    require_json(&headers)?;
-    let b: RerouteBody = super::super::extract::parse_json(&bytes)?;
+    let (q, b): (EditQuery, RerouteBody) = edit_request(&caller, &params, &headers, &bytes)?;
     let path = linestring("path", &b.path)?;
     let (a, bb) = (GridId(b.a), GridId(b.b));
     let expected = if_match(&headers, &[a.clone(), bb.clone()])?;
@@ -490,10 +492,7 @@ pub async fn set_status(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
-    require_json(&headers)?;
-    let b: StatusBody = super::super::extract::parse_json(&bytes)?;
+    let (q, b): (EditQuery, StatusBody) = edit_request(&caller, &params, &headers, &bytes)?;
     let status = GridStatus::parse(&b.status).ok_or_else(|| {
         ApiError::field(
             "status",
