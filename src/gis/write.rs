@@ -346,6 +346,17 @@ pub fn write_assignments_csv<W: std::io::Write>(
         Layer::Micro | Layer::Special => b.child.filter(|&s| district.slot(s).layer == *layer),
         Layer::Composite => None,
     };
+    // One row for an object in a kept grid; returns how many rows were written (0 or 1).
+    let write_row =
+        |w: &mut csv::Writer<W>, object: &str, id: &str, slot: u32| -> GisResult<usize> {
+            let g = district.slot(slot);
+            if !keep(g) {
+                return Ok(0);
+            }
+            w.write_record([object, id, g.layer.as_str(), &g.id.0, &g.code, &g.name])
+                .map_err(|e| fail(&e))?;
+            Ok(1)
+        };
     let mut by_building = std::collections::HashMap::new();
     let mut rows = 0;
     for b in &a.buildings {
@@ -354,20 +365,7 @@ pub fn write_assignments_csv<W: std::io::Write>(
         };
         let building = &district.buildings()[b.building];
         by_building.insert(building.id.as_str(), slot);
-        let g = district.slot(slot);
-        if !keep(g) {
-            continue;
-        }
-        w.write_record([
-            "building",
-            &building.id,
-            g.layer.as_str(),
-            &g.id.0,
-            &g.code,
-            &g.name,
-        ])
-        .map_err(|e| fail(&e))?;
-        rows += 1;
+        rows += write_row(&mut w, "building", &building.id, slot)?;
     }
     for (hi, base) in &a.households {
         let h = &district.households()[*hi];
@@ -378,20 +376,7 @@ pub fn write_assignments_csv<W: std::io::Write>(
             (HouseholdLocation::Point(_), _) => None,
         };
         let Some(slot) = slot else { continue };
-        let g = district.slot(slot);
-        if !keep(g) {
-            continue;
-        }
-        w.write_record([
-            "household",
-            &h.id,
-            g.layer.as_str(),
-            &g.id.0,
-            &g.code,
-            &g.name,
-        ])
-        .map_err(|e| fail(&e))?;
-        rows += 1;
+        rows += write_row(&mut w, "household", &h.id, slot)?;
     }
     w.flush().map_err(|e| fail(&e))?;
     Ok(rows)

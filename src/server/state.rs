@@ -68,16 +68,17 @@ pub type SharedState = Arc<AppState>;
 impl AppState {
     /// A state with an empty district, not ready; [`AppState::load`] fills it.
     pub fn new(store: Store, config: ServerConfig) -> SharedState {
+        let validation = ValidationConfig::default();
         Arc::new(AppState {
             store,
             config,
-            validation: ValidationConfig::default(),
+            tiles: super::tiles::TileService::new(validation.clone()),
+            validation,
             district: RwLock::new(District::default()),
             last_change: AtomicI64::new(0),
             ready: AtomicBool::new(false),
             sync: tokio::sync::Mutex::new(()),
             tokens: RwLock::new(HashMap::new()),
-            tiles: super::tiles::TileService::default(),
         })
     }
 

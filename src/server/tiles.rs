@@ -28,7 +28,7 @@ use std::sync::Arc;
 use wangge_engine::assign::{assign, Counts};
 use wangge_engine::edit::ChangeSet;
 use wangge_engine::index::{envelope_of, Entry, SlotIndex};
-use wangge_engine::validate::{validate, Scope};
+use wangge_engine::validate::{validate, Config, Scope, Standards};
 use wangge_engine::{AdminLevel, District, Footprint, Grid, Layer};
 use wangge_tiles::{
     encode_tile, tolerance_for_zoom, EncodeOptions, Feature, PropValue, TileCache, TileId, TileKey,
@@ -80,20 +80,22 @@ pub struct TileService {
     derived: Mutex<HashMap<DerivedKey, Arc<LayerData>>>,
     topologies: Mutex<Topologies>,
     counts: Mutex<HashMap<Option<NaiveDate>, GridCounts>>,
+    /// The service's validation settings: the problems layer and the household-standard
+    /// attributes must say what `/validation` and `/stats` say.
+    config: Config,
 }
 
-impl Default for TileService {
-    fn default() -> Self {
+impl TileService {
+    pub fn new(config: Config) -> Self {
         TileService {
             cache: Mutex::new(TileCache::new(CACHE_BYTES)),
             derived: Mutex::new(HashMap::new()),
             topologies: Mutex::new(HashMap::new()),
             counts: Mutex::new(HashMap::new()),
+            config,
         }
     }
-}
 
-impl TileService {
     /// Called after a change is applied to the district: evicts the tiles the change touches and
     /// drops derived data.
     pub fn changed(&self, changes: &ChangeSet) {
@@ -162,7 +164,7 @@ impl TileService {
             "districts" | "towns" | "communities" => self.area_features(d, name, as_of, z),
             "base" | "micro" | "special" | "composite" => self.grid_features(d, name, as_of, z),
             "buildings" => building_features(d),
-            _ => problem_features(d, as_of),
+            _ => problem_features(d, as_of, &self.config),
         };
         let index = SlotIndex::bulk(
             features
@@ -273,14 +275,19 @@ impl TileService {
                 Feature {
                     id: numeric_id(&g.code),
                     geometry: Geometry::MultiPolygon(s),
-                    properties: grid_properties(d, g, c),
+                    properties: grid_properties(d, &self.config.standards, g, c),
                 }
             })
             .collect()
     }
 }
 
-fn grid_properties(d: &District, g: &Grid, c: Counts) -> Vec<(String, PropValue)> {
+fn grid_properties(
+    d: &District,
+    standards: &Standards,
+    g: &Grid,
+    c: Counts,
+) -> Vec<(String, PropValue)> {
     let s = |v: &str| PropValue::String(v.to_string());
     let mut p = vec![
         ("id".to_string(), s(&g.id.0)),
@@ -315,7 +322,7 @@ fn grid_properties(d: &District, g: &Grid, c: Counts) -> Vec<(String, PropValue)
             })
             .unwrap_or_default();
         let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
-        let band = wangge_engine::validate::Standards::default().band_for(&g.layer, g.kind, &chain);
+        let band = standards.band_for(&g.layer, g.kind, &chain);
         if let Some(b) = band {
             p.push(("band_min".into(), PropValue::Int(b.min.into())));
             p.push(("band_max".into(), PropValue::Int(b.max.into())));
@@ -361,8 +368,8 @@ fn building_features(d: &District) -> Vec<Feature> {
         .collect()
 }
 
-fn problem_features(d: &District, as_of: Option<NaiveDate>) -> Vec<Feature> {
-    let report = validate(d, &Scope::All, as_of, &Default::default());
+fn problem_features(d: &District, as_of: Option<NaiveDate>, config: &Config) -> Vec<Feature> {
+    let report = validate(d, &Scope::All, as_of, config);
     report
         .problems
         .iter()
