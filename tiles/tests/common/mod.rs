@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod mesh;
 pub mod samples;
+pub mod spec;
 
 use std::path::PathBuf;
 
