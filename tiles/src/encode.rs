@@ -107,6 +107,9 @@ pub enum EncodeError {
         id: u64,
         kind: &'static str,
     },
+    /// The same property key twice in one feature: MVT 2.1 (4.4) allows a key once per
+    /// feature, and picking one of the values silently would hide the caller's mistake.
+    DuplicateProperty { layer: String, id: u64, key: String },
 }
 
 impl fmt::Display for EncodeError {
@@ -119,6 +122,10 @@ impl fmt::Display for EncodeError {
                     "feature {id} of layer {layer}: {kind} cannot be encoded in MVT"
                 )
             }
+            EncodeError::DuplicateProperty { layer, id, key } => write!(
+                f,
+                "feature {id} of layer {layer}: property {key:?} given more than once"
+            ),
         }
     }
 }
@@ -158,6 +165,13 @@ pub fn encode_tile(
             if !clip.intersects_box(min, max) {
                 continue;
             }
+            if let Some(key) = repeated_key(&feature.properties) {
+                return Err(EncodeError::DuplicateProperty {
+                    layer: layer.name.clone(),
+                    id: feature.id,
+                    key: key.to_string(),
+                });
+            }
             let Some(geom) =
                 encode_geometry(&feature.geometry, &project, &clip).map_err(|kind| {
                     EncodeError::Unsupported {
@@ -190,6 +204,16 @@ pub fn encode_tile(
         return Ok(Vec::new());
     }
     Ok(out.to_bytes()?)
+}
+
+/// The first key that appears a second time, if any. Features carry a handful of properties,
+/// so the quadratic scan beats hashing.
+fn repeated_key(props: &[(String, PropValue)]) -> Option<&str> {
+    props
+        .iter()
+        .enumerate()
+        .find(|(i, (k, _))| props[..*i].iter().any(|(p, _)| p == k))
+        .map(|(_, (k, _))| k.as_str())
 }
 
 type Enc = GeomEncoder<i32>;
@@ -248,8 +272,7 @@ fn linestrings(
     project: &dyn Fn(Coord<f64>) -> Coord<f64>,
     clip: &ClipRect,
 ) -> Option<Enc> {
-    let mut enc = Enc::new(GeomType::Linestring);
-    let mut any = false;
+    let mut paths: Vec<Vec<(i32, i32)>> = Vec::new();
     for l in lines {
         let projected: Vec<Coord<f64>> = l.0.iter().map(|&c| project(c)).collect();
         for piece in clip_line(&projected, clip) {
@@ -258,14 +281,27 @@ fn linestrings(
             if pts.len() < 2 {
                 continue;
             }
-            for (x, y) in pts {
-                enc.add_point(x, y).ok()?;
+            // A line starting where the previous one ended (touching lines of a multiline, or
+            // clip pieces whose cut points round together) continues it. The mvt encoder would
+            // drop that MoveTo and write LineTo after LineTo, which spec 4.3.4.3 forbids; as
+            // one line it draws the same and keeps every vertex.
+            match paths.last_mut() {
+                Some(prev) if prev.last() == pts.first() => prev.extend_from_slice(&pts[1..]),
+                _ => paths.push(pts),
             }
-            enc.complete_geom().ok()?;
-            any = true;
         }
     }
-    any.then_some(enc)
+    if paths.is_empty() {
+        return None;
+    }
+    let mut enc = Enc::new(GeomType::Linestring);
+    for path in paths {
+        for (x, y) in path {
+            enc.add_point(x, y).ok()?;
+        }
+        enc.complete_geom().ok()?;
+    }
+    Some(enc)
 }
 
 /// Twice the surveyor's-formula area of an open ring, in integer tile units (exact in i64).

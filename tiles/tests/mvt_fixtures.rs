@@ -6,8 +6,15 @@
 
 mod common;
 
-use common::spec::{rules, validate, Rule};
+use common::mesh::Mesh;
+use common::samples;
+use common::spec::{self, rules, validate, Rule, SpecValue, LINESTRING, POINT, POLYGON};
+use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use std::path::PathBuf;
+use wangge_tiles::math::tiles_covering;
+use wangge_tiles::{
+    encode_tile, EncodeError, EncodeOptions, Feature, Layer, PropValue, TileId, Topology,
+};
 
 /// One fixture folder: `fixtures/NNN/{tile.mvt, info.json}`.
 struct Fixture {
@@ -172,4 +179,274 @@ fn every_fixture_is_judged_as_the_suite_labels_it() {
     // The ground for overriding 016's label.
     let bytes = |id: &str| &all.iter().find(|f| f.id == id).expect("fixture").bytes;
     assert_eq!(bytes("016"), bytes("003"));
+}
+
+// ---- our encoder's output, judged by the same validator --------------------------------------
+
+fn pt(t: TileId, x: f64, y: f64) -> Coord<f64> {
+    samples::px(t, x, y)
+}
+
+fn ring(t: TileId, pts: &[(f64, f64)]) -> LineString<f64> {
+    let mut v: Vec<Coord<f64>> = pts.iter().map(|&(x, y)| pt(t, x, y)).collect();
+    v.push(v[0]);
+    LineString::from(v)
+}
+
+fn feature(id: u64, geometry: Geometry<f64>, properties: Vec<(&str, PropValue)>) -> Feature {
+    Feature {
+        id,
+        geometry,
+        properties: properties
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    }
+}
+
+/// Every geometry kind and property type we write, with features cut at the tile edges.
+fn encoder_layers(t: TileId) -> Vec<Layer> {
+    let square = |x0: f64, y0: f64, s: f64| {
+        ring(t, &[(x0, y0), (x0 + s, y0), (x0 + s, y0 + s), (x0, y0 + s)])
+    };
+    let mut areas = Layer::new("areas");
+    // A polygon with two holes, given with the "wrong" winding everywhere.
+    areas.push(feature(
+        1,
+        Geometry::Polygon(Polygon::new(
+            ring(t, &[(100., 100.), (100., 900.), (900., 900.), (900., 100.)]),
+            vec![square(200., 200., 100.), square(500., 500., 200.)],
+        )),
+        vec![
+            ("name", PropValue::String("一号网格".into())),
+            ("households", PropValue::Int(420)),
+            ("delta", PropValue::Int(-7)),
+            ("zero", PropValue::Int(0)),
+            ("area_km2", PropValue::Float(0.125)),
+            ("active", PropValue::Bool(false)),
+        ],
+    ));
+    // A multipolygon whose second part shares a corner with the first, then one crossing the
+    // north-west corner of the tile (clipped at -64) and one leaving through the south edge.
+    areas.push(feature(
+        2,
+        Geometry::MultiPolygon(MultiPolygon(vec![
+            Polygon::new(square(1000., 1000., 300.), vec![]),
+            Polygon::new(square(1300., 1300., 300.), vec![]),
+            Polygon::new(square(-500., -500., 700.), vec![]),
+            Polygon::new(
+                ring(t, &[(2000., 3800.), (2600., 3800.), (2300., 4500.)]),
+                vec![square(2250., 3850., 100.)],
+            ),
+        ])),
+        vec![("households", PropValue::Int(310))],
+    ));
+    let mut lines = Layer::new("lines");
+    lines.push(feature(
+        10,
+        Geometry::LineString(LineString::from(vec![
+            pt(t, 3000., 100.),
+            pt(t, 5000., 100.),
+            pt(t, 5000., 600.),
+            pt(t, 3000., 600.),
+        ])),
+        vec![("kind", PropValue::String("boundary".into()))],
+    ));
+    lines.push(feature(
+        11,
+        Geometry::MultiLineString(MultiLineString(vec![
+            LineString::from(vec![pt(t, 100., 2000.), pt(t, 900., 2000.)]),
+            LineString::from(vec![pt(t, 100., 2200.), pt(t, 900., 2300.)]),
+        ])),
+        vec![("kind", PropValue::String("boundary".into()))],
+    ));
+    let mut points = Layer::new("points");
+    points.push(feature(
+        20,
+        Geometry::Point(Point(pt(t, 2048., 2048.))),
+        vec![
+            ("big", PropValue::Int(i64::MAX)),
+            ("small", PropValue::Int(i64::MIN)),
+        ],
+    ));
+    points.push(feature(
+        21,
+        Geometry::MultiPoint(MultiPoint(vec![
+            Point(pt(t, 10., 10.)),
+            Point(pt(t, 4096., 4096.)),
+            Point(pt(t, -30., 4000.)),
+            Point(pt(t, 9000., 10.)), // outside the buffer: dropped
+        ])),
+        vec![
+            ("ratio", PropValue::Float(-1.5e-9)),
+            ("on", PropValue::Bool(true)),
+        ],
+    ));
+    vec![areas, lines, points]
+}
+
+fn value_of(v: &PropValue) -> SpecValue {
+    // How we write each PropValue: integers as uint (≥ 0) or sint (< 0), floats as double.
+    match v {
+        PropValue::String(s) => SpecValue::String(s.clone()),
+        PropValue::Int(i) if *i >= 0 => SpecValue::Uint(i.unsigned_abs()),
+        PropValue::Int(i) => SpecValue::Sint(*i),
+        PropValue::Float(x) => SpecValue::Double(*x),
+        PropValue::Bool(b) => SpecValue::Bool(*b),
+    }
+}
+
+#[test]
+fn our_tiles_pass_the_spec_validator() {
+    let t = samples::tile();
+    let opts = EncodeOptions::default();
+    let layers = encoder_layers(t);
+    let bytes = encode_tile(t, &layers, &opts).expect("encodes");
+    let tile = validate(&bytes).unwrap_or_else(|v| panic!("our tile breaks the spec: {v:#?}"));
+    let names: Vec<&str> = tile.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["areas", "lines", "points"]);
+    for (ours, theirs) in layers.iter().zip(&tile.layers) {
+        assert_eq!(theirs.version, 2);
+        assert_eq!(theirs.extent, 4096);
+        assert_eq!(theirs.features.len(), ours.features().len());
+        for (f, g) in ours.features().iter().zip(&theirs.features) {
+            assert_eq!(g.id, Some(f.id));
+            let expected: Vec<(String, SpecValue)> = f
+                .properties
+                .iter()
+                .map(|(k, v)| (k.clone(), value_of(v)))
+                .collect();
+            assert_eq!(g.properties, expected, "feature {}", f.id);
+            let lim = -64..=4160;
+            for p in g.parts.iter().flatten() {
+                assert!(lim.contains(&p.0) && lim.contains(&p.1), "{p:?} outside");
+            }
+        }
+    }
+    let ring_counts: Vec<usize> = tile.layers[0]
+        .features
+        .iter()
+        .map(|f| f.parts.len())
+        .collect();
+    // 1 exterior + 2 holes; 4 parts + 1 hole.
+    assert_eq!(ring_counts, [3, 5]);
+    let areas: Vec<i128> = tile.layers[0].features[0]
+        .parts
+        .iter()
+        .map(|r| spec::twice_area(r).signum())
+        .collect();
+    assert_eq!(areas, [1, -1, -1], "exterior then holes, re-wound");
+    // The corner square is cut at the buffer: its ring starts and ends on the -64 lines.
+    assert!(tile.layers[0].features[1].parts[2].contains(&(-64, -64)));
+    let kinds: Vec<(u32, usize)> = tile
+        .layers
+        .iter()
+        .flat_map(|l| l.features.iter().map(|f| (f.geom_type, f.parts.len())))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (POLYGON, 3),
+            (POLYGON, 5),
+            (LINESTRING, 2), // leaves through the east buffer and comes back
+            (LINESTRING, 2),
+            (POINT, 1),
+            (POINT, 3)
+        ]
+    );
+
+    // The sample tile of the snapshot tests and a mesh of grids over several tiles, too.
+    let sample = encode_tile(t, &samples::layers(), &opts).expect("encodes");
+    validate(&sample).unwrap_or_else(|v| panic!("sample tile breaks the spec: {v:#?}"));
+    let mesh = Mesh {
+        nx: 12,
+        ny: 8,
+        s: 12,
+        k: 6,
+        seed: 5,
+    };
+    let topo = Topology::build(&mesh.cells_lonlat(116.25, 39.875, 1.0 / 16384.0));
+    let z = 15;
+    let mut grids = Layer::new("grids");
+    for (i, mp) in topo
+        .simplify(wangge_tiles::tolerance_for_zoom(z, 0.5, 39.9))
+        .into_iter()
+        .enumerate()
+    {
+        grids.push(feature(i as u64, Geometry::MultiPolygon(mp), vec![]));
+    }
+    let bbox = geo::Rect::new(
+        Coord {
+            x: 116.25,
+            y: 39.875,
+        },
+        Coord {
+            x: 116.25 + 144.0 / 16384.0,
+            y: 39.875 + 96.0 / 16384.0,
+        },
+    );
+    let mut features = 0;
+    for tid in tiles_covering(bbox, z, 0, 4096).expect("zoom ok").iter() {
+        let b = encode_tile(tid, std::slice::from_ref(&grids), &opts).expect("encodes");
+        let tile =
+            validate(&b).unwrap_or_else(|v| panic!("mesh tile {tid} breaks the spec: {v:#?}"));
+        features += tile.layers.iter().map(|l| l.features.len()).sum::<usize>();
+    }
+    assert!(
+        features >= 96,
+        "every grid drawn at least once, got {features}"
+    );
+}
+
+/// A line that starts where the previous line of the same feature ended: the mvt crate drops
+/// such a MoveTo and writes MoveTo LineTo LineTo, which 4.3.4.3 does not allow.
+#[test]
+fn lines_that_continue_each_other_stay_valid() {
+    let t = samples::tile();
+    let mut l = Layer::new("lines");
+    l.push(feature(
+        1,
+        Geometry::MultiLineString(MultiLineString(vec![
+            LineString::from(vec![pt(t, 100., 100.), pt(t, 900., 100.)]),
+            LineString::from(vec![pt(t, 900., 100.), pt(t, 900., 900.)]),
+            LineString::from(vec![pt(t, 2000., 2000.), pt(t, 2500., 2000.)]),
+        ])),
+        vec![],
+    ));
+    let bytes = encode_tile(t, &[l], &EncodeOptions::default()).expect("encodes");
+    let tile = validate(&bytes).unwrap_or_else(|v| panic!("{v:#?}"));
+    let parts = &tile.layers[0].features[0].parts;
+    // The first two are one path on the map; written as one line, they keep every vertex.
+    assert_eq!(
+        parts,
+        &[
+            vec![(100, 100), (900, 100), (900, 900)],
+            vec![(2000, 2000), (2500, 2000)]
+        ]
+    );
+}
+
+/// 4.4: a key may appear once per feature.
+#[test]
+fn a_property_key_given_twice_is_refused() {
+    let t = samples::tile();
+    let mut l = Layer::new("grids");
+    l.push(feature(
+        7,
+        Geometry::Point(Point(pt(t, 10., 10.))),
+        vec![
+            ("code", PropValue::String("a".into())),
+            ("code", PropValue::String("b".into())),
+        ],
+    ));
+    match encode_tile(t, &[l], &EncodeOptions::default()) {
+        Err(EncodeError::DuplicateProperty { layer, id, key }) => {
+            assert_eq!((layer.as_str(), id, key.as_str()), ("grids", 7, "code"));
+        }
+        // Before the fix the mvt crate wrote both tags, which the validator calls RepeatedKey.
+        other => panic!(
+            "expected DuplicateProperty, got {:?}",
+            other.map(|b| validate(&b))
+        ),
+    }
 }
