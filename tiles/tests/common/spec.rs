@@ -486,7 +486,7 @@ fn check_feature(
         .geometry
         .as_ref()
         .ok_or((Rule::MissingGeometry, "no geometry field".into()))?;
-    if f.tags.len() % 2 != 0 {
+    if !f.tags.len().is_multiple_of(2) {
         return Err((Rule::OddTags, format!("{} tag integers", f.tags.len())));
     }
     let mut properties = Vec::new();
