@@ -1,5 +1,11 @@
 //! The @mapbox/mvt-fixtures suite (pinned in tiles/tests/package-lock.json) against our
-//! spec-level validator (`common::spec`), and the fixtures' geometry re-encoded by our encoder.
+//! spec-level validator (`common::spec`), in three parts:
+//! 1. every fixture judged as its v2 label says (invalid ones by the rule they were built to
+//!    break), except two whose labels contradict the spec and another fixture (listed, pinned);
+//! 2. the same validator on tiles our encoder writes (every geometry and property kind,
+//!    clipped features, a grid mesh), plus regression tests for the two faults it found;
+//! 3. the valid fixtures rebuilt as lon/lat features, re-encoded with `encode_tile` and
+//!    compared with the original: geometry, ids and properties.
 //!
 //! Needs `npm ci --prefix tiles/tests`. A missing fixtures folder is a failure, not a skip, as
 //! for the node decoder test, so CI cannot pass without the check.
