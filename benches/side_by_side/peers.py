@@ -49,7 +49,12 @@ def topojson(src, dst):
 
     feats = []
     dropped = 0
+    # The conterminous states and DC only: with Alaska, Hawaii and the territories the bounding
+    # box is mostly ocean, and random points in it would mostly measure "outside everything".
+    outside_conterminous = {"02", "15", "60", "66", "69", "72", "78"}
     for g in topo["objects"]["counties"]["geometries"]:
+        if str(g["id"])[:2] in outside_conterminous:
+            continue
         if g.get("type") == "Polygon":
             polys = [g["arcs"]]
         elif g.get("type") == "MultiPolygon":

@@ -459,6 +459,11 @@ impl District {
     }
 
     /// Every version of every grid whose parent is `parent`, retired ones included.
+    /// Slots of every version whose parent is `parent`.
+    pub fn slots_with_parent<'a>(&'a self, parent: &str) -> impl Iterator<Item = u32> + 'a {
+        self.by_parent.get(parent).into_iter().flatten().copied()
+    }
+
     pub fn versions_with_parent<'a>(&'a self, parent: &str) -> impl Iterator<Item = &'a Grid> + 'a {
         self.by_parent
             .get(parent)

@@ -7,6 +7,7 @@
 //! - [`lattice`]: the 1e-7° coordinate lattice and exact polygon overlay;
 //! - [`measure`]: metres and square metres;
 //! - [`prepared`]: point-in-polygon and the boundary-ownership rule;
+//! - [`validity`]: geometry validity, fast for simple rings, geo's answer always;
 //! - [`index`]: R-tree entries;
 //! - [`district`]: the in-memory district with its indexes and history;
 //! - [`lookup`]: point → base grid and its chain, single and batch;
@@ -25,6 +26,7 @@ pub mod measure;
 pub mod model;
 pub mod prepared;
 pub mod validate;
+pub mod validity;
 
 pub use district::{District, ModelError};
 pub use model::*;

@@ -5,10 +5,8 @@ use super::config::Config;
 use crate::district::District;
 use crate::model::{Grid, Layer};
 use chrono::NaiveDate;
-use geo::Validation;
 use geo::{BoundingRect, Coord, Distance, Euclidean, InteriorPoint, MultiPolygon, Point, Rect};
-use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::OnceLock;
 
 /// Lattice units of slack when deciding whether a piece borders a grid: overlay rounds
 /// intersection points of slanted edges to the lattice, so a shared boundary can be off by one.
@@ -21,7 +19,8 @@ pub(super) struct Ctx<'a> {
     /// Slot → geometry is valid. Area checks skip invalid grids (overlay output on them is
     /// meaningless and they are reported once, as invalid geometry); many checks ask about the
     /// same neighbours, so the answer is kept.
-    validity: RwLock<HashMap<u32, bool>>,
+    /// One cell per slot, filled once: lock-free, as every check asks from many threads.
+    validity: Vec<OnceLock<bool>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -30,21 +29,18 @@ impl<'a> Ctx<'a> {
             d,
             as_of,
             config,
-            validity: RwLock::new(HashMap::new()),
+            validity: (0..d.all_versions().len())
+                .map(|_| OnceLock::new())
+                .collect(),
         }
     }
 
     pub fn is_valid(&self, slot: u32) -> bool {
-        if let Ok(cache) = self.validity.read() {
-            if let Some(v) = cache.get(&slot) {
-                return *v;
-            }
+        let valid = || crate::validity::is_valid(&self.d.slot(slot).geometry);
+        match self.validity.get(slot as usize) {
+            Some(cell) => *cell.get_or_init(valid),
+            None => valid(),
         }
-        let valid = self.d.slot(slot).geometry.is_valid();
-        if let Ok(mut cache) = self.validity.write() {
-            cache.insert(slot, valid);
-        }
-        valid
     }
 
     pub fn grid(&self, slot: u32) -> &'a Grid {

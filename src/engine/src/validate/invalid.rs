@@ -22,6 +22,9 @@ pub(super) fn invalid_geometries(ctx: &Ctx, slots: &[u32]) -> Vec<Problem> {
 }
 
 fn invalid_geometry(ctx: &Ctx, s: u32) -> Option<Problem> {
+    if ctx.is_valid(s) {
+        return None;
+    }
     let grid = ctx.grid(s);
     let errors = grid.geometry.validation_errors();
     if errors.is_empty() {

@@ -5,10 +5,12 @@
 //! - [`config`]: tolerances and household standards;
 //! - `select`: what a scope examines and which problems it keeps;
 //! - `common`: run context, places, boxes, adjacency;
+//! - `certify`: an edge certificate that a community is tiled exactly, so the overlay checks skip it;
 //! - checks, one per file: `gaps` (and holes without a hierarchy), `overlaps`, `slivers` (how a
 //!   gap or overlap piece becomes a sliver), `child_outside`, `crosses`, `invalid`,
 //!   `split_buildings`, `households`, `empty`, `status`.
 
+mod certify;
 mod child_outside;
 mod common;
 pub mod config;
@@ -90,10 +92,25 @@ pub fn validate_around_in(
 }
 
 fn run(ctx: &Ctx, sel: &Selection) -> Report {
+    // Communities proved tiled exactly have no gap, sibling overlap or crossing to look for.
+    let settled: std::collections::HashSet<&str> = sel
+        .communities
+        .par_iter()
+        .filter(|c| certify::tiled_exactly(ctx, c))
+        .map(|c| c.code.as_str())
+        .collect();
+    let unsettled = |s: &u32| {
+        let g = ctx.grid(*s);
+        g.layer != crate::model::Layer::Base
+            || g.parent.as_deref().is_none_or(|p| !settled.contains(p))
+    };
     let grids = sel.grids();
+    let open_grids: Vec<u32> = grids.iter().copied().filter(unsettled).collect();
+    let open_base: Vec<u32> = sel.base.iter().copied().filter(unsettled).collect();
     let mut problems: Vec<Problem> = sel
         .communities
         .par_iter()
+        .filter(|c| !settled.contains(c.code.as_str()))
         .flat_map_iter(|c| gaps::community_gaps(ctx, c))
         .collect();
     match sel.holes {
@@ -101,9 +118,9 @@ fn run(ctx: &Ctx, sel: &Selection) -> Report {
         Holes::All => problems.extend(gaps::unparented_holes(ctx, None)),
         Holes::Meeting(r) => problems.extend(gaps::unparented_holes(ctx, Some(r))),
     }
-    problems.extend(overlaps::overlaps(ctx, &grids));
+    problems.extend(overlaps::overlaps(ctx, &open_grids));
     problems.extend(child_outside::children_outside(ctx, &sel.children));
-    problems.extend(crosses::crossing_community(ctx, &sel.base));
+    problems.extend(crosses::crossing_community(ctx, &open_base));
     problems.extend(invalid::invalid_geometries(ctx, &grids));
 
     let assignment = match sel.counts {
