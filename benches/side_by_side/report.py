@@ -117,7 +117,8 @@ def report(d, out_json, out_md, total_secs, command):
           "The HTTP figure has wrk on the same 2 cores as the server.", ""]
 
     L += ["## 3. Tiles (city grid layers: base + micro)", "",
-          "wangge: candidates from the district's R-tree + `wangge_tiles::encode_tile`, no cache, no simplification. "
+          "wangge: the server's uncached path: features projected to Web-Mercator once (like the stored 3857 column), "
+          "candidates from an R-tree over them, `wangge_tiles::encode_prepared`; no cache, no simplification. "
           "PostGIS: `ST_AsMVT(ST_AsMVTGeom(g3857, ST_TileEnvelope(z,x,y), 4096, 64, true))` with a GiST index on a "
           "stored EPSG:3857 column, prepared, one connection. Same tiles (every tile over the city at each zoom).", "",
           "| zoom | tiles | wangge tiles/s | wangge bytes | PostGIS tiles/s | PostGIS bytes | ratio |", "|---|---:|---:|---:|---:|---:|---:|"]

@@ -16,12 +16,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wangge::demo::city::city;
 use wangge::engine::edit::{plan, Edit, EditOptions};
+use wangge::engine::index::{envelope_of, Entry, SlotIndex};
 use wangge::engine::lookup::{base_batch, lookup};
 use wangge::engine::validate::{validate, Config, ProblemKind, Scope};
 use wangge::engine::{AdminArea, District, Grid, GridId, Layer};
 use wangge::io::dataset::{load_dir, read_buildings, read_grids};
 use wangge::io::features::GridReading;
-use wangge_tiles::{encode_tile, EncodeOptions, Feature, PropValue};
+use wangge_tiles::{
+    encode_prepared, EncodeOptions, Feature, PreparedFeature, PreparedLayer, PropValue,
+};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -239,6 +242,10 @@ fn batch(set: &Set, out: &Path, npoints: usize, nboundary: usize) -> Value {
 }
 
 /// Encodes every tile of the city at z8, z12 and z14 (grid layers, no cache, no simplification).
+///
+/// The path the server takes for an uncached tile (src/server/tiles.rs): features projected to
+/// Web-Mercator once when the source is built (PostGIS reads a stored EPSG:3857 column), an
+/// R-tree over them for the candidates, then `encode_prepared`, which borrows the features.
 fn tiles(d: &District, out: &Path, quick: bool) -> Value {
     let layers = [Layer::Base, Layer::Micro, Layer::Special];
     let mut features: HashMap<u32, Feature> = HashMap::new();
@@ -276,6 +283,29 @@ fn tiles(d: &District, out: &Path, quick: bool) -> Value {
         .expect("write");
     }
     drop(all);
+    // In layer order, slots ascending within a layer, as the tiles list them.
+    let mut prepared = Vec::new();
+    for l in &layers {
+        let mut slots = d.layer_slots(l, None);
+        slots.sort_unstable();
+        prepared.extend(
+            slots
+                .iter()
+                .map(|s| PreparedFeature::new(features[s].clone())),
+        );
+    }
+    let index = SlotIndex::bulk(
+        prepared
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                Some(Entry {
+                    envelope: envelope_of(f.lonlat_bbox()?),
+                    slot: i as u32,
+                })
+            })
+            .collect(),
+    );
     let ext = d.extent().expect("extent");
     let mut list = String::from("z,x,y\n");
     let mut result = serde_json::Map::new();
@@ -295,15 +325,13 @@ fn tiles(d: &District, out: &Path, quick: bool) -> Value {
                 (b.min().x - px, b.min().y - py),
                 (b.max().x + px, b.max().y + py),
             );
-            let mut layer = wangge_tiles::Layer::new("grids");
-            for l in &layers {
-                let mut slots = d.slots_in_rect(l, r, None);
-                slots.sort_unstable();
-                for s in slots {
-                    layer.push(features[&s].clone());
-                }
-            }
-            encode_tile(*t, &[layer], &EncodeOptions::default()).expect("tile")
+            let mut hits: Vec<u32> = index.in_rect(r).collect();
+            hits.sort_unstable();
+            let layer = PreparedLayer {
+                name: "grids",
+                features: hits.iter().map(|&i| &prepared[i as usize]).collect(),
+            };
+            encode_prepared(*t, &[layer], &EncodeOptions::default()).expect("tile")
         };
         let runs = if z == 8 { 2 } else { 3 };
         let (secs, bytes) = time(runs, || {

@@ -22,7 +22,7 @@ use axum::routing::get;
 use axum::Router;
 use chrono::NaiveDate;
 use geo::{BoundingRect, Geometry, MultiPolygon, Rect};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::sync::Arc;
 use wangge_engine::assign::{assign, Counts};
@@ -31,8 +31,8 @@ use wangge_engine::index::{envelope_of, Entry, SlotIndex};
 use wangge_engine::validate::{validate, Config, Scope, Standards};
 use wangge_engine::{AdminLevel, District, Footprint, Grid, Layer};
 use wangge_tiles::{
-    encode_tile, tolerance_for_zoom, EncodeOptions, Feature, PropValue, TileCache, TileId, TileKey,
-    Topology,
+    encode_prepared, tolerance_for_zoom, EncodeOptions, Feature, PreparedFeature, PreparedLayer,
+    PropValue, TileCache, TileId, TileKey, Topology,
 };
 
 /// The only tile source.
@@ -62,9 +62,10 @@ pub fn router() -> Router<SharedState> {
         .route("/grids/{z}/{x}/{y}", get(tile))
 }
 
-/// Derived data for one layer, date and zoom: features with simplified geometry and an index.
+/// Derived data for one layer, date and zoom: features with simplified geometry, projected to
+/// Web-Mercator once here (not per tile and vertex), and an index.
 struct LayerData {
-    features: Vec<Feature>,
+    features: Vec<PreparedFeature>,
     index: SlotIndex,
 }
 
@@ -76,7 +77,9 @@ type GridCounts = Arc<HashMap<u32, Counts>>;
 type Topologies = HashMap<(&'static str, Option<NaiveDate>), Arc<Topology>>;
 
 pub struct TileService {
-    cache: Mutex<TileCache>,
+    /// A read lock serves hits (TileCache::get takes &self), so hits on all cores never wait
+    /// for each other; only inserts and evictions write.
+    cache: RwLock<TileCache>,
     derived: Mutex<HashMap<DerivedKey, Arc<LayerData>>>,
     topologies: Mutex<Topologies>,
     counts: Mutex<HashMap<Option<NaiveDate>, GridCounts>>,
@@ -88,7 +91,7 @@ pub struct TileService {
 impl TileService {
     pub fn new(config: Config) -> Self {
         TileService {
-            cache: Mutex::new(TileCache::new(CACHE_BYTES)),
+            cache: RwLock::new(TileCache::new(CACHE_BYTES)),
             derived: Mutex::new(HashMap::new()),
             topologies: Mutex::new(HashMap::new()),
             counts: Mutex::new(HashMap::new()),
@@ -106,14 +109,14 @@ impl TileService {
             .filter_map(|g| g.geometry.bounding_rect())
             .reduce(wangge_engine::index::union_rect);
         if let Some(b) = bbox {
-            self.cache.lock().evict_bbox(SOURCE, b, 0..=MAX_ZOOM);
+            self.cache.write().evict_bbox(SOURCE, b, 0..=MAX_ZOOM);
         }
         self.forget_derived();
     }
 
     /// Everything changed (a reload).
     pub fn reset(&self) {
-        *self.cache.lock() = TileCache::new(CACHE_BYTES);
+        *self.cache.write() = TileCache::new(CACHE_BYTES);
         self.forget_derived();
     }
 
@@ -124,7 +127,7 @@ impl TileService {
     }
 
     pub fn generation(&self) -> u64 {
-        self.cache.lock().generation(SOURCE)
+        self.cache.read().generation(SOURCE)
     }
 
     fn counts(&self, d: &District, as_of: Option<NaiveDate>) -> GridCounts {
@@ -166,13 +169,15 @@ impl TileService {
             "buildings" => building_features(d),
             _ => problem_features(d, as_of, &self.config),
         };
+        let features: Vec<PreparedFeature> =
+            features.into_iter().map(PreparedFeature::new).collect();
         let index = SlotIndex::bulk(
             features
                 .iter()
                 .enumerate()
                 .filter_map(|(i, f)| {
                     Some(Entry {
-                        envelope: envelope_of(f.geometry.bounding_rect()?),
+                        envelope: envelope_of(f.lonlat_bbox()?),
                         slot: i as u32,
                     })
                 })
@@ -411,7 +416,27 @@ pub fn numeric_id(code: &str) -> u64 {
 }
 
 fn render(state: &SharedState, tile: TileId, as_of: Option<NaiveDate>) -> ApiResult<Vec<u8>> {
-    let d = state.district.read();
+    let picked = {
+        let d = state.district.read();
+        pick(&state.tiles, &d, tile, as_of)
+    };
+    // Encoding works on the derived layers (Arcs), so it runs without the district lock.
+    let layers: Vec<PreparedLayer<'_>> = picked
+        .iter()
+        .map(|(name, data, slots)| PreparedLayer {
+            name,
+            features: slots.iter().map(|&s| &data.features[s as usize]).collect(),
+        })
+        .collect();
+    encode_prepared(tile, &layers, &EncodeOptions::default()).map_err(|e| {
+        ApiError::internal(format!("tile {}/{}/{}: {e}", tile.z(), tile.x(), tile.y()))
+    })
+}
+
+/// The layers a tile shows and, for each, the slots of its derived features near the tile.
+type Picked = Vec<(&'static str, Arc<LayerData>, Vec<u32>)>;
+
+fn pick(tiles: &TileService, d: &District, tile: TileId, as_of: Option<NaiveDate>) -> Picked {
     let bounds = tile.bounds_lonlat();
     // The buffer (64 of 4096 px) on each side, in degrees, for the candidate search.
     let pad_x = bounds.width() * 64.0 / 4096.0;
@@ -420,23 +445,17 @@ fn render(state: &SharedState, tile: TileId, as_of: Option<NaiveDate>) -> ApiRes
         (bounds.min().x - pad_x, bounds.min().y - pad_y),
         (bounds.max().x + pad_x, bounds.max().y + pad_y),
     );
-    let mut layers = Vec::new();
+    let mut picked = Vec::new();
     for (name, min_zoom) in LAYERS {
         if tile.z() < min_zoom {
             continue;
         }
-        let data = state.tiles.layer(&d, name, as_of, tile.z());
+        let data = tiles.layer(d, name, as_of, tile.z());
         let mut slots: Vec<u32> = data.index.in_rect(search).collect();
         slots.sort_unstable();
-        let mut layer = wangge_tiles::Layer::new(name);
-        for s in slots {
-            layer.push(data.features[s as usize].clone());
-        }
-        layers.push(layer);
+        picked.push((name, data, slots));
     }
-    encode_tile(tile, &layers, &EncodeOptions::default()).map_err(|e| {
-        ApiError::internal(format!("tile {}/{}/{}: {e}", tile.z(), tile.x(), tile.y()))
-    })
+    picked
 }
 
 async fn tile(
@@ -466,30 +485,35 @@ async fn tile(
         tile,
         variant: as_of.map(|d| d.to_string()).unwrap_or_default(),
     };
-    let cached = state.tiles.cache.lock().get(&key);
+    let cached = state.tiles.cache.read().get(&key);
     let cached = match cached {
         Some(c) => c,
         None => {
             let generation = state.tiles.generation();
             let s = state.clone();
             let bytes = tokio::task::spawn_blocking(move || render(&s, tile, as_of)).await??;
-            state.tiles.cache.lock().insert(key, bytes, generation)
+            state.tiles.cache.write().insert(key, bytes, generation)
         }
     };
-    let etag = format!("\"{}\"", cached.etag);
+    // The cache's ETag is already quoted; If-None-Match compares weakly (RFC 9110 13.1.2).
+    let etag = cached.etag.as_str();
     let mut response = if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        }) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        (StatusCode::OK, cached.bytes.to_vec()).into_response()
+        // The body shares the cached bytes (no copy per hit).
+        let body = axum::body::Body::from(bytes::Bytes::from_owner(cached.bytes.clone()));
+        (StatusCode::OK, body).into_response()
     };
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
     }
     Ok(response)

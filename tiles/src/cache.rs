@@ -9,11 +9,18 @@
 //!
 //! Memory is bounded by `max_bytes` (tile bytes plus a fixed per-entry overhead); the least
 //! recently used tiles go first.
+//!
+//! A hit ([`TileCache::get`]) takes `&self` and only stores a tick in the entry, so a server
+//! can serve hits under a shared read lock from every core at once. The LRU order is kept
+//! lazily but exactly: each entry is filed in `lru` under the tick of its last filing; on
+//! eviction an entry whose last use is newer than its filing is re-filed under that use and
+//! skipped, so the first entry found unmoved is the least recently used one.
 
 use crate::math::{tiles_covering_zooms, TileId, DEFAULT_BUFFER, DEFAULT_EXTENT};
 use geo::Rect;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::RangeInclusive;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Rough bookkeeping cost of one entry besides its bytes (key, maps, Arc header).
@@ -36,7 +43,10 @@ pub struct CachedTile {
 #[derive(Debug)]
 struct Entry {
     tile: CachedTile,
-    tick: u64,
+    /// The tick this entry is filed under in `lru`.
+    filed: u64,
+    /// The tick of its last use (≥ `filed`).
+    last_use: AtomicU64,
     cost: usize,
 }
 
@@ -44,7 +54,7 @@ struct Entry {
 pub struct TileCache {
     max_bytes: usize,
     used: usize,
-    tick: u64,
+    tick: AtomicU64,
     buffer: u32,
     extent: u32,
     entries: HashMap<TileKey, Entry>,
@@ -79,7 +89,7 @@ impl TileCache {
         TileCache {
             max_bytes,
             used: 0,
-            tick: 0,
+            tick: AtomicU64::new(0),
             buffer,
             extent,
             entries: HashMap::new(),
@@ -93,14 +103,14 @@ impl TileCache {
         self.generations.get(source).copied().unwrap_or(0)
     }
 
-    /// Looks a tile up and marks it recently used.
-    pub fn get(&mut self, key: &TileKey) -> Option<CachedTile> {
-        self.tick += 1;
-        let tick = self.tick;
-        let e = self.entries.get_mut(key)?;
-        self.lru.remove(&e.tick);
-        e.tick = tick;
-        self.lru.insert(tick, key.clone());
+    fn next_tick(&self) -> u64 {
+        self.tick.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Looks a tile up and marks it recently used. Takes `&self`: see the module notes.
+    pub fn get(&self, key: &TileKey) -> Option<CachedTile> {
+        let e = self.entries.get(key)?;
+        e.last_use.fetch_max(self.next_tick(), Ordering::Relaxed);
         Some(e.tile.clone())
     }
 
@@ -118,20 +128,31 @@ impl TileCache {
         }
         self.remove(&key);
         while self.used + cost > self.max_bytes {
-            let Some((_, oldest)) = self.lru.pop_first() else {
+            let Some((filed, oldest)) = self.lru.pop_first() else {
                 break;
             };
+            let Some(e) = self.entries.get_mut(&oldest) else {
+                continue;
+            };
+            let last = *e.last_use.get_mut();
+            if last != filed {
+                // Used since it was filed: file it under that use and look further.
+                e.filed = last;
+                self.lru.insert(last, oldest);
+                continue;
+            }
             if let Some(e) = self.entries.remove(&oldest) {
                 self.used -= e.cost;
             }
         }
-        self.tick += 1;
-        self.lru.insert(self.tick, key.clone());
+        let tick = self.next_tick();
+        self.lru.insert(tick, key.clone());
         self.entries.insert(
             key,
             Entry {
                 tile: tile.clone(),
-                tick: self.tick,
+                filed: tick,
+                last_use: AtomicU64::new(tick),
                 cost,
             },
         );
@@ -142,7 +163,7 @@ impl TileCache {
     fn remove(&mut self, key: &TileKey) -> bool {
         match self.entries.remove(key) {
             Some(e) => {
-                self.lru.remove(&e.tick);
+                self.lru.remove(&e.filed);
                 self.used -= e.cost;
                 true
             }
@@ -224,5 +245,50 @@ mod tests {
         let t = c.insert(key(2, 2, 2), vec![1], 0);
         assert!(!c.contains(&key(2, 2, 2)));
         assert_ne!(t.etag, etag(&[1], 1));
+    }
+}
+
+#[cfg(test)]
+mod lru_model {
+    //! The lazily kept LRU order must be exactly the LRU order of a naive model.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key(x: u32) -> TileKey {
+        TileKey {
+            source: "grids".into(),
+            tile: TileId::new(4, x, 0).expect("tile"),
+            variant: String::new(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn same_as_naive_lru(ops in prop::collection::vec((any::<bool>(), 0u32..6), 1..200)) {
+            let cost = 10 + 5 + ENTRY_OVERHEAD;
+            let mut c = TileCache::new(3 * cost);
+            // Most recent last.
+            let mut model: Vec<u32> = Vec::new();
+            for (insert, x) in ops {
+                if insert {
+                    c.insert(key(x), vec![0; 10], 0);
+                    model.retain(|&m| m != x);
+                    if model.len() == 3 {
+                        model.remove(0);
+                    }
+                    model.push(x);
+                } else {
+                    let hit = c.get(&key(x)).is_some();
+                    prop_assert_eq!(hit, model.contains(&x));
+                    if hit {
+                        model.retain(|&m| m != x);
+                        model.push(x);
+                    }
+                }
+                for x in 0..6 {
+                    prop_assert_eq!(c.contains(&key(x)), model.contains(&x));
+                }
+            }
+        }
     }
 }

@@ -103,32 +103,41 @@ pub fn clip_ring(ring: &[Coord<f64>], r: &ClipRect) -> Vec<Coord<f64>> {
     if pts.len() > 1 && pts.first() == pts.last() {
         pts.pop();
     }
+    clip_open_ring_in_place(&mut pts, &mut Vec::new(), r);
+    pts
+}
+
+/// [`clip_ring`] on an already open ring, in place, with `tmp` as the second buffer: the tile
+/// encoder reuses both buffers for every ring of a tile instead of allocating per ring.
+pub(crate) fn clip_open_ring_in_place(
+    pts: &mut Vec<Coord<f64>>,
+    tmp: &mut Vec<Coord<f64>>,
+    r: &ClipRect,
+) {
     // Fast path: the whole ring is inside, the common case for small grids at high zoom.
     if pts.iter().all(|&c| r.contains(c)) {
-        return pts;
+        return;
     }
-    let mut out = Vec::with_capacity(pts.len() + 4);
     for edge in [Edge::Left, Edge::Right, Edge::Top, Edge::Bottom] {
         if pts.is_empty() {
             break;
         }
-        out.clear();
+        tmp.clear();
         let mut prev = pts[pts.len() - 1];
-        for &cur in &pts {
+        for &cur in pts.iter() {
             let (pin, cin) = (edge.inside(r, prev), edge.inside(r, cur));
             if cin {
                 if !pin {
-                    out.push(edge.cut(r, prev, cur));
+                    tmp.push(edge.cut(r, prev, cur));
                 }
-                out.push(cur);
+                tmp.push(cur);
             } else if pin {
-                out.push(edge.cut(r, prev, cur));
+                tmp.push(edge.cut(r, prev, cur));
             }
             prev = cur;
         }
-        std::mem::swap(&mut pts, &mut out);
+        std::mem::swap(pts, tmp);
     }
-    pts
 }
 
 /// Clips a polyline against `r`; it may come back as several pieces (or none).

@@ -1,18 +1,24 @@
 //! Layers of features → one MVT 2.1 tile.
 //!
-//! Per feature: project lon/lat to tile pixels, clip to the buffered tile square
-//! ([`crate::clip`]), round to integers, drop rings that became degenerate (fewer than 3
-//! distinct points or zero area), orient rings as the spec requires, then let the `mvt` crate
-//! write commands (MoveTo/LineTo/ClosePath, zigzag + delta) and tags.
+//! Per feature: project to tile pixels, clip to the buffered tile square ([`crate::clip`]),
+//! round to integers, drop rings that became degenerate (zero area), orient rings as the spec
+//! requires, then write commands (MoveTo/LineTo/ClosePath, zigzag + delta) and tags straight
+//! into protobuf ([`crate::pbf`]).
+//!
+//! Two entry points share that pipeline: [`encode_tile`] takes lon/lat features and projects
+//! every vertex with Mercator trigonometry; [`encode_prepared`] takes [`PreparedFeature`]s,
+//! projected to Web-Mercator world fractions once when the source is built, and borrows them,
+//! so a tile costs one multiply-add per vertex instead of a `tan` and a `ln` (the same idea as
+//! PostGIS keeping a stored EPSG:3857 column). Both give identical bytes.
 //!
 //! Winding (spec 4.3.4.4): in tile coordinates (y pointing down) an exterior ring has a
 //! positive surveyor's-formula area (it looks clockwise on screen) and an interior ring a
 //! negative one. We re-orient every ring after rounding, whatever the input winding was.
 
-use crate::clip::{clip_line, clip_ring, ClipRect};
-use crate::math::{TileId, DEFAULT_BUFFER, DEFAULT_EXTENT};
-use geo::{BoundingRect, Coord, Geometry, LineString, Polygon, Rect};
-use mvt::{GeomEncoder, GeomType, Tile};
+use crate::clip::{clip_line, clip_open_ring_in_place, ClipRect};
+use crate::math::{lonlat_to_world, TileId, DEFAULT_BUFFER, DEFAULT_EXTENT};
+use crate::pbf::{GeomType, GeomWriter, LayerWriter, ValueKey};
+use geo::{BoundingRect, Coord, Geometry, LineString, MapCoords, Polygon, Rect};
 use std::fmt;
 
 /// A property value. Integers are written as uint (≥ 0) or sint (< 0), the compact encodings.
@@ -99,8 +105,8 @@ impl Default for EncodeOptions {
 
 #[derive(Debug)]
 pub enum EncodeError {
-    /// The `mvt` crate refused the data (for example two layers with the same name).
-    Mvt(mvt::Error),
+    /// Two layers of one tile carry the same name (MVT forbids it).
+    DuplicateLayer { name: String },
     /// A geometry kind MVT cannot hold as one feature (GeometryCollection).
     Unsupported {
         layer: String,
@@ -115,7 +121,9 @@ pub enum EncodeError {
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EncodeError::Mvt(e) => write!(f, "MVT encoding failed: {e}"),
+            EncodeError::DuplicateLayer { name } => {
+                write!(f, "MVT encoding failed: two layers are named {name:?}")
+            }
             EncodeError::Unsupported { layer, id, kind } => {
                 write!(
                     f,
@@ -132,10 +140,52 @@ impl fmt::Display for EncodeError {
 
 impl std::error::Error for EncodeError {}
 
-impl From<mvt::Error> for EncodeError {
-    fn from(e: mvt::Error) -> Self {
-        EncodeError::Mvt(e)
+/// A feature projected once to Web-Mercator world fractions (x 0..1 west→east, y 0..1
+/// north→south, see [`crate::math::lonlat_to_world`]) for encoding into many tiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedFeature {
+    pub id: u64,
+    pub properties: Vec<(String, PropValue)>,
+    world: Geometry<f64>,
+    world_bbox: Option<Rect<f64>>,
+    lonlat_bbox: Option<Rect<f64>>,
+}
+
+impl PreparedFeature {
+    pub fn new(f: Feature) -> PreparedFeature {
+        let lonlat_bbox = f.geometry.bounding_rect();
+        let world = f.geometry.map_coords(lonlat_to_world);
+        PreparedFeature {
+            id: f.id,
+            properties: f.properties,
+            world_bbox: world.bounding_rect(),
+            world,
+            lonlat_bbox,
+        }
     }
+
+    /// The lon/lat bounding box of the original geometry (for the caller's spatial index).
+    pub fn lonlat_bbox(&self) -> Option<Rect<f64>> {
+        self.lonlat_bbox
+    }
+
+    /// The geometry in world fractions.
+    pub fn world_geometry(&self) -> &Geometry<f64> {
+        &self.world
+    }
+}
+
+impl From<Feature> for PreparedFeature {
+    fn from(f: Feature) -> Self {
+        PreparedFeature::new(f)
+    }
+}
+
+/// A named layer of borrowed prepared features, in the order they should be written.
+#[derive(Debug, Clone)]
+pub struct PreparedLayer<'a> {
+    pub name: &'a str,
+    pub features: Vec<&'a PreparedFeature>,
 }
 
 /// Encodes `layers` into the tile `tile`. Layers left without features are omitted; a tile with
@@ -145,13 +195,80 @@ pub fn encode_tile(
     layers: &[Layer],
     opts: &EncodeOptions,
 ) -> Result<Vec<u8>, EncodeError> {
+    let extent = opts.extent;
+    encode_with(
+        opts,
+        layers.iter().map(|l| {
+            let views = l.features.iter().zip(&l.bboxes).map(|(f, b)| View {
+                id: f.id,
+                geometry: &f.geometry,
+                bbox: *b,
+                properties: &f.properties,
+            });
+            (l.name.as_str(), views)
+        }),
+        |c| tile.lonlat_to_tile(c, extent),
+    )
+}
+
+/// [`encode_tile`] for prepared features: same output, no per-vertex trigonometry, no copies.
+pub fn encode_prepared(
+    tile: TileId,
+    layers: &[PreparedLayer<'_>],
+    opts: &EncodeOptions,
+) -> Result<Vec<u8>, EncodeError> {
+    let extent = opts.extent;
+    encode_with(
+        opts,
+        layers.iter().map(|l| {
+            let views = l.features.iter().map(|f| View {
+                id: f.id,
+                geometry: &f.world,
+                bbox: f.world_bbox,
+                properties: &f.properties,
+            });
+            (l.name, views)
+        }),
+        |w| tile.world_to_tile(w, extent),
+    )
+}
+
+/// What the encoder needs of a feature, whichever way it is stored.
+struct View<'a> {
+    id: u64,
+    geometry: &'a Geometry<f64>,
+    /// In the same coordinates as `geometry`.
+    bbox: Option<Rect<f64>>,
+    properties: &'a [(String, PropValue)],
+}
+
+/// Buffers reused for every ring and feature of a tile.
+#[derive(Default)]
+struct Scratch {
+    proj: Vec<Coord<f64>>,
+    tmp: Vec<Coord<f64>>,
+    ring: Vec<(i32, i32)>,
+    geom: Vec<u32>,
+}
+
+fn encode_with<'a, L, F, P>(
+    opts: &EncodeOptions,
+    layers: L,
+    project: P,
+) -> Result<Vec<u8>, EncodeError>
+where
+    L: IntoIterator<Item = (&'a str, F)>,
+    F: IntoIterator<Item = View<'a>>,
+    P: Fn(Coord<f64>) -> Coord<f64>,
+{
     let clip = ClipRect::buffered(opts.extent, opts.buffer);
-    let project = |c: Coord<f64>| tile.lonlat_to_tile(c, opts.extent);
-    let mut out = Tile::new(opts.extent);
-    for layer in layers {
-        let mut mvt_layer = out.create_layer(&layer.name);
-        for (feature, bbox) in layer.features.iter().zip(&layer.bboxes) {
-            let Some(bbox) = bbox else { continue };
+    let mut scratch = Scratch::default();
+    let mut out = Vec::new();
+    let mut written: Vec<&str> = Vec::new();
+    for (name, features) in layers {
+        let mut lw = LayerWriter::new(name);
+        for f in features {
+            let Some(bbox) = f.bbox else { continue };
             // Mercator is monotonic in lon and lat, so the projected corners bound the feature.
             let (a, b) = (project(bbox.min()), project(bbox.max()));
             let min = Coord {
@@ -165,45 +282,46 @@ pub fn encode_tile(
             if !clip.intersects_box(min, max) {
                 continue;
             }
-            if let Some(key) = repeated_key(&feature.properties) {
+            if let Some(key) = repeated_key(f.properties) {
                 return Err(EncodeError::DuplicateProperty {
-                    layer: layer.name.clone(),
-                    id: feature.id,
+                    layer: name.to_string(),
+                    id: f.id,
                     key: key.to_string(),
                 });
             }
-            let Some(geom) =
-                encode_geometry(&feature.geometry, &project, &clip).map_err(|kind| {
+            let ty =
+                encode_geometry(f.geometry, &project, &clip, &mut scratch).map_err(|kind| {
                     EncodeError::Unsupported {
-                        layer: layer.name.clone(),
-                        id: feature.id,
+                        layer: name.to_string(),
+                        id: f.id,
                         kind,
                     }
-                })?
-            else {
-                continue;
-            };
-            let mut f = mvt_layer.into_feature(geom.encode()?);
-            f.set_id(feature.id);
-            for (k, v) in &feature.properties {
-                match v {
-                    PropValue::String(s) => f.add_tag_string(k, s),
-                    PropValue::Int(i) if *i >= 0 => f.add_tag_uint(k, i.unsigned_abs()),
-                    PropValue::Int(i) => f.add_tag_sint(k, *i),
-                    PropValue::Float(x) => f.add_tag_double(k, *x),
-                    PropValue::Bool(b) => f.add_tag_bool(k, *b),
-                }
+                })?;
+            let Some(ty) = ty else { continue };
+            lw.begin_tags();
+            for (k, v) in f.properties {
+                let v = match v {
+                    PropValue::String(s) => ValueKey::String(s),
+                    PropValue::Int(i) if *i >= 0 => ValueKey::Uint(i.unsigned_abs()),
+                    PropValue::Int(i) => ValueKey::Sint(*i),
+                    PropValue::Float(x) => ValueKey::Double(x.to_bits()),
+                    PropValue::Bool(b) => ValueKey::Bool(*b),
+                };
+                lw.tag(k, v);
             }
-            mvt_layer = f.into_layer();
+            lw.feature(f.id, ty, &scratch.geom);
         }
-        if mvt_layer.num_features() > 0 {
-            out.add_layer(mvt_layer)?;
+        if lw.num_features() > 0 {
+            if written.contains(&name) {
+                return Err(EncodeError::DuplicateLayer {
+                    name: name.to_string(),
+                });
+            }
+            written.push(name);
+            lw.finish(opts.extent, &mut out);
         }
     }
-    if out.num_layers() == 0 {
-        return Ok(Vec::new());
-    }
-    Ok(out.to_bytes()?)
+    Ok(out)
 }
 
 /// The first key that appears a second time, if any. Features carry a handful of properties,
@@ -216,30 +334,45 @@ fn repeated_key(props: &[(String, PropValue)]) -> Option<&str> {
         .map(|(_, (k, _))| k.as_str())
 }
 
-type Enc = GeomEncoder<i32>;
-
-/// Ok(None) when nothing of the geometry is left in the tile; Err(kind) when unsupported.
-fn encode_geometry(
+/// Writes the geometry's commands into `s.geom`. Ok(None) when nothing of it is left in the
+/// tile; Err(kind) when unsupported.
+fn encode_geometry<P: Fn(Coord<f64>) -> Coord<f64>>(
     g: &Geometry<f64>,
-    project: &dyn Fn(Coord<f64>) -> Coord<f64>,
+    project: &P,
     clip: &ClipRect,
-) -> Result<Option<Enc>, &'static str> {
-    let polys = |ps: &[Polygon<f64>]| Ok(polygons(ps, project, clip));
-    let lines = |ls: &[LineString<f64>]| Ok(linestrings(ls, project, clip));
+    s: &mut Scratch,
+) -> Result<Option<GeomType>, &'static str> {
+    let ok = |any: bool, ty: GeomType| Ok(any.then_some(ty));
     match g {
-        Geometry::Point(p) => Ok(points(&[p.0], project, clip)),
-        Geometry::MultiPoint(mp) => Ok(points(
-            &mp.0.iter().map(|p| p.0).collect::<Vec<_>>(),
-            project,
-            clip,
-        )),
-        Geometry::Line(l) => lines(&[LineString::from(vec![l.start, l.end])]),
-        Geometry::LineString(l) => lines(std::slice::from_ref(l)),
-        Geometry::MultiLineString(ml) => lines(&ml.0),
-        Geometry::Polygon(p) => polys(std::slice::from_ref(p)),
-        Geometry::MultiPolygon(mp) => polys(&mp.0),
-        Geometry::Rect(r) => polys(&[r.to_polygon()]),
-        Geometry::Triangle(t) => polys(&[t.to_polygon()]),
+        Geometry::Point(p) => ok(points(&[p.0], project, clip, s), GeomType::Point),
+        Geometry::MultiPoint(mp) => {
+            let pts: Vec<_> = mp.0.iter().map(|p| p.0).collect();
+            ok(points(&pts, project, clip, s), GeomType::Point)
+        }
+        Geometry::Line(l) => {
+            let l = LineString::from(vec![l.start, l.end]);
+            ok(linestrings(&[l], project, clip, s), GeomType::Linestring)
+        }
+        Geometry::LineString(l) => ok(
+            linestrings(std::slice::from_ref(l), project, clip, s),
+            GeomType::Linestring,
+        ),
+        Geometry::MultiLineString(ml) => {
+            ok(linestrings(&ml.0, project, clip, s), GeomType::Linestring)
+        }
+        Geometry::Polygon(p) => ok(
+            polygons(std::slice::from_ref(p), project, clip, s),
+            GeomType::Polygon,
+        ),
+        Geometry::MultiPolygon(mp) => ok(polygons(&mp.0, project, clip, s), GeomType::Polygon),
+        Geometry::Rect(r) => ok(
+            polygons(&[r.to_polygon()], project, clip, s),
+            GeomType::Polygon,
+        ),
+        Geometry::Triangle(t) => ok(
+            polygons(&[t.to_polygon()], project, clip, s),
+            GeomType::Polygon,
+        ),
         Geometry::GeometryCollection(_) => Err("GeometryCollection"),
     }
 }
@@ -249,132 +382,171 @@ fn round(c: Coord<f64>) -> (i32, i32) {
     (c.x.round() as i32, c.y.round() as i32)
 }
 
-fn points(
+fn points<P: Fn(Coord<f64>) -> Coord<f64>>(
     pts: &[Coord<f64>],
-    project: &dyn Fn(Coord<f64>) -> Coord<f64>,
+    project: &P,
     clip: &ClipRect,
-) -> Option<Enc> {
-    let mut enc = Enc::new(GeomType::Point);
+    s: &mut Scratch,
+) -> bool {
+    let mut enc = GeomWriter::new(GeomType::Point, &mut s.geom);
     let mut any = false;
     for &p in pts {
         let t = project(p);
         if clip.contains(t) {
             let (x, y) = round(t);
-            enc.add_point(x, y).ok()?;
+            enc.add_point(x, y);
             any = true;
         }
     }
-    any.then_some(enc)
+    if any {
+        enc.complete();
+    }
+    any
 }
 
-fn linestrings(
+fn linestrings<P: Fn(Coord<f64>) -> Coord<f64>>(
     lines: &[LineString<f64>],
-    project: &dyn Fn(Coord<f64>) -> Coord<f64>,
+    project: &P,
     clip: &ClipRect,
-) -> Option<Enc> {
+    s: &mut Scratch,
+) -> bool {
+    // Whole pieces are collected first: a piece starting where the previous one ended must
+    // continue it (see below), which is only known once the next piece is clipped.
     let mut paths: Vec<Vec<(i32, i32)>> = Vec::new();
     for l in lines {
-        let projected: Vec<Coord<f64>> = l.0.iter().map(|&c| project(c)).collect();
-        for piece in clip_line(&projected, clip) {
-            let mut pts: Vec<(i32, i32)> = piece.into_iter().map(round).collect();
-            pts.dedup();
-            if pts.len() < 2 {
+        s.proj.clear();
+        s.proj.extend(l.0.iter().map(|&c| project(c)));
+        for piece in clip_line(&s.proj, clip) {
+            s.ring.clear();
+            for c in piece {
+                let p = round(c);
+                if s.ring.last() != Some(&p) {
+                    s.ring.push(p);
+                }
+            }
+            if s.ring.len() < 2 {
                 continue;
             }
             // A line starting where the previous one ended (touching lines of a multiline, or
-            // clip pieces whose cut points round together) continues it. The mvt encoder would
-            // drop that MoveTo and write LineTo after LineTo, which spec 4.3.4.3 forbids; as
-            // one line it draws the same and keeps every vertex.
+            // clip pieces whose cut points round together) continues it. The writer (like the
+            // mvt crate it replaced) would drop that MoveTo and write LineTo after LineTo,
+            // which spec 4.3.4.3 forbids; as one line it draws the same and keeps every vertex.
             match paths.last_mut() {
-                Some(prev) if prev.last() == pts.first() => prev.extend_from_slice(&pts[1..]),
-                _ => paths.push(pts),
+                Some(prev) if prev.last() == s.ring.first() => prev.extend_from_slice(&s.ring[1..]),
+                _ => paths.push(s.ring.clone()),
             }
         }
     }
     if paths.is_empty() {
-        return None;
+        return false;
     }
-    let mut enc = Enc::new(GeomType::Linestring);
-    for path in paths {
-        for (x, y) in path {
-            enc.add_point(x, y).ok()?;
+    let mut enc = GeomWriter::new(GeomType::Linestring, &mut s.geom);
+    for path in &paths {
+        for &(x, y) in path {
+            enc.add_point(x, y);
         }
-        enc.complete_geom().ok()?;
+        enc.complete();
     }
-    Some(enc)
+    true
 }
 
 /// Twice the surveyor's-formula area of an open ring, in integer tile units (exact in i64).
 fn twice_area(r: &[(i32, i32)]) -> i64 {
-    let n = r.len();
-    (0..n)
-        .map(|i| {
-            let (a, b) = (r[i], r[(i + 1) % n]);
-            i64::from(a.0) * i64::from(b.1) - i64::from(b.0) * i64::from(a.1)
-        })
-        .sum()
+    let Some(&last) = r.last() else { return 0 };
+    let mut prev = last;
+    let mut sum = 0i64;
+    for &c in r {
+        sum += i64::from(prev.0) * i64::from(c.1) - i64::from(c.0) * i64::from(prev.1);
+        prev = c;
+    }
+    sum
 }
 
-/// Projects, clips and rounds one ring; None when it is degenerate in this tile.
-fn tile_ring(
+/// Projects, clips and rounds one ring into `ring`; false when it is degenerate in this tile.
+fn tile_ring<P: Fn(Coord<f64>) -> Coord<f64>>(
     ring: &LineString<f64>,
-    project: &dyn Fn(Coord<f64>) -> Coord<f64>,
+    project: &P,
     clip: &ClipRect,
     exterior: bool,
-) -> Option<Vec<(i32, i32)>> {
-    let projected: Vec<Coord<f64>> = ring.0.iter().map(|&c| project(c)).collect();
-    let mut pts: Vec<(i32, i32)> = clip_ring(&projected, clip).into_iter().map(round).collect();
-    pts.dedup();
-    while pts.len() > 1 && pts.first() == pts.last() {
-        pts.pop();
+    proj: &mut Vec<Coord<f64>>,
+    tmp: &mut Vec<Coord<f64>>,
+    out: &mut Vec<(i32, i32)>,
+) -> bool {
+    proj.clear();
+    proj.extend(ring.0.iter().map(|&c| project(c)));
+    if proj.len() > 1 && proj.first() == proj.last() {
+        proj.pop();
     }
-    let mut distinct = pts.clone();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let area = twice_area(&pts);
-    if distinct.len() < 3 || area == 0 {
-        return None;
+    clip_open_ring_in_place(proj, tmp, clip);
+    out.clear();
+    for &c in proj.iter() {
+        let p = round(c);
+        if out.last() != Some(&p) {
+            out.push(p);
+        }
+    }
+    while out.len() > 1 && out.first() == out.last() {
+        out.pop();
+    }
+    // A non-zero area needs at least three distinct, non-collinear points, so this one test
+    // also drops rings that collapsed to a point or a segment.
+    let area = twice_area(out);
+    if area == 0 {
+        return false;
     }
     // Exterior: positive area in y-down tile space; interior: negative.
     if (area > 0) != exterior {
-        pts.reverse();
+        out.reverse();
     }
-    Some(pts)
+    true
 }
 
-fn polygons(
+fn polygons<P: Fn(Coord<f64>) -> Coord<f64>>(
     polys: &[Polygon<f64>],
-    project: &dyn Fn(Coord<f64>) -> Coord<f64>,
+    project: &P,
     clip: &ClipRect,
-) -> Option<Enc> {
-    let mut enc = Enc::new(GeomType::Polygon);
+    s: &mut Scratch,
+) -> bool {
+    let Scratch {
+        proj,
+        tmp,
+        ring,
+        geom,
+    } = s;
+    let mut enc = GeomWriter::new(GeomType::Polygon, geom);
     let mut any = false;
     let mut last: Option<(i32, i32)> = None;
     for p in polys {
         // A polygon whose exterior vanished in this tile takes its holes with it.
-        let Some(ext) = tile_ring(p.exterior(), project, clip, true) else {
+        if !tile_ring(p.exterior(), project, clip, true, proj, tmp, ring) {
             continue;
-        };
-        let holes = p
-            .interiors()
-            .iter()
-            .filter_map(|h| tile_ring(h, project, clip, false));
-        for mut ring in std::iter::once(ext).chain(holes) {
-            // The mvt encoder folds a ring starting where the previous one ended into it
-            // (it drops the MoveTo), which would corrupt a polygon: start elsewhere instead.
-            // Rings have ≥ 3 distinct points with no consecutive repeats, so ring[1] differs.
-            if last == ring.first().copied() {
-                ring.rotate_left(1);
+        }
+        emit_ring(&mut enc, ring, &mut last);
+        any = true;
+        for h in p.interiors() {
+            if tile_ring(h, project, clip, false, proj, tmp, ring) {
+                emit_ring(&mut enc, ring, &mut last);
             }
-            for &(x, y) in &ring {
-                enc.add_point(x, y).ok()?;
-            }
-            last = ring.last().copied();
-            enc.complete_geom().ok()?;
-            any = true;
         }
     }
-    any.then_some(enc)
+    any
+}
+
+fn emit_ring(enc: &mut GeomWriter<'_>, ring: &[(i32, i32)], last: &mut Option<(i32, i32)>) {
+    // The command writer (like the mvt crate before it) folds a ring starting where the
+    // previous one ended into it (it drops the MoveTo), which would corrupt a polygon: start
+    // one point later instead. Rings have ≥ 3 distinct points with no consecutive repeats, so
+    // ring[1] differs.
+    let start = usize::from(*last == ring.first().copied());
+    for &(x, y) in ring[start..].iter().chain(&ring[..start]) {
+        enc.add_point(x, y);
+    }
+    *last = if start == 1 {
+        ring.first().copied()
+    } else {
+        ring.last().copied()
+    };
+    enc.complete();
 }
 
 #[cfg(test)]

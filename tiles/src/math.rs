@@ -102,7 +102,13 @@ impl TileId {
     /// tile's north-west corner). Points outside the tile get coordinates outside 0..extent.
     pub fn lonlat_to_tile(&self, c: Coord<f64>, extent: u32) -> Coord<f64> {
         // Work in world-fraction space (0..1) so the arithmetic is the same at every zoom.
-        let w = lonlat_to_world(c);
+        self.world_to_tile(lonlat_to_world(c), extent)
+    }
+
+    /// As [`TileId::lonlat_to_tile`] for a point already in world fractions
+    /// ([`lonlat_to_world`]): no trigonometry, so sources projected once can be encoded into
+    /// many tiles cheaply. Gives exactly the same numbers as `lonlat_to_tile`.
+    pub fn world_to_tile(&self, w: Coord<f64>, extent: u32) -> Coord<f64> {
         let n = tiles_per_side(self.z);
         let e = f64::from(extent);
         Coord {
@@ -140,7 +146,7 @@ pub fn mercator_to_lonlat(c: Coord<f64>) -> Coord<f64> {
 }
 
 /// lon/lat → world fraction: x 0..1 west→east, y 0..1 north→south.
-fn lonlat_to_world(c: Coord<f64>) -> Coord<f64> {
+pub fn lonlat_to_world(c: Coord<f64>) -> Coord<f64> {
     let m = lonlat_to_mercator(c);
     Coord {
         x: (m.x + MERCATOR_HALF) / (2.0 * MERCATOR_HALF),
