@@ -347,6 +347,11 @@ fn tiles(d: &District, out: &Path, quick: bool) -> Value {
     Value::Object(result)
 }
 
+/// Injected defects: kind and the two grids (sorted ids).
+type Truth = Vec<(String, Vec<String>)>;
+/// A coordinate by its bits, for exact vertex matching.
+type VertexKey = (u64, u64);
+
 /// Moves one vertex shared by exactly two grids on one of them only: towards the grid's centre
 /// (a gap) or away from it (an overlap), by `metres`.
 fn inject(
@@ -354,7 +359,7 @@ fn inject(
     picks: &[(usize, f64)],
     shared: &HashMap<(u64, u64), u32>,
     outer: &std::collections::HashSet<(u64, u64)>,
-) -> (Vec<(String, Vec<String>)>, Vec<bool>, Vec<Coord<f64>>) {
+) -> (Truth, Vec<bool>, Vec<Coord<f64>>) {
     let key = |c: Coord<f64>| (c.x.to_bits(), c.y.to_bits());
     let mut truth = Vec::new();
     let mut vertices = Vec::new();
@@ -527,7 +532,7 @@ fn validation(d: &District, out: &Path) -> Value {
         })
         .collect();
     // An edge that only one grid uses lies on the coverage's outer edge.
-    let mut edge_uses: HashMap<((u64, u64), (u64, u64)), u32> = HashMap::new();
+    let mut edge_uses: HashMap<(VertexKey, VertexKey), u32> = HashMap::new();
     for g in &outlined_base {
         for w in g.geometry.0[0].exterior().0.windows(2) {
             let (a, b) = (key(w[0]), key(w[1]));
