@@ -93,7 +93,8 @@ log "PostGIS side"
 
 # --- HTTP: the demo district on the embedded store -------------------------------------------
 BIN="$ROOT/target/release/wangge"
-PORT=18087
+# A free port, so two runs (or a running service) do not collide.
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
 wait_health() {
   for _ in $(seq 1 1200); do
