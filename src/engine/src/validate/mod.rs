@@ -92,25 +92,36 @@ pub fn validate_around_in(
 }
 
 fn run(ctx: &Ctx, sel: &Selection) -> Report {
-    // Communities proved tiled exactly have no gap, sibling overlap or crossing to look for.
-    let settled: std::collections::HashSet<&str> = sel
+    // Communities proved tiled exactly have no gap, sibling overlap or crossing to look for;
+    // in the others, only grids meeting the boxes around the unmatched edges can have one.
+    let certificates: std::collections::HashMap<&str, certify::Certificate> = sel
         .communities
         .par_iter()
-        .filter(|c| certify::tiled_exactly(ctx, c))
-        .map(|c| c.code.as_str())
+        .map(|c| (c.code.as_str(), certify::certify(ctx, c)))
         .collect();
-    let unsettled = |s: &u32| {
+    let may_have_problems = |s: &u32| {
         let g = ctx.grid(*s);
-        g.layer != crate::model::Layer::Base
-            || g.parent.as_deref().is_none_or(|p| !settled.contains(p))
+        if g.layer != crate::model::Layer::Base {
+            return true;
+        }
+        let certificate = g.parent.as_deref().and_then(|p| certificates.get(p));
+        match certificate {
+            None | Some(certify::Certificate::Unknown) => true,
+            Some(certify::Certificate::Exact) => false,
+            Some(certify::Certificate::Within(boxes)) => {
+                geo::BoundingRect::bounding_rect(&g.geometry)
+                    .is_some_and(|r| boxes.iter().any(|b| common::rects_meet(*b, r)))
+            }
+        }
     };
+    let settled = |code: &str| matches!(certificates.get(code), Some(certify::Certificate::Exact));
     let grids = sel.grids();
-    let open_grids: Vec<u32> = grids.iter().copied().filter(unsettled).collect();
-    let open_base: Vec<u32> = sel.base.iter().copied().filter(unsettled).collect();
+    let open_grids: Vec<u32> = grids.iter().copied().filter(may_have_problems).collect();
+    let open_base: Vec<u32> = sel.base.iter().copied().filter(may_have_problems).collect();
     let mut problems: Vec<Problem> = sel
         .communities
         .par_iter()
-        .filter(|c| !settled.contains(c.code.as_str()))
+        .filter(|c| !settled(c.code.as_str()))
         .flat_map_iter(|c| gaps::community_gaps(ctx, c))
         .collect();
     match sel.holes {
