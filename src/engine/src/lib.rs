@@ -8,6 +8,7 @@
 //! - [`measure`]: metres and square metres;
 //! - [`prepared`]: point-in-polygon and the boundary-ownership rule;
 //! - [`index`]: R-tree entries;
+//! - [`cells`]: the cell index of current base grids that answers most batch lookups;
 //! - [`district`]: the in-memory district with its indexes and history;
 //! - [`lookup`]: point → base grid and its chain, single and batch;
 //! - [`assign`]: buildings and households → grids, per-grid counts;
@@ -15,6 +16,7 @@
 //! - [`edit`]: planned, all-or-nothing grid edits with their impact.
 
 pub mod assign;
+pub mod cells;
 pub mod datum;
 pub mod district;
 pub mod edit;

@@ -1,0 +1,348 @@
+//! Cell index of the current base grids: a uniform grid of cells over their extent, each cell
+//! classified once so that most batch lookups need no polygon test.
+//!
+//! A cell is classified on its closed rectangle, widened by a margin larger than any rounding in
+//! the point → cell computation (so a point that rounds into a neighbouring cell is still inside
+//! the rectangle its cell was classified on):
+//! - no base grid's boundary touches it: every point of it has the same answer, with
+//!   `on_boundary` false: the lowest-coded grid holding the cell's centre, or none (a cell no grid
+//!   touches, like the ocean around the US counties). The answer is one array read.
+//! - some boundary touches it ("mixed"): the grids whose boundary touches it are kept, in code
+//!   order, with the lowest-coded grid holding the whole cell; a point is tested against those
+//!   few grids only, with the same rule as [`crate::lookup::base_at`].
+//!
+//! A grid whose boundary does not touch a cell holds all of it or none of it, so testing the
+//! centre decides; every other grid is tested at the point itself. The answer is therefore the
+//! very answer of `base_at`, for every point (border, vertex and outer-edge points included).
+//!
+//! # Why hand-written
+//! shapely's `STRtree.query(points, predicate=...)` and the R-tree path of `base_at` both
+//! descend a tree and test candidate polygons for every point. On random points a large share
+//! of points lies in cells no boundary crosses; those cost one multiply and one load here.
+//! Measured (quick side-by-side run, 200,000 points, 2 threads): see the commit message and
+//! the figures in [`crate::lookup::base_batch`].
+//!
+//! Edits keep the index current: [`CellIndex::refresh`] reclassifies the cells under a changed
+//! grid's box; a change outside the indexed extent (or too much stale storage) drops the index,
+//! which is rebuilt on the next batch.
+
+use crate::district::District;
+use crate::lookup::BaseHit;
+use crate::model::Layer;
+use geo::{Coord, Rect};
+use rayon::prelude::*;
+
+/// Cell value: no grid.
+const NONE: u32 = u32::MAX;
+/// Cell value flag: the low 31 bits index `mixed`.
+const MIXED: u32 = 1 << 31;
+
+/// Cells per current base grid. 256 (16 × 16 cells in a grid's area) leaves about one cell in
+/// eight on a boundary for compact grids; fewer cells per grid leave more points to the exact
+/// test, more cost memory for no measurable gain.
+const CELLS_PER_GRID: f64 = 256.0;
+/// At most this many cells (4 bytes each): 16 MiB for the largest districts.
+const MAX_CELLS: f64 = (1u32 << 22) as f64;
+/// Cells per axis at most.
+const MAX_SIDE: f64 = 8192.0;
+
+/// A cell some grid boundary touches.
+#[derive(Debug, Clone, Copy)]
+struct Mixed {
+    /// The lowest-coded grid holding the whole cell (when base grids overlap), or [`NONE`].
+    cover: u32,
+    /// `cands[start..end]`: grids whose boundary touches the cell, in code order.
+    start: u32,
+    end: u32,
+}
+
+/// How one cell was classified.
+enum Class {
+    Pure(u32),
+    Mixed { cover: u32, cands: Vec<u32> },
+}
+
+#[derive(Clone, Default)]
+pub struct CellIndex {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+    nx: usize,
+    ny: usize,
+    /// Cells per degree.
+    inv_w: f64,
+    inv_h: f64,
+    /// Cell size in degrees.
+    cw: f64,
+    ch: f64,
+    /// Widening of each cell's rectangle, in degrees.
+    margin: f64,
+    /// Row-major: `cells[iy * nx + ix]`.
+    cells: Vec<u32>,
+    mixed: Vec<Mixed>,
+    cands: Vec<u32>,
+    /// Mixed entries no cell refers to any more (left behind by refreshes).
+    stale: usize,
+}
+
+impl std::fmt::Debug for CellIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CellIndex")
+            .field("nx", &self.nx)
+            .field("ny", &self.ny)
+            .field("mixed", &self.mixed.len())
+            .field("cands", &self.cands.len())
+            .finish()
+    }
+}
+
+/// Orders slots by grid code (then slot, so equal codes still give one answer).
+fn code_order(d: &District, a: u32, b: u32) -> std::cmp::Ordering {
+    d.slot(a).code.cmp(&d.slot(b).code).then(a.cmp(&b))
+}
+
+impl CellIndex {
+    /// An index with no grid: every point has none.
+    fn empty() -> CellIndex {
+        CellIndex {
+            x0: f64::INFINITY,
+            y0: f64::INFINITY,
+            x1: f64::NEG_INFINITY,
+            y1: f64::NEG_INFINITY,
+            nx: 1,
+            ny: 1,
+            cells: vec![NONE],
+            ..CellIndex::default()
+        }
+    }
+
+    /// Classifies every cell over the extent of the current base grids. None when slot numbers
+    /// do not fit the 31 bits of a cell value (lookups then use the R-tree).
+    pub fn build(d: &District) -> Option<CellIndex> {
+        let slots = d.layer_slots(&Layer::Base, None);
+        let mut extent: Option<Rect<f64>> = None;
+        for &s in &slots {
+            let b = d.prepared(s).bbox();
+            extent = Some(match extent {
+                Some(e) => crate::index::union_rect(e, b),
+                None => b,
+            });
+        }
+        if slots.iter().any(|&s| s >= MIXED) {
+            return None;
+        }
+        let Some(ext) = extent else {
+            return Some(CellIndex::empty());
+        };
+        let (w, h) = (ext.width(), ext.height());
+        let target = (slots.len() as f64 * CELLS_PER_GRID).min(MAX_CELLS);
+        // Square cells in degrees; a side of at least the 1e-7° lattice step.
+        let side = ((w * h) / target)
+            .sqrt()
+            .max(w / MAX_SIDE)
+            .max(h / MAX_SIDE);
+        let side = if side.is_finite() && side > 1e-7 {
+            side
+        } else {
+            w.max(h).max(1e-7)
+        };
+        let nx = ((w / side).ceil() as usize).clamp(1, MAX_SIDE as usize);
+        let ny = ((h / side).ceil() as usize).clamp(1, MAX_SIDE as usize);
+        let (cw, ch) = (w / nx as f64, h / ny as f64);
+        let mut index = CellIndex {
+            x0: ext.min().x,
+            y0: ext.min().y,
+            x1: ext.max().x,
+            y1: ext.max().y,
+            nx,
+            ny,
+            inv_w: if cw > 0.0 { 1.0 / cw } else { 0.0 },
+            inv_h: if ch > 0.0 { 1.0 / ch } else { 0.0 },
+            cw,
+            ch,
+            // Rounding of the cell computation is below 1e-12 of a cell and of the coordinates;
+            // a thousandth of a cell (at least 1e-9°) is far above it and costs little.
+            margin: (cw.max(ch) * 1e-3).max(1e-9),
+            cells: Vec::new(),
+            mixed: Vec::new(),
+            cands: Vec::new(),
+            stale: 0,
+        };
+        let rows: Vec<Vec<Class>> = (0..ny)
+            .into_par_iter()
+            .map(|iy| (0..nx).map(|ix| index.classify(d, ix, iy)).collect())
+            .collect();
+        index.cells = Vec::with_capacity(nx * ny);
+        for class in rows.into_iter().flatten() {
+            let v = index.store(class);
+            index.cells.push(v);
+        }
+        Some(index)
+    }
+
+    /// The widened closed rectangle of cell (ix, iy).
+    fn cell_rect(&self, ix: usize, iy: usize) -> Rect<f64> {
+        let m = self.margin;
+        Rect::new(
+            Coord {
+                x: self.x0 + ix as f64 * self.cw - m,
+                y: self.y0 + iy as f64 * self.ch - m,
+            },
+            Coord {
+                x: self.x0 + (ix + 1) as f64 * self.cw + m,
+                y: self.y0 + (iy + 1) as f64 * self.ch + m,
+            },
+        )
+    }
+
+    fn classify(&self, d: &District, ix: usize, iy: usize) -> Class {
+        let rect = self.cell_rect(ix, iy);
+        let centre = rect.center();
+        let mut cover = NONE;
+        let mut cands = Vec::new();
+        for s in d.slots_in_rect(&Layer::Base, rect, None) {
+            let prepared = d.prepared(s);
+            if prepared.boundary_touches_rect(rect) {
+                cands.push(s);
+            } else if prepared.contains(centre)
+                && (cover == NONE || code_order(d, s, cover).is_lt())
+            {
+                cover = s;
+            }
+        }
+        if cands.is_empty() {
+            Class::Pure(cover)
+        } else {
+            cands.sort_by(|&a, &b| code_order(d, a, b));
+            Class::Mixed { cover, cands }
+        }
+    }
+
+    fn store(&mut self, class: Class) -> u32 {
+        match class {
+            Class::Pure(v) => v,
+            Class::Mixed { cover, cands } => {
+                let start = self.cands.len() as u32;
+                self.cands.extend_from_slice(&cands);
+                self.mixed.push(Mixed {
+                    cover,
+                    start,
+                    end: self.cands.len() as u32,
+                });
+                MIXED | (self.mixed.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The base grid owning `p` among the current grids: the answer of
+    /// [`crate::lookup::base_at`] with `as_of = None`.
+    #[inline]
+    pub fn hit(&self, d: &District, p: Coord<f64>) -> BaseHit {
+        // Outside the union of the grids' boxes (NaN included) no grid holds or touches `p`.
+        if !(p.x >= self.x0 && p.x <= self.x1 && p.y >= self.y0 && p.y <= self.y1) {
+            return BaseHit {
+                slot: None,
+                on_boundary: false,
+            };
+        }
+        // `as usize` saturates; points on the east/north edge of the extent fall in the last
+        // cell, whose widened rectangle holds them.
+        let ix = (((p.x - self.x0) * self.inv_w) as usize).min(self.nx - 1);
+        let iy = (((p.y - self.y0) * self.inv_h) as usize).min(self.ny - 1);
+        let v = self.cells[iy * self.nx + ix];
+        if v & MIXED == 0 {
+            return BaseHit {
+                slot: Some(v),
+                on_boundary: false,
+            };
+        }
+        if v == NONE {
+            return BaseHit {
+                slot: None,
+                on_boundary: false,
+            };
+        }
+        let m = self.mixed[(v & !MIXED) as usize];
+        // Candidates are in code order: the first holding `p` is the lowest-coded owner among
+        // them, the first touching it the lowest-coded touching grid.
+        let mut owner = None;
+        let mut touching = None;
+        for &s in &self.cands[m.start as usize..m.end as usize] {
+            let rel = d.prepared(s).relate(p);
+            if rel.on_boundary && touching.is_none() {
+                touching = Some(s);
+            }
+            if rel.inside && owner.is_none() {
+                owner = Some(s);
+            }
+        }
+        if m.cover != NONE {
+            owner = Some(match owner {
+                Some(o) if code_order(d, o, m.cover).is_lt() => o,
+                _ => m.cover,
+            });
+        }
+        BaseHit {
+            slot: owner.or(touching),
+            on_boundary: touching.is_some(),
+        }
+    }
+
+    /// Reclassifies the cells under `changed` (the box of a base grid version that appeared,
+    /// disappeared or changed visibility). Returns false when the index can no longer be kept
+    /// current and must be rebuilt: the box reaches beyond the indexed extent, or refreshes left
+    /// as much stale storage as live.
+    pub fn refresh(&mut self, d: &District, changed: Rect<f64>) -> bool {
+        let (min, max) = (changed.min(), changed.max());
+        if !(min.x >= self.x0 && max.x <= self.x1 && min.y >= self.y0 && max.y <= self.y1) {
+            return false;
+        }
+        // One extra cell on each side: the widened rectangles of neighbours reach into the box.
+        let span = |lo: f64, hi: f64, o: f64, inv: f64, n: usize| {
+            let a = (((lo - o) * inv) as usize).saturating_sub(1);
+            let b = ((((hi - o) * inv) as usize) + 1).min(n - 1);
+            (a, b)
+        };
+        let (ax, bx) = span(min.x, max.x, self.x0, self.inv_w, self.nx);
+        let (ay, by) = span(min.y, max.y, self.y0, self.inv_h, self.ny);
+        for iy in ay..=by {
+            for ix in ax..=bx {
+                let class = self.classify(d, ix, iy);
+                let old = self.cells[iy * self.nx + ix];
+                if old != NONE && old & MIXED != 0 {
+                    self.stale += 1;
+                }
+                let v = self.store(class);
+                self.cells[iy * self.nx + ix] = v;
+            }
+        }
+        self.stale <= self.mixed.len() / 2 + 4096
+    }
+
+    /// The cell borders (x values, y values) as the index computes them: tests put points on
+    /// them and one floating-point step either side.
+    pub fn borders(&self) -> (Vec<f64>, Vec<f64>) {
+        if self.cells.len() <= 1 && self.x0 > self.x1 {
+            return (vec![], vec![]);
+        }
+        (
+            (0..=self.nx)
+                .map(|i| self.x0 + i as f64 * self.cw)
+                .collect(),
+            (0..=self.ny)
+                .map(|i| self.y0 + i as f64 * self.ch)
+                .collect(),
+        )
+    }
+
+    /// Cells (x, y), mixed cells and candidate entries: for tests and tuning.
+    pub fn stats(&self) -> (usize, usize, usize, usize) {
+        (
+            self.nx,
+            self.ny,
+            self.mixed.len() - self.stale,
+            self.cands.len(),
+        )
+    }
+}
