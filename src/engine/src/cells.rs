@@ -56,6 +56,25 @@ struct Mixed {
     end: u32,
 }
 
+/// Cell value of a block that is split: its cells are stored in `cells`.
+const SPLIT: u32 = u32::MAX - 1;
+/// Mixed cells at most, so that `MIXED | index` stays below [`SPLIT`] and [`NONE`].
+const MAX_MIXED: usize = (1 << 31) - 2;
+/// Cells per block side (a power of two).
+const BLOCK_SHIFT: usize = 3;
+const BLOCK: usize = 1 << BLOCK_SHIFT;
+
+/// 8 × 8 cells. Most of an extent like the US counties' (96 % ocean or beyond the border) is
+/// whole blocks of "none": the block table (64 times smaller than the cells) stays in cache where
+/// a table of every cell would not.
+#[derive(Debug, Clone, Copy)]
+struct Block {
+    /// The value of every cell of the block, or [`SPLIT`].
+    value: u32,
+    /// For a split block: its first cell in `cells`.
+    at: u32,
+}
+
 /// How one cell was classified.
 enum Class {
     Pure(u32),
@@ -78,7 +97,11 @@ pub struct CellIndex {
     ch: f64,
     /// Widening of each cell's rectangle, in degrees.
     margin: f64,
-    /// Row-major: `cells[iy * nx + ix]`.
+    /// Blocks of 8 × 8 cells, row-major (`nbx` per row): one value for a block whose cells all
+    /// have it, else where its cells start in `cells`.
+    blocks: Vec<Block>,
+    nbx: usize,
+    /// Cells of split blocks, 64 per block, row-major inside the block.
     cells: Vec<u32>,
     mixed: Vec<Mixed>,
     cands: Vec<u32>,
@@ -112,7 +135,8 @@ impl CellIndex {
             y1: f64::NEG_INFINITY,
             nx: 1,
             ny: 1,
-            cells: vec![NONE],
+            nbx: 1,
+            blocks: vec![Block { value: NONE, at: 0 }],
             ..CellIndex::default()
         }
     }
@@ -164,6 +188,8 @@ impl CellIndex {
             // Rounding of the cell computation is below 1e-12 of a cell and of the coordinates;
             // a thousandth of a cell (at least 1e-9°) is far above it and costs little.
             margin: (cw.max(ch) * 1e-3).max(1e-9),
+            blocks: Vec::new(),
+            nbx: nx.div_ceil(BLOCK),
             cells: Vec::new(),
             mixed: Vec::new(),
             cands: Vec::new(),
@@ -173,10 +199,44 @@ impl CellIndex {
             .into_par_iter()
             .map(|iy| (0..nx).map(|ix| index.classify(d, ix, iy)).collect())
             .collect();
-        index.cells = Vec::with_capacity(nx * ny);
+        let mut flat = Vec::with_capacity(nx * ny);
         for class in rows.into_iter().flatten() {
             let v = index.store(class);
-            index.cells.push(v);
+            flat.push(v);
+        }
+        if index.mixed.len() >= MAX_MIXED {
+            return None;
+        }
+        let nby = ny.div_ceil(BLOCK);
+        index.blocks = Vec::with_capacity(index.nbx * nby);
+        for by in 0..nby {
+            for bx in 0..index.nbx {
+                // Cells beyond nx or ny are never addressed; they take the first cell's value.
+                let first = flat[(by * BLOCK) * nx + bx * BLOCK];
+                let cell = |i: usize, j: usize| {
+                    let (ix, iy) = (bx * BLOCK + i, by * BLOCK + j);
+                    if ix < nx && iy < ny {
+                        flat[iy * nx + ix]
+                    } else {
+                        first
+                    }
+                };
+                let uniform = (0..BLOCK).all(|j| (0..BLOCK).all(|i| cell(i, j) == first));
+                if uniform && first != SPLIT {
+                    index.blocks.push(Block {
+                        value: first,
+                        at: 0,
+                    });
+                } else {
+                    let at = index.cells.len() as u32;
+                    for j in 0..BLOCK {
+                        for i in 0..BLOCK {
+                            index.cells.push(cell(i, j));
+                        }
+                    }
+                    index.blocks.push(Block { value: SPLIT, at });
+                }
+            }
         }
         Some(index)
     }
@@ -239,18 +299,14 @@ impl CellIndex {
     /// [`crate::lookup::base_at`] with `as_of = None`.
     #[inline]
     pub fn hit(&self, d: &District, p: Coord<f64>) -> BaseHit {
-        // Outside the union of the grids' boxes (NaN included) no grid holds or touches `p`.
-        if !(p.x >= self.x0 && p.x <= self.x1 && p.y >= self.y0 && p.y <= self.y1) {
+        // Outside the union of the grids' boxes no grid holds or touches `p`.
+        let Some((ix, iy)) = self.cell_of(p) else {
             return BaseHit {
                 slot: None,
                 on_boundary: false,
             };
-        }
-        // `as usize` saturates; points on the east/north edge of the extent fall in the last
-        // cell, whose widened rectangle holds them.
-        let ix = (((p.x - self.x0) * self.inv_w) as usize).min(self.nx - 1);
-        let iy = (((p.y - self.y0) * self.inv_h) as usize).min(self.ny - 1);
-        let v = self.cells[iy * self.nx + ix];
+        };
+        let v = self.value(ix, iy);
         if v & MIXED == 0 {
             return BaseHit {
                 slot: Some(v),
@@ -289,6 +345,105 @@ impl CellIndex {
         }
     }
 
+    /// Answers many points, in input order.
+    ///
+    /// A small table (most districts) stays in cache: points are answered in input order. A
+    /// large one (50,000 grids: 16 MiB of cells, as much again of candidates, and the polygons)
+    /// does not, and random points would each miss the cache several times over; there points
+    /// are first bucketed by tile of 128 × 128 cells (a counting sort, two sequential passes),
+    /// so each tile's cells and polygons are loaded once for all its points.
+    pub fn batch(&self, d: &District, points: &[Coord<f64>]) -> Vec<BaseHit> {
+        const TILE_SHIFT: u32 = 7;
+        if self.nx * self.ny < 1 << 19 || points.len() < 1 << 15 {
+            return points
+                .par_iter()
+                .with_min_len(4096)
+                .map(|&p| self.hit(d, p))
+                .collect();
+        }
+        let tx = (self.nx >> TILE_SHIFT) + 1;
+        let ty = (self.ny >> TILE_SHIFT) + 1;
+        // Points outside the extent go to one extra bucket.
+        let outside = (tx * ty) as u32;
+        let keys: Vec<u32> = points
+            .par_iter()
+            .with_min_len(4096)
+            .map(|p| match self.cell_of(*p) {
+                Some((ix, iy)) => ((iy >> TILE_SHIFT) * tx + (ix >> TILE_SHIFT)) as u32,
+                None => outside,
+            })
+            .collect();
+        let mut starts = vec![0u32; outside as usize + 2];
+        for &k in &keys {
+            starts[k as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut order = vec![0u32; points.len()];
+        for (i, &k) in keys.iter().enumerate() {
+            let at = &mut starts[k as usize];
+            order[*at as usize] = i as u32;
+            *at += 1;
+        }
+        let sorted: Vec<BaseHit> = order
+            .par_iter()
+            .with_min_len(4096)
+            .map(|&i| self.hit(d, points[i as usize]))
+            .collect();
+        let mut out = vec![
+            BaseHit {
+                slot: None,
+                on_boundary: false
+            };
+            points.len()
+        ];
+        for (hit, &i) in sorted.into_iter().zip(&order) {
+            out[i as usize] = hit;
+        }
+        out
+    }
+
+    /// The value of cell (ix, iy).
+    #[inline]
+    fn value(&self, ix: usize, iy: usize) -> u32 {
+        let b = self.blocks[(iy >> BLOCK_SHIFT) * self.nbx + (ix >> BLOCK_SHIFT)];
+        if b.value != SPLIT {
+            return b.value;
+        }
+        self.cells[b.at as usize + ((iy & (BLOCK - 1)) << BLOCK_SHIFT) + (ix & (BLOCK - 1))]
+    }
+
+    /// Sets the value of cell (ix, iy), splitting its block first if it is whole.
+    fn set(&mut self, ix: usize, iy: usize, v: u32) {
+        let bi = (iy >> BLOCK_SHIFT) * self.nbx + (ix >> BLOCK_SHIFT);
+        let b = self.blocks[bi];
+        if b.value != SPLIT {
+            if b.value == v {
+                return;
+            }
+            let at = self.cells.len() as u32;
+            self.cells
+                .extend(std::iter::repeat_n(b.value, BLOCK * BLOCK));
+            self.blocks[bi] = Block { value: SPLIT, at };
+        }
+        let at = self.blocks[bi].at as usize;
+        self.cells[at + ((iy & (BLOCK - 1)) << BLOCK_SHIFT) + (ix & (BLOCK - 1))] = v;
+    }
+
+    /// The cell of `p`, or none outside the extent (NaN included).
+    #[inline]
+    fn cell_of(&self, p: Coord<f64>) -> Option<(usize, usize)> {
+        if !(p.x >= self.x0 && p.x <= self.x1 && p.y >= self.y0 && p.y <= self.y1) {
+            return None;
+        }
+        // `as usize` saturates; points on the east/north edge of the extent fall in the last
+        // cell, whose widened rectangle holds them.
+        let ix = (((p.x - self.x0) * self.inv_w) as usize).min(self.nx - 1);
+        let iy = (((p.y - self.y0) * self.inv_h) as usize).min(self.ny - 1);
+        Some((ix, iy))
+    }
+
     /// Reclassifies the cells under `changed` (the box of a base grid version that appeared,
     /// disappeared or changed visibility). Returns false when the index can no longer be kept
     /// current and must be rebuilt: the box reaches beyond the indexed extent, or refreshes left
@@ -309,21 +464,21 @@ impl CellIndex {
         for iy in ay..=by {
             for ix in ax..=bx {
                 let class = self.classify(d, ix, iy);
-                let old = self.cells[iy * self.nx + ix];
+                let old = self.value(ix, iy);
                 if old != NONE && old & MIXED != 0 {
                     self.stale += 1;
                 }
                 let v = self.store(class);
-                self.cells[iy * self.nx + ix] = v;
+                self.set(ix, iy, v);
             }
         }
-        self.stale <= self.mixed.len() / 2 + 4096
+        self.stale <= self.mixed.len() / 2 + 4096 && self.mixed.len() < MAX_MIXED
     }
 
     /// The cell borders (x values, y values) as the index computes them: tests put points on
     /// them and one floating-point step either side.
     pub fn borders(&self) -> (Vec<f64>, Vec<f64>) {
-        if self.cells.len() <= 1 && self.x0 > self.x1 {
+        if self.x0 > self.x1 {
             return (vec![], vec![]);
         }
         (

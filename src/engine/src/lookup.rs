@@ -247,11 +247,7 @@ pub fn nearest_base(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> Op
 pub fn base_batch(d: &District, points: &[Coord<f64>], as_of: Option<NaiveDate>) -> Vec<BaseHit> {
     if as_of.is_none() {
         if let Some(cells) = d.base_cells() {
-            return points
-                .par_iter()
-                .with_min_len(4096)
-                .map(|&p| cells.hit(d, p))
-                .collect();
+            return cells.batch(d, points);
         }
     }
     rtree_batch(d, points, as_of)
