@@ -208,7 +208,7 @@ impl CellIndex {
         };
         let rows: Vec<Vec<Class>> = (0..ny)
             .into_par_iter()
-            .map(|iy| (0..nx).map(|ix| index.classify(d, ix, iy)).collect())
+            .map(|iy| index.classify_row(d, iy))
             .collect();
         let mut flat = Vec::with_capacity(nx * ny);
         for class in rows.into_iter().flatten() {
@@ -267,12 +267,20 @@ impl CellIndex {
         )
     }
 
-    fn classify(&self, d: &District, ix: usize, iy: usize) -> Class {
+    /// Classifies cell (ix, iy), given at least the current base grids whose boxes meet its
+    /// widened rectangle (others are skipped).
+    fn classify(
+        &self,
+        d: &District,
+        ix: usize,
+        iy: usize,
+        near: impl IntoIterator<Item = u32>,
+    ) -> Class {
         let rect = self.cell_rect(ix, iy);
         let centre = rect.center();
         let mut cover = NONE;
         let mut cands = Vec::new();
-        for s in d.slots_in_rect(&Layer::Base, rect, None) {
+        for s in near {
             let prepared = d.prepared(s);
             if prepared.boundary_touches_rect(rect) {
                 cands.push(s);
@@ -288,6 +296,44 @@ impl CellIndex {
             cands.sort_by(|&a, &b| code_order(d, a, b));
             Class::Mixed { cover, cands }
         }
+    }
+
+    /// Classifies a row of cells, sweeping west to east over the grids whose boxes meet the
+    /// row: one R-tree query per row instead of one per cell (the build is dominated by those
+    /// queries otherwise).
+    fn classify_row(&self, d: &District, iy: usize) -> Vec<Class> {
+        let band = self.cell_rect(0, iy);
+        let row = Rect::new(
+            band.min(),
+            Coord {
+                x: self.cell_rect(self.nx - 1, iy).max().x,
+                y: band.max().y,
+            },
+        );
+        let mut by_west: Vec<(f64, f64, u32)> = d
+            .slots_in_rect(&Layer::Base, row, None)
+            .into_iter()
+            .map(|s| {
+                let b = d.prepared(s).bbox();
+                (b.min().x, b.max().x, s)
+            })
+            .collect();
+        by_west.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut next = 0;
+        let mut active: Vec<(f64, u32)> = Vec::new();
+        (0..self.nx)
+            .map(|ix| {
+                let cell = self.cell_rect(ix, iy);
+                // Boxes meet the cell when west <= cell east and east >= cell west (closed, as
+                // in the R-tree); the row query already checked the y range.
+                while next < by_west.len() && by_west[next].0 <= cell.max().x {
+                    active.push((by_west[next].1, by_west[next].2));
+                    next += 1;
+                }
+                active.retain(|&(east, _)| east >= cell.min().x);
+                self.classify(d, ix, iy, active.iter().map(|&(_, s)| s))
+            })
+            .collect()
     }
 
     fn store(&mut self, class: Class) -> u32 {
@@ -482,7 +528,8 @@ impl CellIndex {
         let (ay, by) = span(min.y, max.y, self.y0, self.inv_h, self.ny);
         for iy in ay..=by {
             for ix in ax..=bx {
-                let class = self.classify(d, ix, iy);
+                let near = d.slots_in_rect(&Layer::Base, self.cell_rect(ix, iy), None);
+                let class = self.classify(d, ix, iy, near);
                 let old = self.value(ix, iy);
                 if old != NONE && old & MIXED != 0 {
                     self.stale += 1;
