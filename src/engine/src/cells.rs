@@ -206,10 +206,10 @@ impl CellIndex {
             cands: Vec::new(),
             stale: 0,
         };
-        let rows: Vec<Vec<Class>> = (0..ny)
-            .into_par_iter()
-            .map(|iy| index.classify_row(d, iy))
-            .collect();
+        // Sequential on purpose: this runs inside the district's `OnceLock` initialisation, and a
+        // parallel build could have rayon workers blocked on that same lock (another batch
+        // waiting for the index) while the build's own jobs wait for a worker.
+        let rows: Vec<Vec<Class>> = (0..ny).map(|iy| index.classify_row(d, iy)).collect();
         let mut flat = Vec::with_capacity(nx * ny);
         for class in rows.into_iter().flatten() {
             let v = index.store(class);
@@ -376,7 +376,14 @@ impl CellIndex {
                 on_boundary: false,
             };
         }
-        let m = self.mixed[(v & !MIXED) as usize];
+        self.mixed_hit(d, p, v & !MIXED)
+    }
+
+    /// The answer in a mixed cell. Kept out of line so that the common case above stays small
+    /// enough to be inlined into the batch loop.
+    #[inline(never)]
+    fn mixed_hit(&self, d: &District, p: Coord<f64>, mixed: u32) -> BaseHit {
+        let m = self.mixed[mixed as usize];
         // Candidates are in code order: the first holding `p` is the lowest-coded owner among
         // them, the first touching it the lowest-coded touching grid.
         let mut owner = None;
