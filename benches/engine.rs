@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use wangge::demo::city::city;
 use wangge::engine::assign::assign;
 use wangge::engine::edit::{plan, Edit, EditOptions};
-use wangge::engine::lookup::{base_batch, lookup};
+use wangge::engine::lookup::{base_batch, lookup, rtree_batch};
 use wangge::engine::validate::{validate, validate_around, Config, Scope};
 use wangge::engine::{District, GridId};
 use wangge::io::dataset::{load_dir, read_buildings};
@@ -57,6 +57,10 @@ fn lookups(c: &mut Criterion) {
     group.throughput(Throughput::Elements(points.len() as u64));
     group.bench_function("batch_1M_points_50k_grids", |b| {
         b.iter(|| black_box(base_batch(&city, &points, None)))
+    });
+    // The R-tree path (dated lookups; all batches before the cell index), for comparison.
+    group.bench_function("batch_1M_points_50k_grids_rtree", |b| {
+        b.iter(|| black_box(rtree_batch(&city, &points, None)))
     });
     group.throughput(Throughput::Elements(1));
     let mut i = 0usize;

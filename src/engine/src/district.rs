@@ -4,6 +4,7 @@
 //! All versions of every grid are kept, so a date (`as_of`) can select the grids valid then;
 //! `None` as a date means the current versions.
 
+use crate::cells::CellIndex;
 use crate::index::{envelope_of_geometry, Entry, SlotIndex};
 use crate::lattice;
 use crate::model::{AdminArea, AdminLevel, Building, Footprint, Grid, GridId, Household, Layer};
@@ -12,6 +13,7 @@ use chrono::NaiveDate;
 use geo::{BoundingRect, Coord, MultiPolygon, Rect};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// Why a set of areas and grids cannot be loaded as a district.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +88,9 @@ pub struct District {
     building_slots: HashMap<String, usize>,
     building_index: SlotIndex,
     households: Vec<Household>,
+    /// Cell index of the current base grids for batch lookups: built on first use, kept
+    /// current by edits (or dropped, to be rebuilt). None inside: too many slots for it.
+    base_cells: OnceLock<Option<CellIndex>>,
 }
 
 impl District {
@@ -351,6 +356,24 @@ impl District {
         &self.prepared[slot as usize]
     }
 
+    /// The cell index of the current base grids, built on first use.
+    pub fn base_cells(&self) -> Option<&CellIndex> {
+        self.base_cells
+            .get_or_init(|| CellIndex::build(self))
+            .as_ref()
+    }
+
+    /// Keeps the cell index current after a grid version appeared, disappeared or changed
+    /// visibility; drops it when it cannot be updated in place (it is then rebuilt on next use).
+    fn cells_changed(&mut self, rect: Option<Rect<f64>>) {
+        let Some(rect) = rect else { return };
+        if let Some(Some(mut cells)) = self.base_cells.take() {
+            if cells.refresh(self, rect) {
+                self.base_cells = OnceLock::from(Some(cells));
+            }
+        }
+    }
+
     /// Whether a slot is visible on a date (`None`: current versions).
     pub fn visible(&self, slot: u32, as_of: Option<NaiveDate>) -> bool {
         let g = &self.grids[slot as usize];
@@ -539,6 +562,7 @@ impl District {
             return false;
         };
         self.grids[slot as usize].valid_to = Some(date);
+        self.cells_changed(base_box(&self.grids[slot as usize]));
         true
     }
 
@@ -553,6 +577,7 @@ impl District {
                 slot,
             });
         }
+        self.cells_changed(base_box(&self.grids[slot as usize]));
         Ok(slot)
     }
 
@@ -585,6 +610,7 @@ impl District {
                 slot,
             });
         }
+        self.cells_changed(base_box(&grid));
         Some(grid)
     }
 
@@ -596,6 +622,7 @@ impl District {
         for &s in slots.iter().rev() {
             if self.grids[s as usize].valid_to == Some(closed_on) {
                 self.grids[s as usize].valid_to = None;
+                self.cells_changed(base_box(&self.grids[s as usize]));
                 return true;
             }
         }
@@ -608,6 +635,13 @@ impl District {
 pub fn normalise(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     use geo::orient::{Direction, Orient};
     lattice::snap_multipolygon(mp).orient(Direction::Default)
+}
+
+/// The box of a base grid version (other layers have no cell index).
+fn base_box(g: &Grid) -> Option<Rect<f64>> {
+    (g.layer == Layer::Base)
+        .then(|| g.geometry.bounding_rect())
+        .flatten()
 }
 
 fn footprint_rect(f: &Footprint) -> Option<Rect<f64>> {

@@ -9,6 +9,7 @@
 //! - [`prepared`]: point-in-polygon and the boundary-ownership rule;
 //! - [`validity`]: geometry validity, fast for simple rings, geo's answer always;
 //! - [`index`]: R-tree entries;
+//! - [`cells`]: the cell index of current base grids that answers most batch lookups;
 //! - [`district`]: the in-memory district with its indexes and history;
 //! - [`lookup`]: point → base grid and its chain, single and batch;
 //! - [`assign`]: buildings and households → grids, per-grid counts;
@@ -16,6 +17,7 @@
 //! - [`edit`]: planned, all-or-nothing grid edits with their impact.
 
 pub mod assign;
+pub mod cells;
 pub mod datum;
 pub mod district;
 pub mod edit;

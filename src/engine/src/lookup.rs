@@ -105,7 +105,9 @@ pub fn base_at(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> (BaseHi
             owners.push(slot);
         }
     }
-    let by_code = |a: &u32, b: &u32| d.slot(*a).code.cmp(&d.slot(*b).code);
+    // Equal codes (a defect) fall back to slot order, so the answer never depends on the
+    // R-tree's iteration order (and the cell index gives the same one).
+    let by_code = |a: &u32, b: &u32| d.slot(*a).code.cmp(&d.slot(*b).code).then(a.cmp(b));
     owners.sort_by(by_code);
     // The east/north rule hands a point on the outer edge of the coverage to the area beyond it,
     // where no grid is. Such a point still touches a grid, and takes the lowest-coded one it
@@ -232,10 +234,28 @@ pub fn nearest_base(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> Op
 
 /// Assigns many points to base grids in parallel.
 ///
-/// Points are processed in Z-order (Morton order) of their position and the answers put back in
-/// input order: neighbouring points then touch the same R-tree nodes and prepared polygons, which
-/// stay in cache. On random points over 50,000 grids this is several times faster than input order.
+/// Current grids (`as_of = None`) are answered from the district's cell index
+/// ([`crate::cells`]): most points need one array read, the rest a test against the two or three
+/// grids whose boundary crosses their cell. Sorting the points first (as the R-tree path does)
+/// cost more than the lookups themselves; only tables too large for the cache get a cheap
+/// bucketing by tile. With 1,000,000 random points over 50,000 grids (`cargo bench --bench
+/// engine -- lookup/batch`, both in one run): 70.5 ms against 193.6 ms for the R-tree path.
+///
+/// Dated lookups use the R-tree path, in Z-order (Morton order) of the points, with the answers
+/// put back in input order: neighbouring points then touch the same R-tree nodes and prepared
+/// polygons, which stay in cache. On random points over 50,000 grids this is several times
+/// faster than input order.
 pub fn base_batch(d: &District, points: &[Coord<f64>], as_of: Option<NaiveDate>) -> Vec<BaseHit> {
+    if as_of.is_none() {
+        if let Some(cells) = d.base_cells() {
+            return cells.batch(d, points);
+        }
+    }
+    rtree_batch(d, points, as_of)
+}
+
+/// The R-tree path of [`base_batch`], for dated lookups (and as the reference in tests).
+pub fn rtree_batch(d: &District, points: &[Coord<f64>], as_of: Option<NaiveDate>) -> Vec<BaseHit> {
     let order = z_order(points);
     let sorted: Vec<BaseHit> = order
         .par_iter()
