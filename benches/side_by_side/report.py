@@ -85,6 +85,10 @@ def report(d, out_json, out_md, total_secs, command):
             v = peer.get(k, {}).get("points_per_second")
             cells += [fmt(v), (fmt(ratio(ws, v), 1) + "×") if v else "–"]
         L.append(f"| {name} | {b['grids']:,} | {b['points']:,} | {fmt(ws)} | " + " | ".join(cells) + " |")
+    L += ["", "Index builds, not in the figures above (seconds): " + "; ".join(
+        f"{name} wangge cell index {fmt(b.get('index_build_seconds'), 3)}, shapely STRtree "
+        f"{fmt(sh.get('batch', {}).get(name, {}).get('tree_build_seconds'), 3)}"
+        for name, b in w.get("batch", {}).items()) + ". PostGIS's GiST index is built before its runs as well."]
     L += ["", "Points assigned to 0 / 1 / 2+ grids (random points; then boundary vertices; then shared-edge midpoints):", "",
           "| data | engine | random 0/1/2+ | vertices 0/1/2+ | edges 0/1/2+ | same grid as wangge where peer has exactly one |",
           "|---|---|---|---|---|---|"]
