@@ -146,7 +146,7 @@ def report(d, out_json, out_md, total_secs, command):
     L += ["## 4. Whole-layer coverage validation (city base layer)", "",
           f"{v.get('injected', '?')} injected defects in {fmt(v.get('grids'))} base grids (one vertex shared by exactly two grids moved on one grid only): "
           "20 gaps (5 m), 20 overlaps (5 m), 10 sliver gaps and 10 sliver overlaps (0.4 m, mean width ≈ 0.2 m); "
-          f"{v.get('outer_edge_defects', '?')} of them move a vertex on the coverage's outer edge, which makes a notch in that edge rather than a hole between grids. "
+          f"{v.get('outer_edge_defects', '?')} of them on the coverage's outer edge (a moved vertex there makes a notch in that edge rather than a hole between grids). "
           f"shapely: `coverage_invalid_edges(gap_width={sv.get('gap_width_degrees')}°)` on the plain layer, a defect counts as found when "
           "either of its two polygons has an invalid edge; false positives are flagged polygons outside every defect. "
           "wangge: `validate` (gap, overlap, sliver, invalid geometry problems); a defect is found when a problem names its grids. "
