@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wangge::demo::city::city;
 use wangge::engine::edit::{plan, Edit, EditOptions};
-use wangge::engine::index::{envelope_of, Entry, SlotIndex};
 use wangge::engine::lookup::{base_batch, lookup};
 use wangge::engine::validate::{validate, Config, ProblemKind, Scope};
 use wangge::engine::{AdminArea, District, Grid, GridId, Layer};
@@ -298,18 +297,7 @@ fn tiles(d: &District, out: &Path, quick: bool) -> Value {
                 .map(|s| PreparedFeature::new(features[s].clone())),
         );
     }
-    let index = SlotIndex::bulk(
-        prepared
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                Some(Entry {
-                    envelope: envelope_of(f.lonlat_bbox()?),
-                    slot: i as u32,
-                })
-            })
-            .collect(),
-    );
+    let index = wangge::server::tiles::index_features(&prepared);
     let ext = d.extent().expect("extent");
     let mut list = String::from("z,x,y\n");
     let mut result = serde_json::Map::new();

@@ -62,6 +62,24 @@ pub fn router() -> Router<SharedState> {
         .route("/grids/{z}/{x}/{y}", get(tile))
 }
 
+/// An R-tree over prepared features by their lon/lat boxes (entry slot = position in the
+/// slice): how an uncached tile finds its candidates. Public for the side-by-side benchmark,
+/// which times this same path.
+pub fn index_features(features: &[PreparedFeature]) -> SlotIndex {
+    SlotIndex::bulk(
+        features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                Some(Entry {
+                    envelope: envelope_of(f.lonlat_bbox()?),
+                    slot: i as u32,
+                })
+            })
+            .collect(),
+    )
+}
+
 /// Derived data for one layer, date and zoom: features with simplified geometry, projected to
 /// Web-Mercator once here (not per tile and vertex), and an index.
 struct LayerData {
@@ -171,18 +189,7 @@ impl TileService {
         };
         let features: Vec<PreparedFeature> =
             features.into_iter().map(PreparedFeature::new).collect();
-        let index = SlotIndex::bulk(
-            features
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| {
-                    Some(Entry {
-                        envelope: envelope_of(f.lonlat_bbox()?),
-                        slot: i as u32,
-                    })
-                })
-                .collect(),
-        );
+        let index = index_features(&features);
         LayerData { features, index }
     }
 

@@ -567,14 +567,4 @@ impl CellIndex {
                 .collect(),
         )
     }
-
-    /// Cells (x, y), mixed cells and candidate entries: for tests and tuning.
-    pub fn stats(&self) -> (usize, usize, usize, usize) {
-        (
-            self.nx,
-            self.ny,
-            self.mixed.len() - self.stale,
-            self.cands.len(),
-        )
-    }
 }
