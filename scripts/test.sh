@@ -9,9 +9,22 @@ source scripts/lib/setup.sh
 # (postgresql-15-postgis-3), and npm decoders, validators and the web map's packages, pinned by
 # their package-lock.json files.
 # The web map's browser tests drive Debian's chromium (a CJK font so Chinese renders in the
-# screenshots they take).
-ensure_packages "${BUILD_PACKAGES[@]}" gdal-bin postgresql-15-postgis-3 chromium fonts-wqy-microhei
+# screenshots they take). Schemathesis (PyPI) needs python3 with venv.
+ensure_packages "${BUILD_PACKAGES[@]}" gdal-bin postgresql-15-postgis-3 chromium fonts-wqy-microhei \
+  python3-venv
 ensure_npm tiles/tests tests/js web-map
+
+# Schemathesis checks the running service against its OpenAPI document
+# (tests/http_schemathesis.rs). A pinned version in a venv under target/, installed only when
+# missing; nothing is downloaded while the tests run.
+SCHEMATHESIS_VERSION=4.32.5
+st_venv="$PWD/target/schemathesis"
+if ! "$st_venv/bin/st" --version 2>/dev/null | grep -qx "st, version $SCHEMATHESIS_VERSION"; then
+  echo "==> installing schemathesis $SCHEMATHESIS_VERSION into $st_venv"
+  rm -rf "$st_venv"
+  python3 -m venv "$st_venv"
+  "$st_venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
 
 export CARGO_TERM_COLOR=never
 echo "==> cargo fmt --check"
@@ -23,6 +36,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --doc --locked 2>&1 | tee "$log"
 cargo test --workspace --all-targets --locked 2>&1 | tee -a "$log"
+echo "==> schemathesis against the service and its OpenAPI document (bounded: about 2 minutes)"
+WANGGE_SCHEMATHESIS="$st_venv/bin/st" cargo test --locked --test http_schemathesis -- --ignored 2>&1 |
+  tee -a "$log"
 
 # One closing line over every test binary, so the total is plain to see.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }

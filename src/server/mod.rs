@@ -12,6 +12,7 @@ pub mod extract;
 pub mod ogc;
 pub mod openapi;
 pub mod routes;
+pub mod schemas;
 pub mod state;
 pub mod tiles;
 pub mod web;
@@ -68,6 +69,9 @@ fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::internal(format!("handler panicked: {what}")).into_response()
 }
 
+#[utoipa::path(get, path = "/health", tag = "service",
+    responses((status = 200, description = "Ready", body = schemas::Health),
+        (status = 503, description = "The grids are still loading")))]
 async fn health(State(state): State<SharedState>) -> Response {
     if state.is_ready() {
         (
@@ -80,6 +84,8 @@ async fn health(State(state): State<SharedState>) -> Response {
     }
 }
 
+#[utoipa::path(get, path = "/api/openapi.json", tag = "service",
+    responses((status = 200, description = "This OpenAPI document", body = Object)))]
 async fn openapi_json() -> Response {
     match openapi::document().to_json() {
         Ok(s) => ([("content-type", "application/json")], s).into_response(),

@@ -49,6 +49,8 @@ fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
     json!({"href": href, "rel": rel, "type": ty, "title": title})
 }
 
+#[utoipa::path(get, path = "/ogc", tag = "ogc",
+    responses((status = 200, description = "The landing page", body = super::schemas::JsonDocument)))]
 pub async fn landing(
     State(state): State<SharedState>,
     caller: Caller,
@@ -71,6 +73,8 @@ pub async fn landing(
     )
 }
 
+#[utoipa::path(get, path = "/ogc/conformance", tag = "ogc",
+    responses((status = 200, description = "The conformance classes", body = super::schemas::JsonDocument)))]
 pub async fn conformance(State(state): State<SharedState>, caller: Caller) -> ApiResult<Typed> {
     caller.require_read(&state)?;
     Typed::json(
@@ -118,6 +122,8 @@ fn describe(state: &SharedState, b: &str, layer: &Layer, title: &str) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/ogc/collections", tag = "ogc",
+    responses((status = 200, description = "The grid layers as collections", body = super::schemas::JsonDocument)))]
 pub async fn collections(
     State(state): State<SharedState>,
     caller: Caller,
@@ -139,6 +145,8 @@ pub async fn collections(
     )
 }
 
+#[utoipa::path(get, path = "/ogc/collections/{layer}", tag = "ogc", params(("layer" = super::schemas::LayerName, Path, description = "the collection: a grid layer")),
+    responses((status = 200, description = "One collection", body = super::schemas::JsonDocument)))]
 pub async fn collection(
     State(state): State<SharedState>,
     caller: Caller,
@@ -180,6 +188,13 @@ fn datetime(p: &Params) -> ApiResult<Option<chrono::NaiveDate>> {
         })
 }
 
+#[utoipa::path(get, path = "/ogc/collections/{layer}/items", tag = "ogc",
+    params(("layer" = super::schemas::LayerName, Path, description = "the collection: a grid layer"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "page size (default 10)"),
+        ("offset" = Option<u64>, Query, description = "features to skip"),
+        ("bbox" = Option<Vec<f64>>, Query, style = Form, explode = false, min_items = 4, max_items = 4, description = "minLon,minLat,maxLon,maxLat (CRS84)"),
+        ("datetime" = Option<String>, Query, description = "an instant: a date YYYY-MM-DD or an RFC 3339 date-time (intervals are refused)")),
+    responses((status = 200, description = "A page of grids with numberMatched, numberReturned and links", body = super::schemas::FeatureCollection, content_type = "application/geo+json")))]
 pub async fn items(
     State(state): State<SharedState>,
     caller: Caller,
@@ -273,6 +288,9 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
+#[utoipa::path(get, path = "/ogc/collections/{layer}/items/{id}", tag = "ogc",
+    params(("layer" = super::schemas::LayerName, Path, description = "the collection: a grid layer"), ("id" = String, Path, description = "the grid id"), ("datetime" = Option<String>, Query, description = "an instant: a date YYYY-MM-DD or an RFC 3339 date-time (intervals are refused)")),
+    responses((status = 200, description = "One grid with its links", body = super::schemas::Feature, content_type = "application/geo+json")))]
 pub async fn item(
     State(state): State<SharedState>,
     caller: Caller,

@@ -465,6 +465,14 @@ fn pick(tiles: &TileService, d: &District, tile: TileId, as_of: Option<NaiveDate
     picked
 }
 
+#[utoipa::path(get, path = "/tiles/grids/{z}/{x}/{y}.mvt", tag = "tiles",
+    params(("z" = u8, Path, maximum = 20, description = "zoom 0–20"), ("x" = u32, Path, description = "column, below 2^z"),
+        ("y" = u32, Path, description = "row, below 2^z (the path may also end in .pbf)"),
+        ("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD: the grids valid that day"),
+        ("If-None-Match" = Option<String>, Header, description = "an ETag from an earlier answer")),
+    responses((status = 200, description = "A Mapbox Vector Tile 2.1 (extent 4096)", body = super::schemas::Binary, content_type = "application/vnd.mapbox-vector-tile",
+            headers(("ETag" = String), ("Cache-Control" = String, description = "no-cache"))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match")))]
 async fn tile(
     State(state): State<SharedState>,
     Path((z, x, y)): Path<(String, String, String)>,
@@ -526,6 +534,8 @@ async fn tile(
     Ok(response)
 }
 
+#[utoipa::path(get, path = "/tiles/grids.json", tag = "tiles",
+    responses((status = 200, description = "TileJSON 3.0 of the grid tiles", body = super::schemas::JsonDocument)))]
 async fn tilejson(State(state): State<SharedState>, headers: HeaderMap) -> ApiResult<Response> {
     state.ensure_ready()?;
     let host = headers

@@ -71,7 +71,7 @@ pub fn check_area(d: &District, field: &str, code: Option<&str>) -> ApiResult<()
 
 #[utoipa::path(get, path = "/api/v1/areas/{code}", tag = "areas",
     params(("code" = String, Path, description = "Statistical code (6, 9 or 12 digits)")),
-    responses((status = 200, description = "The area as a GeoJSON Feature with its chain and base grids"),
+    responses((status = 200, description = "The area as a GeoJSON Feature with its chain and base grids", body = super::super::schemas::Feature, content_type = "application/geo+json"),
         (status = 404, description = "Unknown area", body = super::super::error::Problem)))]
 pub async fn one(
     State(state): State<SharedState>,

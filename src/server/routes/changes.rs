@@ -31,7 +31,7 @@ pub struct ChangeEntry {
 
 #[utoipa::path(get, path = "/api/v1/changes", tag = "audit",
     params(("after" = Option<i64>, Query, description = "only changes with a larger id"),
-        ("limit" = Option<usize>, Query, description = "at most this many (default 1000)")),
+        ("limit" = Option<u64>, Query, description = "at most this many (default 1000)")),
     responses((status = 200, description = "Changes, oldest first", body = [ChangeEntry])))]
 pub async fn list(
     State(state): State<SharedState>,

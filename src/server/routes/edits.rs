@@ -244,13 +244,12 @@ fn body_json(headers: &HeaderMap, bytes: &Bytes) -> ApiResult<Value> {
 }
 
 #[utoipa::path(post, path = "/api/v1/grids", tag = "edits",
-    params(("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query, description = "required to save"),
-        ("date" = Option<String>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query)),
-    request_body(description = "GeoJSON Feature: Polygon/MultiPolygon geometry; properties layer, parent (community code for base grids, base grid id for micro/special), name, kind, status, category; code/id optional (next free code)", content = String, content_type = "application/geo+json"),
-    responses((status = 201, description = "Saved: changed grids, impact, change_id"), (status = 200, description = "Dry run: changed grids and impact"),
-        (status = 400, description = "Bad input", body = super::super::error::Problem), (status = 401, description = "No token", body = super::super::error::Problem),
-        (status = 403, description = "Viewer, or planner outside their areas", body = super::super::error::Problem), (status = 409, description = "Id or code in use", body = super::super::error::Problem),
-        (status = 422, description = "Refused by the rules", body = super::super::error::Problem)))]
+    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft")),
+    request_body(description = "The new grid as a GeoJSON Feature", content((super::super::schemas::CreateGridBody = "application/geo+json"), (super::super::schemas::CreateGridBody = "application/json"))),
+    responses((status = 201, description = "Saved: changed grids, impact, change_id", body = super::super::schemas::EditResult),
+        (status = 200, description = "Dry run: changed grids and impact", body = super::super::schemas::EditResult),
+        (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
+        (status = 422, description = "Refused by the rules (breaks the hierarchy…)", body = super::super::error::Problem)))]
 pub async fn create(
     State(state): State<SharedState>,
     caller: Caller,
@@ -318,9 +317,12 @@ pub async fn create(
 }
 
 #[utoipa::path(put, path = "/api/v1/grids/{id}/geometry", tag = "edits",
-    params(("id" = String, Path), ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header, description = "\"<version>\"")),
-    request_body(description = "GeoJSON Polygon/MultiPolygon (or a Feature holding one)", content = String, content_type = "application/geo+json"),
-    responses((status = 200, description = "Changed grids and impact"), (status = 412, description = "Stale If-Match", body = super::super::error::Problem)))]
+    params(("id" = String, Path), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    request_body(description = "GeoJSON Polygon/MultiPolygon (or a Feature holding one)", content((super::super::schemas::ReshapeBody = "application/geo+json"), (super::super::schemas::ReshapeBody = "application/json"))),
+    responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
+        (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
+        (status = 412, description = "If-Match named a version that is no longer current", body = super::super::error::Problem),
+        (status = 422, description = "Refused by the rules (not adjacent, breaks the hierarchy…)", body = super::super::error::Problem)))]
 pub async fn reshape(
     State(state): State<SharedState>,
     caller: Caller,
@@ -353,9 +355,12 @@ struct SplitBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/grids/{id}/split", tag = "edits",
-    params(("id" = String, Path), ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header)),
-    request_body(description = "{\"line\": GeoJSON LineString or [[lon,lat],…], \"new_ids\"?: [a, b]}", content = String, content_type = "application/json"),
-    responses((status = 200, description = "Changed grids and impact")))]
+    params(("id" = String, Path), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    request_body(content = super::super::schemas::SplitBody, content_type = "application/json"),
+    responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
+        (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
+        (status = 412, description = "If-Match named a version that is no longer current", body = super::super::error::Problem),
+        (status = 422, description = "Refused by the rules (not adjacent, breaks the hierarchy…)", body = super::super::error::Problem)))]
 pub async fn split(
     State(state): State<SharedState>,
     caller: Caller,
@@ -387,9 +392,12 @@ struct MergeBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/grids/merge", tag = "edits",
-    params(("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header, description = "\"<v1>\", \"<v2>\" in the order of ids")),
-    request_body(description = "{\"ids\": [a, b], \"keep\": a}", content = String, content_type = "application/json"),
-    responses((status = 200, description = "Changed grids and impact")))]
+    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<v1>\", \"<v2>\" in the order of ids")),
+    request_body(content = super::super::schemas::MergeBody, content_type = "application/json"),
+    responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult), (status = 404, description = "A grid the body names does not exist", body = super::super::error::Problem),
+        (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
+        (status = 412, description = "If-Match named a version that is no longer current", body = super::super::error::Problem),
+        (status = 422, description = "Refused by the rules (not adjacent, breaks the hierarchy…)", body = super::super::error::Problem)))]
 pub async fn merge(
     State(state): State<SharedState>,
     caller: Caller,
@@ -419,9 +427,11 @@ struct MoveBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/boundaries/move", tag = "edits",
-    params(("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query)),
-    request_body(description = "{\"from\": [lon, lat], \"to\": [lon, lat]}: every grid with a vertex at from moves it", content = String, content_type = "application/json"),
-    responses((status = 200, description = "Changed grids and impact")))]
+    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft")),
+    request_body(content = super::super::schemas::MoveBody, content_type = "application/json"),
+    responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
+        (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
+        (status = 422, description = "Refused by the rules (breaks the hierarchy…)", body = super::super::error::Problem)))]
 pub async fn move_boundary(
     State(state): State<SharedState>,
     caller: Caller,
@@ -450,9 +460,12 @@ struct RerouteBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/boundaries/reroute", tag = "edits",
-    params(("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header, description = "\"<va>\", \"<vb>\"")),
-    request_body(description = "{\"a\": id, \"b\": id, \"path\": LineString from one end of their shared boundary to the other}", content = String, content_type = "application/json"),
-    responses((status = 200, description = "Changed grids and impact")))]
+    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<va>\", \"<vb>\"")),
+    request_body(content = super::super::schemas::RerouteBody, content_type = "application/json"),
+    responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult), (status = 404, description = "A grid the body names does not exist", body = super::super::error::Problem),
+        (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
+        (status = 412, description = "If-Match named a version that is no longer current", body = super::super::error::Problem),
+        (status = 422, description = "Refused by the rules (not adjacent, breaks the hierarchy…)", body = super::super::error::Problem)))]
 pub async fn reroute(
     State(state): State<SharedState>,
     caller: Caller,
@@ -481,9 +494,12 @@ struct StatusBody {
 }
 
 #[utoipa::path(put, path = "/api/v1/grids/{id}/status", tag = "edits",
-    params(("id" = String, Path), ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header)),
-    request_body(description = "{\"status\": \"active\" | \"reserved\" | \"suspended\"}", content = String, content_type = "application/json"),
-    responses((status = 200, description = "Changed grids and impact")))]
+    params(("id" = String, Path), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    request_body(content = super::super::schemas::StatusBody, content_type = "application/json"),
+    responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
+        (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
+        (status = 412, description = "If-Match named a version that is no longer current", body = super::super::error::Problem),
+        (status = 422, description = "Refused by the rules (not adjacent, breaks the hierarchy…)", body = super::super::error::Problem)))]
 pub async fn set_status(
     State(state): State<SharedState>,
     caller: Caller,
@@ -516,8 +532,11 @@ pub async fn set_status(
 }
 
 #[utoipa::path(delete, path = "/api/v1/grids/{id}", tag = "edits",
-    params(("id" = String, Path), ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, description = "Retired: changed grids and impact")))]
+    params(("id" = String, Path), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    responses((status = 200, description = "Retired (or the dry run): changed grids and impact", body = super::super::schemas::EditResult),
+        (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
+        (status = 412, description = "If-Match named a version that is no longer current", body = super::super::error::Problem),
+        (status = 422, description = "Refused by the rules (not adjacent, breaks the hierarchy…)", body = super::super::error::Problem)))]
 pub async fn retire(
     State(state): State<SharedState>,
     caller: Caller,

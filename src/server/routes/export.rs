@@ -26,10 +26,13 @@ use wangge_engine::Grid;
 const FEATURES_PER_CHUNK: usize = 256;
 
 #[utoipa::path(get, path = "/api/v1/export", tag = "grids",
-    params(("layer" = Option<String>, Query), ("area" = Option<String>, Query), ("as_of" = Option<String>, Query),
-        ("format" = Option<String>, Query, description = "geojson (default, streamed), gpkg, kml, fgb or csv"),
-        ("what" = Option<String>, Query, description = "grids (default) or assignments (CSV of buildings/households → grid)")),
-    responses((status = 200, description = "Streamed RFC 7946 FeatureCollection", content_type = "application/geo+json"),
+    params(("layer" = Option<super::super::schemas::LayerName>, Query), ("area" = Option<String>, Query, description = "admin area code"), ("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD: the grids valid that day"),
+        ("format" = Option<super::super::schemas::ExportFormat>, Query, description = "geojson (default, streamed), gpkg, shp (zipped), kml, fgb or csv"),
+        ("what" = Option<super::super::schemas::ExportWhat>, Query, description = "grids (default) or assignments (CSV of buildings/households → grid)")),
+    responses((status = 200, description = "The grids: a streamed RFC 7946 FeatureCollection, or the file GDAL wrote (a shapefile as a zip)",
+            content((super::super::schemas::FeatureCollection = "application/geo+json"), (super::super::schemas::Binary = "application/geopackage+sqlite3"), (super::super::schemas::Binary = "application/zip"),
+                (super::super::schemas::Binary = "application/vnd.google-earth.kml+xml"), (super::super::schemas::Binary = "application/flatgeobuf"), (String = "text/csv")),
+            headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
         (status = 400, description = "Bad parameter", body = super::super::error::Problem)))]
 pub async fn export(
     State(state): State<SharedState>,

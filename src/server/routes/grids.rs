@@ -129,13 +129,13 @@ pub fn bbox_of(grids: &[&Grid]) -> Option<[f64; 4]> {
 
 #[utoipa::path(get, path = "/api/v1/grids", tag = "grids",
     params(
-        ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat (WGS84)"),
-        ("layer" = Option<String>, Query, description = "base, micro, special or composite"),
+        ("bbox" = Option<Vec<f64>>, Query, style = Form, explode = false, min_items = 4, max_items = 4, description = "minLon,minLat,maxLon,maxLat (WGS84)"),
+        ("layer" = Option<super::super::schemas::LayerName>, Query),
         ("area" = Option<String>, Query, description = "admin area code"),
-        ("status" = Option<String>, Query, description = "active, reserved or suspended"),
-        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD: the grids valid that day"),
+        ("status" = Option<super::super::schemas::StatusName>, Query),
+        ("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD: the grids valid that day"),
     ),
-    responses((status = 200, description = "GeoJSON FeatureCollection of grids", content_type = "application/geo+json"),
+    responses((status = 200, description = "GeoJSON FeatureCollection of grids", body = super::super::schemas::FeatureCollection, content_type = "application/geo+json"),
         (status = 400, description = "Bad parameter", body = super::super::error::Problem)))]
 pub async fn list(
     State(state): State<SharedState>,
@@ -162,8 +162,9 @@ fn with_etag(t: Typed, version: u32) -> Response {
 }
 
 #[utoipa::path(get, path = "/api/v1/grids/{id}", tag = "grids",
-    params(("id" = String, Path), ("as_of" = Option<String>, Query, description = "YYYY-MM-DD")),
-    responses((status = 200, description = "The grid version as a GeoJSON Feature; ETag is its version", content_type = "application/geo+json"),
+    params(("id" = String, Path), ("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD: the grids valid that day")),
+    responses((status = 200, description = "The grid version as a GeoJSON Feature; ETag is its version", body = super::super::schemas::Feature, content_type = "application/geo+json",
+            headers(("ETag" = String, description = "\"<version>\": send it back in If-Match when editing"))),
         (status = 404, description = "Unknown grid", body = super::super::error::Problem)))]
 pub async fn one(
     State(state): State<SharedState>,
@@ -190,7 +191,7 @@ pub async fn one(
 
 #[utoipa::path(get, path = "/api/v1/grids/{id}/history", tag = "grids",
     params(("id" = String, Path)),
-    responses((status = 200, description = "Every version, oldest first (FeatureCollection)", content_type = "application/geo+json"),
+    responses((status = 200, description = "Every version, oldest first (FeatureCollection)", body = super::super::schemas::FeatureCollection, content_type = "application/geo+json"),
         (status = 404, description = "Unknown grid", body = super::super::error::Problem)))]
 pub async fn history(
     State(state): State<SharedState>,

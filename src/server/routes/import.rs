@@ -24,13 +24,14 @@ const EXTENSIONS: [&str; 10] = [
 ];
 
 #[utoipa::path(post, path = "/api/v1/import", tag = "import",
-    params(("layer" = String, Query, description = "base, micro, special, composite, buildings or households"),
+    params(("layer" = super::super::schemas::ImportLayer, Query, description = "base, micro, special, composite, buildings or households"),
         ("filename" = String, Query, description = "the file's name; its extension names the format (.zip: a zipped shapefile)"),
         ("crs" = Option<String>, Query, description = "EPSG:xxxx, gcj02 or bd09 when the file has no CRS or a wrong one"),
         ("map" = Option<String>, Query, description = "field=COLUMN,…"),
-        ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query, description = "required to save")),
-    request_body(description = "the file's bytes", content = String, content_type = "application/octet-stream"),
-    responses((status = 200, description = "Stored (change id) or the dry run's validation report"),
+        ("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query, description = "required to save unless dry_run")),
+    request_body(description = "the file's bytes", content = super::super::schemas::Binary, content_type = "application/octet-stream"),
+    responses((status = 200, description = "Stored (change id) or the dry run's validation report", body = super::super::schemas::ImportResult),
+        (status = 409, description = "The store refused the change", body = super::super::error::Problem),
         (status = 400, description = "Bad file or parameter", body = super::super::error::Problem),
         (status = 403, description = "Not an admin", body = super::super::error::Problem)))]
 pub async fn import(

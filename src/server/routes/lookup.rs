@@ -85,11 +85,11 @@ fn crs_name(c: InputCrs) -> &'static str {
 
 #[utoipa::path(get, path = "/api/v1/lookup", tag = "lookup",
     params(
-        ("lon" = f64, Query), ("lat" = f64, Query),
-        ("crs" = Option<String>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
-        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"),
+        ("lon" = f64, Query, minimum = -180, maximum = 180), ("lat" = f64, Query, minimum = -90, maximum = 90),
+        ("crs" = Option<super::super::schemas::CrsName>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+        ("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD: the grids valid that day"),
     ),
-    responses((status = 200, description = "The base grid, its micro/special grid, composites and admin chain; `uncertain` near boundaries"),
+    responses((status = 200, description = "The base grid, its micro/special grid, composites and admin chain; `uncertain` near boundaries", body = super::super::schemas::LookupAnswer),
         (status = 400, description = "Bad parameter", body = super::super::error::Problem)))]
 pub async fn one(
     State(state): State<SharedState>,
@@ -140,13 +140,15 @@ type Sender = mpsc::Sender<Result<Bytes, ApiError>>;
 
 #[utoipa::path(post, path = "/api/v1/lookup", tag = "lookup",
     params(
-        ("crs" = Option<String>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
-        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"),
+        ("crs" = Option<super::super::schemas::CrsName>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+        ("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD: the grids valid that day"),
         ("lon_field" = Option<String>, Query, description = "CSV longitude column (default lon)"),
         ("lat_field" = Option<String>, Query, description = "CSV latitude column (default lat)"),
     ),
-    request_body(description = "JSON array [{id?, lon, lat}], a GeoJSON FeatureCollection of points (application/json or application/geo+json), or CSV (text/csv) with lon/lat columns", content = String),
-    responses((status = 200, description = "Streamed: NDJSON (one {index,id,grid_id,grid_code,on_boundary[,error]} per point) for JSON input, CSV (input columns + grid_id,grid_code,on_boundary,error) for CSV input"),
+    request_body(description = "JSON array [{id?, lon, lat}], a GeoJSON FeatureCollection of points, or CSV with lon/lat columns",
+        content((super::super::schemas::LookupBatchJson = "application/json"), (super::super::schemas::LookupBatchJson = "application/geo+json"), (String = "text/csv"))),
+    responses((status = 200, description = "Streamed: NDJSON (one {index,id,grid_id,grid_code,on_boundary[,error]} per point) for JSON input, CSV (input columns + grid_id,grid_code,on_boundary,error) for CSV input",
+            content((String = "application/x-ndjson"), (String = "text/csv"))),
         (status = 400, description = "Bad input", body = super::super::error::Problem),
         (status = 413, description = "Body over --max-body-bytes", body = super::super::error::Problem),
         (status = 415, description = "Unsupported Content-Type", body = super::super::error::Problem)))]

@@ -24,7 +24,7 @@ pub struct PersonInput {
     pub name: String,
     /// grid_head, grid_worker, business_team, community_contact, district_contact, volunteer,
     /// micro_force
-    #[schema(value_type = String)]
+    #[schema(value_type = super::super::schemas::PersonRoleName)]
     pub role: PersonRole,
     pub grids: Vec<String>,
     pub phone: Option<String>,
@@ -34,7 +34,7 @@ pub struct PersonInput {
 pub struct PersonOut {
     pub id: String,
     pub name: String,
-    #[schema(value_type = String)]
+    #[schema(value_type = super::super::schemas::PersonRoleName)]
     pub role: PersonRole,
     pub grids: Vec<String>,
     pub phone: Option<String>,
@@ -91,7 +91,7 @@ fn checked(
 }
 
 #[utoipa::path(get, path = "/api/v1/people", tag = "people",
-    params(("grid" = Option<String>, Query), ("role" = Option<String>, Query)),
+    params(("grid" = Option<String>, Query, description = "only people serving this grid"), ("role" = Option<super::super::schemas::PersonRoleName>, Query)),
     responses((status = 200, description = "People", body = [PersonOut])))]
 pub async fn list(
     State(state): State<SharedState>,
@@ -137,7 +137,7 @@ async fn find(state: &SharedState, id: &str) -> ApiResult<Person> {
 }
 
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = PersonInput,
-    responses((status = 201, description = "Created", body = PersonOut), (status = 400, description = "Bad input", body = super::super::error::Problem)))]
+    responses((status = 201, description = "Created", body = PersonOut), (status = 409, description = "The id is in use", body = super::super::error::Problem)))]
 pub async fn create(
     State(state): State<SharedState>,
     caller: Caller,
@@ -225,7 +225,7 @@ pub struct Staffing {
     pub per_grid: Vec<GridWorkers>,
 }
 
-#[utoipa::path(get, path = "/api/v1/staffing", tag = "people", params(("area" = Option<String>, Query)),
+#[utoipa::path(get, path = "/api/v1/staffing", tag = "people", params(("area" = Option<String>, Query, description = "admin area code")),
     responses((status = 200, description = "Staffing ratios of the base grids", body = Staffing)))]
 pub async fn staffing(
     State(state): State<SharedState>,

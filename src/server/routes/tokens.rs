@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub struct TokenInput {
     pub name: String,
     /// viewer, planner or admin
-    #[schema(value_type = String)]
+    #[schema(value_type = super::super::schemas::TokenRoleName)]
     pub role: Role,
     /// Admin area codes a planner may edit in.
     #[serde(default)]
@@ -26,7 +26,7 @@ pub struct TokenInput {
 pub struct TokenOut {
     pub id: String,
     pub name: String,
-    #[schema(value_type = String)]
+    #[schema(value_type = super::super::schemas::TokenRoleName)]
     pub role: Role,
     pub areas: Vec<String>,
     pub created_at: String,

@@ -19,11 +19,11 @@ use wangge_engine::Layer;
 
 #[utoipa::path(get, path = "/api/v1/validation", tag = "validation",
     params(
-        ("area" = Option<String>, Query, description = "admin area code"),
-        ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat"),
-        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"),
+        ("area" = Option<String>, Query, description = "admin area code (not with bbox)"),
+        ("bbox" = Option<Vec<f64>>, Query, style = Form, explode = false, min_items = 4, max_items = 4, description = "minLon,minLat,maxLon,maxLat (WGS84)"),
+        ("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD: the grids valid that day"),
     ),
-    responses((status = 200, description = "GeoJSON FeatureCollection of problems (empty when clean)", content_type = "application/geo+json"),
+    responses((status = 200, description = "GeoJSON FeatureCollection of problems (empty when clean)", body = super::super::schemas::FeatureCollection, content_type = "application/geo+json"),
         (status = 400, description = "Bad parameter", body = super::super::error::Problem)))]
 pub async fn validation(
     State(state): State<SharedState>,
@@ -77,7 +77,7 @@ pub struct Stats {
 }
 
 #[utoipa::path(get, path = "/api/v1/stats", tag = "validation",
-    params(("area" = Option<String>, Query), ("as_of" = Option<String>, Query)),
+    params(("area" = Option<String>, Query, description = "admin area code"), ("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD: the grids valid that day")),
     responses((status = 200, description = "Per-grid buildings, households, residents, workers and standard breaches", body = Stats),
         (status = 400, description = "Bad parameter", body = super::super::error::Problem)))]
 pub async fn stats(
