@@ -38,7 +38,9 @@ async fn schemathesis_finds_no_server_error_or_schema_mismatch() {
         st.display()
     );
     let data = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(None, data.path()).await.expect("GeoPackage store");
+    let store = Store::open(None, data.path())
+        .await
+        .expect("GeoPackage store");
     let config = Config {
         seed_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/tunxi")),
         admin_secret: Some(ADMIN.into()),
@@ -64,13 +66,18 @@ async fn schemathesis_finds_no_server_error_or_schema_mismatch() {
             "12",
             "--seed",
             "20261201",
-            "--generation-deterministic",
             "--generation-database",
             "none",
             "--phases",
             "examples,coverage,fuzzing",
+            // One worker: Debian's Python 3.11.2 has a race in its AST parser that Hypothesis
+            // trips over from several threads ("AST constructor recursion depth mismatch").
             "--workers",
-            "2",
+            "1",
+            // Schemathesis feeds the ids GET /tokens lists into DELETE /tokens/{id}: revoking
+            // the run's own admin token would turn every later request into a 401.
+            "--exclude-operation-id",
+            "delete_tokens_id",
             "--request-timeout",
             "60",
             "--suppress-health-check",

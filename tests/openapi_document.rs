@@ -75,8 +75,9 @@ fn router_routes() -> BTreeSet<(String, String)> {
             for m in METHODS {
                 let needle = format!("{m}(");
                 let found = methods.match_indices(&needle).any(|(i, _)| {
-                    i == 0 || !methods.as_bytes()[i - 1].is_ascii_alphanumeric()
-                        && methods.as_bytes()[i - 1] != b'_'
+                    i == 0
+                        || !methods.as_bytes()[i - 1].is_ascii_alphanumeric()
+                            && methods.as_bytes()[i - 1] != b'_'
                 });
                 if found {
                     out.insert((m.to_string(), path.clone()));
@@ -103,16 +104,17 @@ fn every_router_route_has_a_documented_operation() {
     // Kept for reading: target/tmp/openapi.json.
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("openapi.json");
     std::fs::write(&out, serde_json::to_string_pretty(&d).expect("json")).expect("write");
-    let documented: BTreeSet<(String, String)> = operations(&d)
-        .into_iter()
-        .map(|(m, p, _)| (m, p))
-        .collect();
+    let documented: BTreeSet<(String, String)> =
+        operations(&d).into_iter().map(|(m, p, _)| (m, p)).collect();
     let missing: Vec<_> = router_routes()
         .into_iter()
         .map(|(m, p)| (m, documented_form(&p)))
         .filter(|r| !documented.contains(r))
         .collect();
-    assert!(missing.is_empty(), "routes without an operation: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without an operation: {missing:?}"
+    );
     for p in [
         "/tiles/grids.json",
         "/tiles/grids/{z}/{x}/{y}.mvt",
@@ -131,12 +133,17 @@ fn every_operation_has_security_and_problem_responses() {
     assert_eq!(scheme["scheme"], "bearer");
     let ops = operations(&d);
     for (m, p, op) in &ops {
-        let security = op["security"].as_array().unwrap_or_else(|| panic!("{m} {p}: no security"));
+        let security = op["security"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{m} {p}: no security"));
         assert!(!security.is_empty(), "{m} {p}: empty security");
-        let anonymous = security.iter().any(|s| s.as_object().is_some_and(|o| o.is_empty()));
+        let anonymous = security
+            .iter()
+            .any(|s| s.as_object().is_some_and(|o| o.is_empty()));
         let bearer = security.iter().any(|s| s.get("bearer").is_some());
         let public = p == "/health" || p == "/api/openapi.json";
-        let read = m == "get" && !p.starts_with("/api/v1/tokens") || (m == "post" && p == "/api/v1/lookup");
+        let read = m == "get" && !p.starts_with("/api/v1/tokens")
+            || (m == "post" && p == "/api/v1/lookup");
         match (public, read) {
             (true, _) => assert!(anonymous && !bearer, "{m} {p} is public"),
             (false, true) => assert!(anonymous && bearer, "{m} {p}: a read, anonymous or bearer"),
@@ -157,7 +164,10 @@ fn every_operation_has_security_and_problem_responses() {
             want.extend(["400", "413"]);
         }
         for code in want {
-            assert!(responses.contains_key(code), "{m} {p} lacks the {code} problem");
+            assert!(
+                responses.contains_key(code),
+                "{m} {p} lacks the {code} problem"
+            );
         }
         // Every error response is a problem document.
         for (code, r) in responses {
@@ -165,7 +175,9 @@ fn every_operation_has_security_and_problem_responses() {
                 continue;
             }
             let r = resolve(&d, r);
-            let content = r["content"].as_object().unwrap_or_else(|| panic!("{m} {p} {code}: no content"));
+            let content = r["content"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{m} {p} {code}: no content"));
             assert_eq!(
                 content.keys().collect::<Vec<_>>(),
                 vec!["application/problem+json"],
@@ -188,8 +200,21 @@ fn every_operation_has_security_and_problem_responses() {
             }
         }
     }
+    // Operation ids are unique (the handlers' function names repeat across modules).
+    let ids: Vec<&str> = ops
+        .iter()
+        .map(|(m, p, op)| {
+            op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{m} {p}: no id"))
+        })
+        .collect();
+    let unique: BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "duplicate operation ids: {ids:?}");
     // The 401 problem says how to authenticate.
-    assert!(d["components"]["responses"]["Unauthorized"]["headers"]["WWW-Authenticate"].is_object());
+    assert!(
+        d["components"]["responses"]["Unauthorized"]["headers"]["WWW-Authenticate"].is_object()
+    );
 }
 
 fn resolve<'a>(d: &'a Value, r: &'a Value) -> &'a Value {
@@ -240,15 +265,42 @@ fn enumerated_parameters_are_enums_of_exactly_what_the_parsers_accept() {
     use wangge_engine::{GridStatus, Layer};
     let d = doc();
     let op = |m: &str, p: &str| d["paths"][p][m].clone();
-    assert_eq!(param_schema_ref(&op("get", "/api/v1/grids"), "layer"), "LayerName");
-    assert_eq!(param_schema_ref(&op("get", "/api/v1/grids"), "status"), "StatusName");
-    assert_eq!(param_schema_ref(&op("get", "/api/v1/lookup"), "crs"), "CrsName");
-    assert_eq!(param_schema_ref(&op("post", "/api/v1/lookup"), "crs"), "CrsName");
-    assert_eq!(param_schema_ref(&op("get", "/api/v1/export"), "format"), "ExportFormat");
-    assert_eq!(param_schema_ref(&op("get", "/api/v1/export"), "what"), "ExportWhat");
-    assert_eq!(param_schema_ref(&op("get", "/api/v1/export"), "layer"), "LayerName");
-    assert_eq!(param_schema_ref(&op("post", "/api/v1/import"), "layer"), "ImportLayer");
-    assert_eq!(param_schema_ref(&op("get", "/api/v1/people"), "role"), "PersonRoleName");
+    assert_eq!(
+        param_schema_ref(&op("get", "/api/v1/grids"), "layer"),
+        "LayerName"
+    );
+    assert_eq!(
+        param_schema_ref(&op("get", "/api/v1/grids"), "status"),
+        "StatusName"
+    );
+    assert_eq!(
+        param_schema_ref(&op("get", "/api/v1/lookup"), "crs"),
+        "CrsName"
+    );
+    assert_eq!(
+        param_schema_ref(&op("post", "/api/v1/lookup"), "crs"),
+        "CrsName"
+    );
+    assert_eq!(
+        param_schema_ref(&op("get", "/api/v1/export"), "format"),
+        "ExportFormat"
+    );
+    assert_eq!(
+        param_schema_ref(&op("get", "/api/v1/export"), "what"),
+        "ExportWhat"
+    );
+    assert_eq!(
+        param_schema_ref(&op("get", "/api/v1/export"), "layer"),
+        "LayerName"
+    );
+    assert_eq!(
+        param_schema_ref(&op("post", "/api/v1/import"), "layer"),
+        "ImportLayer"
+    );
+    assert_eq!(
+        param_schema_ref(&op("get", "/api/v1/people"), "role"),
+        "PersonRoleName"
+    );
 
     let layers = enum_values(&d, "LayerName");
     assert_eq!(layers.len(), 4);
@@ -262,7 +314,10 @@ fn enumerated_parameters_are_enums_of_exactly_what_the_parsers_accept() {
         assert!(crs.contains(&c.to_string()));
     }
     let formats = enum_values(&d, "ExportFormat");
-    assert!(formats.iter().all(|f| Format::parse(f).is_ok()), "{formats:?}");
+    assert!(
+        formats.iter().all(|f| Format::parse(f).is_ok()),
+        "{formats:?}"
+    );
     for f in ["geojson", "gpkg", "shp", "kml", "fgb", "csv"] {
         assert!(formats.contains(&f.to_string()));
     }

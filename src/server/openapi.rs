@@ -25,16 +25,52 @@ pub const BEARER: &str = "bearer";
 
 /// The problem responses, by status code, and what each means in general.
 pub const PROBLEMS: [(u16, &str, &str); 12] = [
-    (400, "BadInput", "Bad input: the problem names the field and the reason"),
-    (401, "Unauthorized", "No token, a malformed Authorization header or an unknown token"),
-    (403, "Forbidden", "The token's role or areas do not allow this"),
+    (
+        400,
+        "BadInput",
+        "Bad input: the problem names the field and the reason",
+    ),
+    (
+        401,
+        "Unauthorized",
+        "No token, a malformed Authorization header or an unknown token",
+    ),
+    (
+        403,
+        "Forbidden",
+        "The token's role or areas do not allow this",
+    ),
     (404, "NotFound", "No such resource"),
-    (405, "MethodNotAllowed", "The resource does not support the method"),
-    (409, "Conflict", "Someone else's change was stored first, or the id is in use"),
-    (412, "PreconditionFailed", "If-Match named a version that is no longer current"),
-    (413, "TooLarge", "The body is larger than the limit (--max-body-bytes)"),
-    (415, "UnsupportedMediaType", "The body's Content-Type is not accepted here"),
-    (422, "Refused", "The edit is understood but refused by the rules"),
+    (
+        405,
+        "MethodNotAllowed",
+        "The resource does not support the method",
+    ),
+    (
+        409,
+        "Conflict",
+        "Someone else's change was stored first, or the id is in use",
+    ),
+    (
+        412,
+        "PreconditionFailed",
+        "If-Match named a version that is no longer current",
+    ),
+    (
+        413,
+        "TooLarge",
+        "The body is larger than the limit (--max-body-bytes)",
+    ),
+    (
+        415,
+        "UnsupportedMediaType",
+        "The body's Content-Type is not accepted here",
+    ),
+    (
+        422,
+        "Refused",
+        "The edit is understood but refused by the rules",
+    ),
     (500, "Internal", "The server failed; the cause is logged"),
     (503, "Unavailable", "The grids are still loading"),
 ];
@@ -116,11 +152,7 @@ impl Modify for Contract {
         }
         // `/ogc/` is the same landing page as `/ogc` for clients that add the slash.
         if let Some(landing) = doc.paths.paths.get("/ogc").cloned() {
-            let mut alias = landing;
-            if let Some(op) = alias.get.as_mut() {
-                op.operation_id = Some("landing_slash".into());
-            }
-            doc.paths.paths.insert("/ogc/".into(), alias);
+            doc.paths.paths.insert("/ogc/".into(), landing);
         }
         for (path, item) in doc.paths.paths.iter_mut() {
             let ops = [
@@ -132,11 +164,42 @@ impl Modify for Contract {
             ];
             for (method, op) in ops {
                 if let Some(op) = op.as_mut() {
+                    op.operation_id = Some(operation_id(&method, path));
                     apply(path, &method, op);
                 }
             }
         }
     }
+}
+
+/// A unique operation id from the method and the path (`get_grids_id_history`): the handlers'
+/// function names repeat across modules (`list`, `one`, `remove`…), and operation ids must be
+/// unique in a document.
+pub fn operation_id(method: &HttpMethod, path: &str) -> String {
+    let method = match method {
+        HttpMethod::Get => "get",
+        HttpMethod::Put => "put",
+        HttpMethod::Post => "post",
+        HttpMethod::Delete => "delete",
+        HttpMethod::Patch => "patch",
+        HttpMethod::Head => "head",
+        HttpMethod::Options => "options",
+        HttpMethod::Trace => "trace",
+    };
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    let words: Vec<&str> = path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut id = method.to_string();
+    for w in words {
+        id.push('_');
+        id.push_str(w);
+    }
+    if path.ends_with('/') && path.len() > 1 {
+        id.push_str("_slash");
+    }
+    id
 }
 
 fn problem_response(code: u16, description: &str) -> Response {
