@@ -395,3 +395,28 @@ async fn every_documented_operation_reaches_a_handler() {
         );
     }
 }
+
+/// The document promises a problem for a body over the limit on every operation with a body;
+/// `POST /import` read its body with axum's plain extractor, whose refusal was `text/plain`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_body_over_the_limit_is_a_problem_not_plain_text() {
+    let s = http_common::start_with(wangge::server::Config {
+        max_body_bytes: 4096,
+        ..Default::default()
+    })
+    .await;
+    let r = s
+        .client
+        .post(s.url("/api/v1/import?layer=base&filename=grids.geojson&dry_run=true"))
+        .bearer_auth(ADMIN)
+        .header("content-type", "application/octet-stream")
+        .body(vec![b' '; 8192])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().await.expect("problem");
+    assert_eq!(p["status"], 413);
+    assert_eq!(p["errors"][0]["field"], "body");
+}

@@ -289,7 +289,7 @@ fn encode(s: &str) -> String {
 }
 
 #[utoipa::path(get, path = "/ogc/collections/{layer}/items/{id}", tag = "ogc",
-    params(("layer" = super::schemas::LayerName, Path, description = "the collection: a grid layer"), ("id" = String, Path, description = "the grid id"), ("datetime" = Option<String>, Query, description = "an instant: a date YYYY-MM-DD or an RFC 3339 date-time (intervals are refused)")),
+    params(("layer" = super::schemas::LayerName, Path, description = "the collection: a grid layer"), ("id" = String, Path, description = "the grid id", example = "341002001001001"), ("datetime" = Option<String>, Query, description = "an instant: a date YYYY-MM-DD or an RFC 3339 date-time (intervals are refused)")),
     responses((status = 200, description = "One grid with its links", body = super::schemas::Feature, content_type = "application/geo+json")))]
 pub async fn item(
     State(state): State<SharedState>,

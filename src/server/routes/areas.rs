@@ -70,7 +70,7 @@ pub fn check_area(d: &District, field: &str, code: Option<&str>) -> ApiResult<()
 }
 
 #[utoipa::path(get, path = "/api/v1/areas/{code}", tag = "areas",
-    params(("code" = String, Path, description = "Statistical code (6, 9 or 12 digits)")),
+    params(("code" = String, Path, description = "Statistical code (6, 9 or 12 digits)", example = "341002001001")),
     responses((status = 200, description = "The area as a GeoJSON Feature with its chain and base grids", body = super::super::schemas::Feature, content_type = "application/geo+json"),
         (status = 404, description = "Unknown area", body = super::super::error::Problem)))]
 pub async fn one(

@@ -317,7 +317,7 @@ pub async fn create(
 }
 
 #[utoipa::path(put, path = "/api/v1/grids/{id}/geometry", tag = "edits",
-    params(("id" = String, Path), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
     request_body(description = "GeoJSON Polygon/MultiPolygon (or a Feature holding one)", content((super::super::schemas::ReshapeBody = "application/geo+json"), (super::super::schemas::ReshapeBody = "application/json"))),
     responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
@@ -355,7 +355,7 @@ struct SplitBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/grids/{id}/split", tag = "edits",
-    params(("id" = String, Path), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
     request_body(content = super::super::schemas::SplitBody, content_type = "application/json"),
     responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
@@ -494,7 +494,7 @@ struct StatusBody {
 }
 
 #[utoipa::path(put, path = "/api/v1/grids/{id}/status", tag = "edits",
-    params(("id" = String, Path), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
     request_body(content = super::super::schemas::StatusBody, content_type = "application/json"),
     responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
@@ -532,7 +532,7 @@ pub async fn set_status(
 }
 
 #[utoipa::path(delete, path = "/api/v1/grids/{id}", tag = "edits",
-    params(("id" = String, Path), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
     responses((status = 200, description = "Retired (or the dry run): changed grids and impact", body = super::super::schemas::EditResult),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
         (status = 412, description = "If-Match named a version that is no longer current", body = super::super::error::Problem),

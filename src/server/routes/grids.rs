@@ -162,7 +162,7 @@ fn with_etag(t: Typed, version: u32) -> Response {
 }
 
 #[utoipa::path(get, path = "/api/v1/grids/{id}", tag = "grids",
-    params(("id" = String, Path), ("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD: the grids valid that day")),
+    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD: the grids valid that day")),
     responses((status = 200, description = "The grid version as a GeoJSON Feature; ETag is its version", body = super::super::schemas::Feature, content_type = "application/geo+json",
             headers(("ETag" = String, description = "\"<version>\": send it back in If-Match when editing"))),
         (status = 404, description = "Unknown grid", body = super::super::error::Problem)))]
@@ -190,7 +190,7 @@ pub async fn one(
 }
 
 #[utoipa::path(get, path = "/api/v1/grids/{id}/history", tag = "grids",
-    params(("id" = String, Path)),
+    params(("id" = String, Path, description = "grid id", example = "341002001001001")),
     responses((status = 200, description = "Every version, oldest first (FeatureCollection)", body = super::super::schemas::FeatureCollection, content_type = "application/geo+json"),
         (status = 404, description = "Unknown grid", body = super::super::error::Problem)))]
 pub async fn history(

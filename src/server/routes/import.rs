@@ -7,13 +7,12 @@
 
 use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult};
-use super::super::extract::Params;
+use super::super::extract::{Params, RawBody};
 use super::super::state::SharedState;
 use super::Typed;
 use crate::gis::stage::{store_outcome, StageError, Stored};
 use crate::gis::{read_file, CrsOverride, FieldMap, ImportOptions, Target};
 use crate::store::ChangeMeta;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -38,7 +37,7 @@ pub async fn import(
     State(state): State<SharedState>,
     caller: Caller,
     params: Params,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     caller.require_admin()?;
     state.ensure_ready()?;
