@@ -312,6 +312,12 @@ impl From<EditError> for ApiError {
             | EditError::AmbiguousSharedBoundary(grid, _)
             | EditError::PathEndpoints(grid, _) => ApiError::refused(Some(&grid.0), msg),
             EditError::NoVertexAt { .. } => ApiError::refused(None, msg),
+            // The `date` parameter (default today) names the day the change takes effect.
+            EditError::BeforeCurrentVersion { grid, .. } => {
+                let mut a = ApiError::field("date", msg);
+                a.grid = Some(grid.0.clone());
+                a
+            }
             // Each created problem is listed so that a client can show them on the map; the
             // `force_draft=true` parameter keeps such an edit as a draft.
             EditError::BreaksHierarchy(problems) => {

@@ -89,12 +89,10 @@ fn apply_one(
             });
         }
         if current.valid_from > date {
-            return Err(EditError::Apply {
+            return Err(EditError::BeforeCurrentVersion {
                 grid: before.id.clone(),
-                reason: format!(
-                    "its current version starts on {}, after the change's date {date}",
-                    current.valid_from
-                ),
+                current_from: current.valid_from,
+                date,
             });
         }
         next_version = before.version + 1;

@@ -2,6 +2,7 @@
 
 use crate::model::GridId;
 use crate::validate::Problem;
+use chrono::NaiveDate;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +59,13 @@ pub enum EditError {
     },
     /// The edit creates problems that break the hierarchy; save it with `force_draft` to keep it.
     BreaksHierarchy(Vec<Problem>),
+    /// The change's date is before the day the grid's current version starts: history is
+    /// written forwards only.
+    BeforeCurrentVersion {
+        grid: GridId,
+        current_from: NaiveDate,
+        date: NaiveDate,
+    },
     /// A change set could not be applied; nothing was changed.
     Apply {
         grid: GridId,
@@ -134,6 +142,14 @@ impl fmt::Display for EditError {
                 }
                 Ok(())
             }
+            EditError::BeforeCurrentVersion {
+                grid,
+                current_from,
+                date,
+            } => write!(
+                f,
+                "the change's date {date} is before {current_from}, when the current version of grid {grid} starts; date a change on or after it"
+            ),
             EditError::Apply { grid, reason } => {
                 write!(f, "could not apply the change to grid {grid}: {reason}")
             }
