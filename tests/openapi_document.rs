@@ -373,8 +373,7 @@ async fn every_documented_operation_reaches_a_handler() {
             .replace("{x}", "1")
             .replace("{y}", "1")
             .replace("{layer}", "base")
-            .replace('{', "")
-            .replace('}', "");
+            .replace(['{', '}'], "");
         let method = reqwest::Method::from_bytes(m.to_uppercase().as_bytes()).expect("method");
         // A dry run with an empty JSON body: refused by the handler, never saved.
         let r = s
