@@ -299,6 +299,7 @@ pub struct NewGridProperties {
 
 /// `POST /grids`: the new grid as a GeoJSON Feature.
 #[derive(ToSchema)]
+#[schema(examples(json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[118.3192065, 29.7091205], [118.3194065, 29.7091205], [118.3194065, 29.7092205], [118.3192065, 29.7092205], [118.3192065, 29.7091205]]]}, "properties": {"layer": "special", "parent": "341002001001001", "name": "school", "category": "school"}})))]
 #[allow(dead_code)]
 pub struct CreateGridBody {
     #[serde(rename = "type")]
@@ -333,6 +334,7 @@ pub enum ReshapeBody {
 
 /// `POST /grids/{id}/split`.
 #[derive(ToSchema)]
+#[schema(examples(json!({"line": [[118.3165, 29.7080], [118.3165, 29.7120]]})))]
 #[allow(dead_code)]
 pub struct SplitBody {
     /// The cut, across the grid from boundary to boundary.
@@ -344,6 +346,7 @@ pub struct SplitBody {
 
 /// `POST /grids/merge`.
 #[derive(ToSchema)]
+#[schema(examples(json!({"ids": ["341002001001001", "341002001001002"], "keep": "341002001001001"})))]
 #[allow(dead_code)]
 pub struct MergeBody {
     /// The two adjacent grids.
@@ -355,6 +358,7 @@ pub struct MergeBody {
 
 /// `POST /boundaries/move`: every grid with a vertex at `from` moves it to `to`.
 #[derive(ToSchema)]
+#[schema(examples(json!({"from": [118.3154679, 29.7090705], "to": [118.3154679, 29.7091705]})))]
 #[allow(dead_code)]
 pub struct MoveBody {
     pub from: Position,
@@ -364,6 +368,7 @@ pub struct MoveBody {
 /// `POST /boundaries/reroute`: the shared boundary of `a` and `b` follows `path`, from one end
 /// of it to the other.
 #[derive(ToSchema)]
+#[schema(examples(json!({"a": "341002001001001", "b": "341002001001002", "path": [[118.3133985, 29.7108671], [118.3196065, 29.7108671]]})))]
 #[allow(dead_code)]
 pub struct RerouteBody {
     pub a: String,
@@ -373,6 +378,7 @@ pub struct RerouteBody {
 
 /// `PUT /grids/{id}/status`.
 #[derive(ToSchema)]
+#[schema(examples(json!({"status": "reserved"})))]
 #[allow(dead_code)]
 pub struct StatusBody {
     pub status: StatusName,

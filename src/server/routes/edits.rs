@@ -244,7 +244,7 @@ fn body_json(headers: &HeaderMap, bytes: &Bytes) -> ApiResult<Value> {
 }
 
 #[utoipa::path(post, path = "/api/v1/grids", tag = "edits",
-    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft")),
+    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving", example = true), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft")),
     request_body(description = "The new grid as a GeoJSON Feature", content((super::super::schemas::CreateGridBody = "application/geo+json"), (super::super::schemas::CreateGridBody = "application/json"))),
     responses((status = 201, description = "Saved: changed grids, impact, change_id", body = super::super::schemas::EditResult),
         (status = 200, description = "Dry run: changed grids and impact", body = super::super::schemas::EditResult),
@@ -317,7 +317,7 @@ pub async fn create(
 }
 
 #[utoipa::path(put, path = "/api/v1/grids/{id}/geometry", tag = "edits",
-    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving", example = true), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
     request_body(description = "GeoJSON Polygon/MultiPolygon (or a Feature holding one)", content((super::super::schemas::ReshapeBody = "application/geo+json"), (super::super::schemas::ReshapeBody = "application/json"))),
     responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
@@ -355,7 +355,7 @@ struct SplitBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/grids/{id}/split", tag = "edits",
-    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving", example = true), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
     request_body(content = super::super::schemas::SplitBody, content_type = "application/json"),
     responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
@@ -392,7 +392,7 @@ struct MergeBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/grids/merge", tag = "edits",
-    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<v1>\", \"<v2>\" in the order of ids")),
+    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving", example = true), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<v1>\", \"<v2>\" in the order of ids")),
     request_body(content = super::super::schemas::MergeBody, content_type = "application/json"),
     responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult), (status = 404, description = "A grid the body names does not exist", body = super::super::error::Problem),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
@@ -427,7 +427,7 @@ struct MoveBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/boundaries/move", tag = "edits",
-    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft")),
+    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving", example = true), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft")),
     request_body(content = super::super::schemas::MoveBody, content_type = "application/json"),
     responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
@@ -460,7 +460,7 @@ struct RerouteBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/boundaries/reroute", tag = "edits",
-    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<va>\", \"<vb>\"")),
+    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving", example = true), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<va>\", \"<vb>\"")),
     request_body(content = super::super::schemas::RerouteBody, content_type = "application/json"),
     responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult), (status = 404, description = "A grid the body names does not exist", body = super::super::error::Problem),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
@@ -494,7 +494,7 @@ struct StatusBody {
 }
 
 #[utoipa::path(put, path = "/api/v1/grids/{id}/status", tag = "edits",
-    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving", example = true), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
     request_body(content = super::super::schemas::StatusBody, content_type = "application/json"),
     responses((status = 200, description = "Changed grids and impact (a dry run, or saved)", body = super::super::schemas::EditResult),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
@@ -532,7 +532,7 @@ pub async fn set_status(
 }
 
 #[utoipa::path(delete, path = "/api/v1/grids/{id}", tag = "edits",
-    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving"), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
+    params(("id" = String, Path, description = "grid id", example = "341002001001001"), ("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving", example = true), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft"), ("If-Match" = Option<String>, Header, description = "\"<version>\": the ETag of GET /grids/{id}")),
     responses((status = 200, description = "Retired (or the dry run): changed grids and impact", body = super::super::schemas::EditResult),
         (status = 409, description = "Someone else's change was stored first, or the id or code is in use", body = super::super::error::Problem),
         (status = 412, description = "If-Match named a version that is no longer current", body = super::super::error::Problem),

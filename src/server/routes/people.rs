@@ -18,6 +18,7 @@ use wangge_engine::assign::assign;
 use wangge_engine::{District, GridId, GridStatus, Layer};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(examples(json!({"name": "张三", "role": "grid_worker", "grids": ["341002001001001"], "phone": "13800000000"})))]
 pub struct PersonInput {
     /// Omitted on create: one is made.
     pub id: Option<String>,

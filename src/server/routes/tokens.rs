@@ -12,6 +12,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(examples(json!({"name": "planner of 341002001001", "role": "planner", "areas": ["341002001001"]})))]
 pub struct TokenInput {
     pub name: String,
     /// viewer, planner or admin
