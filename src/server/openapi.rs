@@ -8,7 +8,7 @@
 //!   answer: 401 (a missing, malformed or unknown token), 500 and 503 (still loading) for all;
 //!   400 where the operation takes a query or header parameter, a non-text path parameter or a
 //!   body; 403 where it needs a token (a viewer, or a planner outside their areas); 404 where
-//!   the path names a resource; 413 for a body; 415 for a JSON body. Codes only some operations
+//!   the path names a resource (not the tile numbers); 413 for a body; 415 for a JSON body. Codes only some operations
 //!   answer (409, 412, 422, 304) are in their own annotations; an annotated error response keeps
 //!   its description and gets the problem media type and schema.
 
@@ -252,7 +252,19 @@ pub fn rule_codes(path: &str, method: &HttpMethod, op: &Operation) -> Vec<u16> {
     if access == Access::Token {
         codes.push(403);
     }
-    if params.iter().any(|p| p.parameter_in == ParameterIn::Path) {
+    // A path naming a resource by id, code or collection may name none; tile numbers out of
+    // range are bad input (400) instead.
+    let numeric = |p: &&utoipa::openapi::path::Parameter| {
+        matches!(
+            &p.schema,
+            Some(RefOr::T(Schema::Object(o)))
+                if o.schema_type == utoipa::openapi::schema::SchemaType::Type(utoipa::openapi::schema::Type::Integer)
+        )
+    };
+    if params
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Path && !numeric(&p))
+    {
         codes.push(404);
     }
     if let Some(body) = &op.request_body {
