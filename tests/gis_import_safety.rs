@@ -138,3 +138,33 @@ fn antimeridian_multipolygon_refused_at_import() {
     let e = out.require_all().expect_err("all or nothing");
     assert!(e.to_string().contains("feature 1"), "{e}");
 }
+
+/// The second line of defence, on its own: while an import reads, neither `/vsicurl/` nor
+/// `CPLHTTPFetch` (used by WFS, GML schemas, KML styles…) connects anywhere. Without the guard
+/// the same calls do connect, so the listener would see them.
+#[test]
+fn gdal_reaches_no_network_while_importing() {
+    wangge::gis::quiet_gdal();
+    // /vsicurl/ goes through curl directly; WFS through CPLHTTPFetch (the fetch callback).
+    let targets = [
+        |port: u16| format!("/vsicurl/http://127.0.0.1:{port}/x.geojson"),
+        |port: u16| format!("WFS:http://127.0.0.1:{port}/wfs"),
+    ];
+    for target in targets {
+        let (port, guarded) = counting_listener();
+        {
+            let _guard = wangge::gis::open::NoNetwork::enter().expect("guard");
+            assert!(gdal::Dataset::open(Path::new(&target(port))).is_err());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let name = target(0);
+        assert_eq!(guarded.load(Ordering::SeqCst), 0, "{name}: fetched under the guard");
+
+        // Control: once the guard is dropped the same open connects (the listener works, and
+        // the guard restored GDAL's settings).
+        let (port, unguarded) = counting_listener();
+        let _ = gdal::Dataset::open(Path::new(&target(port)));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(unguarded.load(Ordering::SeqCst) >= 1, "{name}: the control run connects");
+    }
+}
