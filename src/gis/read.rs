@@ -170,7 +170,10 @@ pub fn read_file_with_progress(
         .unwrap_or_else(|| path.display().to_string());
     // GDAL's own messages may quote the path it was given (a server's temporary folder): the
     // caller only ever sees the file's name.
-    let hide = |e: GisError| hide_path(e, path, &source);
+    let hide = |e: GisError| match &opts.display_name {
+        Some(shown) => hide_path(e, path, shown),
+        None => e,
+    };
     check_local_path(path, &source)?;
     if !path.exists() {
         return Err(GisError::Open(format!(
@@ -204,14 +207,20 @@ pub fn read_file_with_progress(
 
 /// Replaces the real path (and its folder) in an error message with the file's shown name.
 fn hide_path(e: GisError, path: &Path, source: &str) -> GisError {
-    let mut needles = vec![path.display().to_string()];
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        needles.push(parent.display().to_string());
-    }
+    let full = path.display().to_string();
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(|p| p.display().to_string());
     e.map_message(|m| {
-        needles
-            .iter()
-            .fold(m.to_string(), |m, n| m.replace(n.as_str(), source))
+        let m = m.replace(&full, source);
+        match &folder {
+            // A sibling file (".shx", ".dbf") keeps its own name, without the folder.
+            Some(dir) => m
+                .replace(&format!("{dir}{}", std::path::MAIN_SEPARATOR), "")
+                .replace(dir.as_str(), "(the upload's folder)"),
+            None => m,
+        }
     })
 }
 
@@ -561,6 +570,9 @@ fn read_cells(
         .map(|(i, ty)| {
             // A field GDAL cannot read is an error naming the column, never a silent null.
             let failed = |e: gdal::errors::GdalError| (i, format!("cannot read the value: {e}"));
+            if !field_is_set(f, i).map_err(|why| (i, why))? {
+                return Ok(Cell::Null);
+            }
             let cell = match *ty {
                 OFTInteger | OFTInteger64 => f
                     .field_as_integer64(i)
@@ -598,6 +610,13 @@ fn read_cells(
             Ok(cell)
         })
         .collect()
+}
+
+/// Whether the field holds a value (not unset, not null).
+fn field_is_set(f: &Feature<'_>, i: usize) -> Result<bool, String> {
+    let i = i32::try_from(i).map_err(|_| format!("column index {i} is beyond GDAL's range"))?;
+    // SAFETY: the feature handle is valid while `f` lives.
+    Ok(unsafe { gdal_sys::OGR_F_IsFieldSetAndNotNull(f.c_feature(), i) } != 0)
 }
 
 /// The field's bytes exactly as stored: the gdal crate's string accessors replace invalid UTF-8
