@@ -10,8 +10,7 @@
 //!   the network: `/vsicurl/` (and its S3/GS/Azure siblings, which share its code) only opens
 //!   the one allowed filename (a name that cannot exist), and every `CPLHTTPFetch` (GML schemas
 //!   and xlinks, KML styles, WFS…) is answered by a callback that refuses without connecting.
-//!   GeoPackage/SQLite views and triggers may not reach outside the file
-//!   (`OGR_SQLITE_ALLOW_EXTERNAL_ACCESS=NO`).
+//!   GeoPackage/SQLite SQL may not reach outside the file (`OGR_SQLITE_ALLOW_EXTERNAL_ACCESS=NO`).
 
 use super::error::{GisError, GisResult};
 use std::ffi::{c_char, c_int, c_void};
@@ -94,7 +93,9 @@ const NO_NETWORK_OPTIONS: &[(&str, &str)] = &[
     ("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".wangge-none"),
     // No directory listing of the file's folder (remote or local) on open.
     ("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR"),
-    // SQLite/GeoPackage: views and triggers may not open other data sources (VirtualOGR).
+    // SQLite/GeoPackage: SQL in the file (views, triggers) may not reach other files or data
+    // sources through GDAL's SQL functions (it is GDAL's default; set in case the environment
+    // changed it).
     ("OGR_SQLITE_ALLOW_EXTERNAL_ACCESS", "NO"),
     // GML: neither remote schemas nor xlinks are fetched.
     ("GML_DOWNLOAD_WFS_SCHEMA", "NO"),
