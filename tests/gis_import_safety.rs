@@ -62,7 +62,10 @@ fn vrt_files_and_virtual_paths_are_not_importable() {
     let vrt = dir.path().join("grids.vrt");
     std::fs::write(&vrt, vrt_pointing_at(port)).expect("write");
     let e = read_file(&vrt, &grids()).expect_err(".vrt is refused");
-    assert!(e.to_string().contains("\".vrt\" files cannot be imported"), "{e}");
+    assert!(
+        e.to_string().contains("\".vrt\" files cannot be imported"),
+        "{e}"
+    );
     let url = format!("/vsicurl/http://127.0.0.1:{port}/grids.geojson");
     let e = read_file(Path::new(&url), &grids()).expect_err("a network path is refused");
     assert!(e.to_string().contains("only local files"), "{e}");
@@ -99,7 +102,10 @@ fn zip_bomb_refused() {
     };
     let e = read_file(&zip, &opts).expect_err("over the unpacked-size cap");
     let msg = e.to_string();
-    assert!(msg.contains("zip bomb") && msg.contains("grids.geojson"), "{msg}");
+    assert!(
+        msg.contains("zip bomb") && msg.contains("grids.geojson"),
+        "{msg}"
+    );
     assert!(msg.contains("upload.zip"), "{msg}");
 }
 
@@ -118,7 +124,13 @@ fn antimeridian_multipolygon_refused_at_import() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("fiji.geojson");
     let square = |x: f64| {
-        serde_json::json!([[[x, -17.0], [x + 0.05, -17.0], [x + 0.05, -16.95], [x, -16.95], [x, -17.0]]])
+        serde_json::json!([[
+            [x, -17.0],
+            [x + 0.05, -17.0],
+            [x + 0.05, -16.95],
+            [x, -16.95],
+            [x, -17.0]
+        ]])
     };
     let ok = serde_json::json!({"type": "Feature", "properties": {"code": "OK1"},
         "geometry": {"type": "Polygon", "coordinates": square(178.0)}});
@@ -158,13 +170,20 @@ fn gdal_reaches_no_network_while_importing() {
         }
         std::thread::sleep(Duration::from_millis(200));
         let name = target(0);
-        assert_eq!(guarded.load(Ordering::SeqCst), 0, "{name}: fetched under the guard");
+        assert_eq!(
+            guarded.load(Ordering::SeqCst),
+            0,
+            "{name}: fetched under the guard"
+        );
 
         // Control: once the guard is dropped the same open connects (the listener works, and
         // the guard restored GDAL's settings).
         let (port, unguarded) = counting_listener();
         let _ = gdal::Dataset::open(Path::new(&target(port)));
         std::thread::sleep(Duration::from_millis(200));
-        assert!(unguarded.load(Ordering::SeqCst) >= 1, "{name}: the control run connects");
+        assert!(
+            unguarded.load(Ordering::SeqCst) >= 1,
+            "{name}: the control run connects"
+        );
     }
 }

@@ -469,7 +469,10 @@ async fn zip_with_too_many_entries_refused() {
     let r = upload_bytes(&s, "layer=micro&filename=grids.zip&dry_run=true", zipped).await;
     let p = problem(r, 400).await;
     assert!(names_field(&p, "file"), "{p}");
-    assert!(p["detail"].as_str().is_some_and(|d| d.contains("entries")), "{p}");
+    assert!(
+        p["detail"].as_str().is_some_and(|d| d.contains("entries")),
+        "{p}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -503,18 +506,33 @@ async fn import_larger_than_district_refused() {
     let s = start().await;
     let (x, y) = interior(&s, VILLAGE_GRID).await;
     // A square of about 2° (≈ 40 000 km²) around a point inside the district.
-    let ring = json!([[x - 1.0, y - 1.0], [x + 1.0, y - 1.0], [x + 1.0, y + 1.0], [x - 1.0, y + 1.0], [x - 1.0, y - 1.0]]);
+    let ring = json!([
+        [x - 1.0, y - 1.0],
+        [x + 1.0, y - 1.0],
+        [x + 1.0, y + 1.0],
+        [x - 1.0, y + 1.0],
+        [x - 1.0, y - 1.0]
+    ]);
     let body = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
         "properties": {"code": "HUGE", "parent": VILLAGE_GRID},
         "geometry": {"type": "Polygon", "coordinates": [ring]}}]})
     .to_string();
     let p = problem(
-        upload(&s, ADMIN, "layer=micro&filename=huge.geojson&reason=x", body).await,
+        upload(
+            &s,
+            ADMIN,
+            "layer=micro&filename=huge.geojson&reason=x",
+            body,
+        )
+        .await,
         400,
     )
     .await;
     let detail = p["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains("grid HUGE") && detail.contains("more than the whole district"), "{p}");
+    assert!(
+        detail.contains("grid HUGE") && detail.contains("more than the whole district"),
+        "{p}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -525,17 +543,35 @@ async fn import_that_validation_calls_error_refused() {
     let community = &VILLAGE_GRID[..12];
     // A second base grid drawn inside an existing one: an overlap, which an edit would refuse.
     let d = 0.0001;
-    let ring = json!([[c.0 - d, c.1 - d], [c.0 + d, c.1 - d], [c.0 + d, c.1 + d], [c.0 - d, c.1 + d], [c.0 - d, c.1 - d]]);
+    let ring = json!([
+        [c.0 - d, c.1 - d],
+        [c.0 + d, c.1 - d],
+        [c.0 + d, c.1 + d],
+        [c.0 - d, c.1 + d],
+        [c.0 - d, c.1 - d]
+    ]);
     let body = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
         "properties": {"code": format!("{community}901"), "parent": community},
         "geometry": {"type": "Polygon", "coordinates": [ring]}}]})
     .to_string();
 
-    let r = upload(&s, ADMIN, "layer=base&filename=b.geojson&dry_run=true", body.clone()).await;
+    let r = upload(
+        &s,
+        ADMIN,
+        "layer=base&filename=b.geojson&dry_run=true",
+        body.clone(),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.expect("json");
-    assert_eq!(v["would_store"], false, "the dry run must not promise success: {v}");
-    assert!(v["refused"].as_str().is_some_and(|m| m.contains("overlap")), "{v}");
+    assert_eq!(
+        v["would_store"], false,
+        "the dry run must not promise success: {v}"
+    );
+    assert!(
+        v["refused"].as_str().is_some_and(|m| m.contains("overlap")),
+        "{v}"
+    );
 
     let r = upload(&s, ADMIN, "layer=base&filename=b.geojson&reason=x", body).await;
     let p = problem(r, 422).await;
@@ -580,7 +616,10 @@ async fn import_error_does_not_leak_temp_path() {
         let p = problem(r, 400).await;
         let text = p.to_string();
         assert!(text.contains(name), "names the upload: {p}");
-        assert!(!text.contains(&tmp) && !text.contains(".tmp"), "leaks a path: {p}");
+        assert!(
+            !text.contains(&tmp) && !text.contains(".tmp"),
+            "leaks a path: {p}"
+        );
     }
 }
 

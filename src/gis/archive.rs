@@ -129,8 +129,11 @@ mod tests {
                     .expect("dir");
                 continue;
             }
-            z.start_file(*name, SimpleFileOptions::default().compression_method(method))
-                .expect("entry");
+            z.start_file(
+                *name,
+                SimpleFileOptions::default().compression_method(method),
+            )
+            .expect("entry");
             z.write_all(data).expect("write");
         }
         z.finish().expect("zip").into_inner()

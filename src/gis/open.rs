@@ -225,7 +225,12 @@ mod tests {
         ] {
             assert!(check_local_path(Path::new(bad), bad).is_err(), "{bad}");
         }
-        for good in ["/tmp/x/grids.shp", "data/base.geojson", "grids_gk.shp", "./a.kml"] {
+        for good in [
+            "/tmp/x/grids.shp",
+            "data/base.geojson",
+            "grids_gk.shp",
+            "./a.kml",
+        ] {
             assert!(check_local_path(Path::new(good), good).is_ok(), "{good}");
         }
     }

@@ -8,8 +8,8 @@
 use super::archive::{unzip_one_dataset, ZipLimits};
 use super::crs::{CrsOverride, ToLonLat};
 use super::error::{GisError, GisResult};
-use super::open::{check_local_path, drivers_for, extension_of, import_extensions, NoNetwork};
 use super::mapping::{Cell, FieldMap, Record, Resolved, Target, KML_BOILERPLATE};
+use super::open::{check_local_path, drivers_for, extension_of, import_extensions, NoNetwork};
 use crate::io::dataset::Dataset;
 use crate::io::features::epoch;
 use encoding_rs::Encoding;
@@ -701,7 +701,9 @@ fn build_grid(
         }
     }
     let geometry = match geometry {
-        Some(g) => lon_lat_polygons(g, t, driver == "DXF").map_err(|e| format!("grid {code}: {e}"))?,
+        Some(g) => {
+            lon_lat_polygons(g, t, driver == "DXF").map_err(|e| format!("grid {code}: {e}"))?
+        }
         None if *layer == Layer::Composite => MultiPolygon(vec![]),
         None => return Err(format!("grid {code} has no geometry")),
     };

@@ -122,12 +122,7 @@ pub async fn store_outcome(
 
 /// Validation errors that name an imported grid (gaps excepted, see the module comment).
 pub fn blocking_problems(outcome: &ImportOutcome, report: &Report) -> Option<Blocked> {
-    let imported: HashSet<&str> = outcome
-        .data
-        .grids
-        .iter()
-        .map(|g| g.id.0.as_str())
-        .collect();
+    let imported: HashSet<&str> = outcome.data.grids.iter().map(|g| g.id.0.as_str()).collect();
     let problems: Vec<Problem> = report
         .problems
         .iter()
@@ -138,7 +133,11 @@ pub fn blocking_problems(outcome: &ImportOutcome, report: &Report) -> Option<Blo
     if problems.is_empty() {
         return None;
     }
-    let shown: Vec<&str> = problems.iter().take(3).map(|p| p.message.as_str()).collect();
+    let shown: Vec<&str> = problems
+        .iter()
+        .take(3)
+        .map(|p| p.message.as_str())
+        .collect();
     Some(Blocked {
         message: format!(
             "{}: nothing imported, the import would bring {} validation error{} ({}{}); an import obeys the rules of an edit",
@@ -160,28 +159,32 @@ pub struct Outline {
 }
 
 pub fn district_outline(areas: &[AdminArea]) -> Option<Outline> {
-    [AdminLevel::District, AdminLevel::Town, AdminLevel::Community]
-        .into_iter()
-        .find_map(|level| {
-            let shapes: Vec<_> = areas
-                .iter()
-                .filter(|a| a.level == level)
-                .filter_map(|a| a.geometry.as_ref())
-                .collect();
-            let bounds = shapes
-                .iter()
-                .filter_map(|g| g.bounding_rect())
-                .reduce(|a, b| {
-                    Rect::new(
-                        (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-                        (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-                    )
-                })?;
-            Some(Outline {
-                bounds,
-                area_m2: shapes.iter().map(|g| area_m2(g)).sum(),
-            })
+    [
+        AdminLevel::District,
+        AdminLevel::Town,
+        AdminLevel::Community,
+    ]
+    .into_iter()
+    .find_map(|level| {
+        let shapes: Vec<_> = areas
+            .iter()
+            .filter(|a| a.level == level)
+            .filter_map(|a| a.geometry.as_ref())
+            .collect();
+        let bounds = shapes
+            .iter()
+            .filter_map(|g| g.bounding_rect())
+            .reduce(|a, b| {
+                Rect::new(
+                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+                )
+            })?;
+        Some(Outline {
+            bounds,
+            area_m2: shapes.iter().map(|g| area_m2(g)).sum(),
         })
+    })
 }
 
 /// How far outside the district's bounding box an object may lie before it is taken for a
@@ -211,7 +214,11 @@ pub fn check_extent(outcome: &ImportOutcome, outline: &Outline) -> Result<(), St
     }
     for h in &outcome.data.households {
         if let HouseholdLocation::Point(p) = &h.location {
-            objects.push((format!("household {}", h.id), Some(Rect::new(p.0, p.0)), 0.0));
+            objects.push((
+                format!("household {}", h.id),
+                Some(Rect::new(p.0, p.0)),
+                0.0,
+            ));
         }
     }
     for (i, (what, rect, area)) in objects.into_iter().enumerate() {
@@ -267,7 +274,10 @@ mod tests {
     #[test]
     fn rect_gap_is_zero_when_touching_and_metric_apart() {
         let d = Rect::new((118.0, 29.0), (118.1, 29.1));
-        assert_eq!(rect_gap_m(&Rect::new((118.05, 29.05), (118.2, 29.2)), &d), 0.0);
+        assert_eq!(
+            rect_gap_m(&Rect::new((118.05, 29.05), (118.2, 29.2)), &d),
+            0.0
+        );
         // 0.1° of latitude is about 11.1 km.
         let north = Rect::new((118.0, 29.2), (118.1, 29.3));
         let g = rect_gap_m(&north, &d);
