@@ -187,3 +187,35 @@ fn gdal_reaches_no_network_while_importing() {
         );
     }
 }
+
+#[test]
+fn zip_bomb_with_lying_headers_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let zip = zip_file(dir.path(), &[("grids.geojson", vec![b' '; 4 << 20])]);
+    // Rewrite the declared uncompressed size (local header and central directory) to 1 000
+    // bytes, as a zip bomb does: the cap must hold on what actually comes out.
+    let mut bytes = std::fs::read(&zip).expect("read");
+    let patch = |bytes: &mut Vec<u8>, signature: [u8; 4], offset: usize| {
+        let at = bytes
+            .windows(4)
+            .position(|w| w == signature)
+            .expect("header");
+        bytes[at + offset..at + offset + 4].copy_from_slice(&1000u32.to_le_bytes());
+    };
+    patch(&mut bytes, [0x50, 0x4b, 0x03, 0x04], 22);
+    patch(&mut bytes, [0x50, 0x4b, 0x01, 0x02], 24);
+    std::fs::write(&zip, bytes).expect("write");
+    let mut opts = grids();
+    opts.zip_limits = ZipLimits {
+        max_entries: 64,
+        max_total_bytes: 1 << 20,
+    };
+    // Either the cap or the zip reader's own size check stops it; never more than the cap is
+    // written, and the entry is named.
+    let e = read_file(&zip, &opts).expect_err("refused").to_string();
+    assert!(
+        e.contains("grids.geojson")
+            && (e.contains("zip bomb") || e.contains("larger than its declared")),
+        "{e}"
+    );
+}
