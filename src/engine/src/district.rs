@@ -19,10 +19,22 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelError {
     DuplicateArea(String),
-    UnknownParentArea { area: String, parent: String },
-    DuplicateGridVersion { id: GridId, version: u32 },
-    UnknownParent { grid: GridId, parent: String },
-    UnknownMember { grid: GridId, member: GridId },
+    UnknownParentArea {
+        area: String,
+        parent: String,
+    },
+    DuplicateGridVersion {
+        id: GridId,
+        version: u32,
+    },
+    UnknownParent {
+        grid: GridId,
+        parent: String,
+    },
+    UnknownMember {
+        grid: GridId,
+        member: GridId,
+    },
     /// A composite version names a known base grid that has no version when it needs one
     /// (a current composite, a retired member).
     MemberNotValid {
@@ -31,7 +43,10 @@ pub enum ModelError {
         member: GridId,
     },
     /// A composite names a member that is not a base grid.
-    MemberNotBase { grid: GridId, member: GridId },
+    MemberNotBase {
+        grid: GridId,
+        member: GridId,
+    },
     EmptyGeometry(GridId),
     Overlay(GridId, lattice::OverlayError),
 }
@@ -834,10 +849,20 @@ mod tests {
         assert_eq!(d.grid(&c, Some(day(2))).map(|g| g.version), Some(3));
         assert_eq!(d.grid(&c, Some(day(1))).map(|g| g.version), Some(1));
         assert_eq!(d.grid(&GridId::from("A"), Some(day(2))), None);
-        assert_eq!(d.grid(&GridId::from("A"), Some(day(1))).map(|g| g.version), Some(1));
+        assert_eq!(
+            d.grid(&GridId::from("A"), Some(day(1))).map(|g| g.version),
+            Some(1)
+        );
         let history = d.history(&c);
-        assert_eq!(history.iter().map(|g| g.version).collect::<Vec<_>>(), [1, 2, 3]);
-        assert_eq!(history[1].geometry, normalise(&a), "a closed version keeps its geometry");
+        assert_eq!(
+            history.iter().map(|g| g.version).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert_eq!(
+            history[1].geometry,
+            normalise(&a),
+            "a closed version keeps its geometry"
+        );
         // Version 1 was stored without one: derived from A as it was on day 1.
         assert_same_shape(&history[0].geometry, &a, "version 1");
         // The current version is the union of its current members: A's square again.
@@ -856,7 +881,11 @@ mod tests {
             version("A", Layer::Base, 2, large.clone(), day(3), None),
         ];
         let d = District::new(vec![], grids, vec![], vec![]).expect("the records load");
-        assert_same_shape(&d.history(&GridId::from("C"))[0].geometry, &large, "version 1");
+        assert_same_shape(
+            &d.history(&GridId::from("C"))[0].geometry,
+            &large,
+            "version 1",
+        );
     }
 
     #[test]
@@ -866,7 +895,10 @@ mod tests {
         closed.geometry = a.clone();
         let err = District::new(
             vec![],
-            vec![closed, version("A", Layer::Base, 1, a.clone(), day(1), None)],
+            vec![
+                closed,
+                version("A", Layer::Base, 1, a.clone(), day(1), None),
+            ],
             vec![],
             vec![],
         )
