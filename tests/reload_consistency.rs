@@ -563,7 +563,7 @@ fn edit_for(d: &District, s: &Step, created: &mut usize) -> Option<Edit> {
             let half = 5e-4 + off(s.dx.abs()) / 4.0;
             let mut g = Grid::new(
                 &id,
-                if s.other % 2 == 0 {
+                if s.other.is_multiple_of(2) {
                     Layer::Micro
                 } else {
                     Layer::Special
@@ -595,7 +595,7 @@ fn edit_for(d: &District, s: &Step, created: &mut usize) -> Option<Edit> {
         2 => {
             let b = base?;
             Some(Edit::Split {
-                line: line_across(&b, s.other % 2 == 0)?,
+                line: line_across(&b, s.other.is_multiple_of(2))?,
                 id: b.id,
                 new_ids: None,
             })
@@ -689,7 +689,7 @@ fn reload_after_random_same_day_edits_matches_running_district() {
     let config = PropConfig {
         cases: 12,
         failure_persistence: None,
-        max_shrink_iters: 64,
+        max_shrink_iters: 32,
         ..PropConfig::default()
     };
     let mut runner =
