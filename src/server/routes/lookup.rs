@@ -1,11 +1,14 @@
 //! `GET /lookup` (one point, the full chain) and `POST /lookup` (a batch, streamed).
 //!
-//! The batch body is parsed while it arrives, on a blocking thread reading the request body
-//! through a synchronous bridge; every [`CHUNK`] points go through the engine's
-//! [`base_batch`] and the rendered answers are sent to the response body through a small
-//! bounded channel. Memory is therefore bounded by one chunk of input, one of output and the
-//! channel's few chunks, whatever the number of points (a million points is ~30–50 MB of input
-//! that is never held whole).
+//! The batch body is first read whole, on a blocking thread through a synchronous bridge, into
+//! a spooled temporary file ([`SPOOL_IN_MEMORY`] bytes in memory, the rest on disk). Only then
+//! is it parsed: every [`CHUNK`] points go through the engine's [`base_batch`] and the rendered
+//! answers are sent to the response body through a small bounded channel. Reading everything
+//! first matters: many clients (python-requests, curl without `Expect`) write the whole body
+//! before they read any of the answer, and a server that starts answering while still reading
+//! stops reading when the unread answer fills the socket — both sides then wait for ever.
+//! Memory stays bounded by the spool's in-memory part, one chunk of input, one of output and the
+//! channel's few chunks, whatever the number of points.
 
 use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult};
@@ -22,7 +25,7 @@ use geo::{Coord, Point};
 use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -222,12 +225,15 @@ pub async fn batch(
             index: 0,
             sent_any: false,
         };
-        let reader = BufReader::with_capacity(256 * 1024, reader);
-        let result = match kind {
-            Kind::Json => read_json(reader, &mut out),
-            Kind::Csv => read_csv(reader, &mut out, &lon_field, &lat_field),
-        }
-        .and_then(|()| out.flush());
+        let result = spool(reader)
+            .and_then(|body| {
+                let reader = BufReader::with_capacity(256 * 1024, body);
+                match kind {
+                    Kind::Json => read_json(reader, &mut out),
+                    Kind::Csv => read_csv(reader, &mut out, &lon_field, &lat_field),
+                }
+            })
+            .and_then(|()| out.flush());
         if let Err(mut e) = result {
             if too_large.load(Ordering::Relaxed) {
                 e = ApiError::too_large(limit);
@@ -263,6 +269,20 @@ pub async fn batch(
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     Ok(resp)
+}
+
+/// Bytes of a batch body kept in memory while it is read; the rest goes to a temporary file.
+pub const SPOOL_IN_MEMORY: usize = 8 * 1024 * 1024;
+
+/// Reads the whole body before anything is answered (see the module comment), into memory up
+/// to [`SPOOL_IN_MEMORY`] and a temporary file beyond; returns it rewound.
+fn spool(mut body: impl Read) -> ApiResult<tempfile::SpooledTempFile> {
+    let mut file = tempfile::SpooledTempFile::new(SPOOL_IN_MEMORY);
+    std::io::copy(&mut body, &mut file)
+        .map_err(|e| ApiError::field("body", format!("could not read the body: {e}")))?;
+    file.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| ApiError::internal(format!("cannot rewind the spooled batch body: {e}")))?;
+    Ok(file)
 }
 
 /// One input point: its id (JSON) or its CSV record, and its position or why it has none.
