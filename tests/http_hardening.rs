@@ -46,7 +46,8 @@ fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
     let n = f64::from(1u32 << z);
     let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
     let r = lat.to_radians();
-    let y = ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    let y =
+        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
     (x, y)
 }
 
@@ -203,7 +204,7 @@ async fn anonymous_read_false_protects_tiles_and_every_read_route() {
         .expect("area")
         .json::<Value>()
         .await
-        .expect("json")["name"]
+        .expect("json")["properties"]["name"]
         .as_str()
         .expect("community name")
         .to_string();
@@ -259,7 +260,11 @@ async fn batch_lookup_of_a_30mb_body_written_whole_before_reading_is_answered() 
         .expect("the answer did not end")
         .expect("read");
     let text = String::from_utf8_lossy(&answer);
-    assert!(text.starts_with("HTTP/1.1 200"), "{}", &text[..200.min(text.len())]);
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
     let body_at = text.find("\r\n\r\n").expect("head") + 4;
     // Chunked: count the data lines by their coordinates (chunk-size lines hold no comma).
     let lines = text[body_at..]
@@ -313,7 +318,9 @@ async fn the_last_admin_token_cannot_be_revoked() {
     assert_eq!(list.len(), 1);
     let boot = list[0]["id"].as_str().expect("id").to_string();
     let p = problem(revoke(&s, ADMIN, &boot).await, 409).await;
-    assert!(p["detail"].as_str().is_some_and(|d| d.contains("last admin")));
+    assert!(p["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("last admin")));
     // Still works.
     assert_eq!(token_list(&s).await.len(), 1);
     // With a second admin, the first may go; then the second is the last.

@@ -99,7 +99,8 @@ fn public_url(args: &Args) -> Result<Option<String>, CliError> {
     };
     let u = u.trim().trim_end_matches('/');
     let ok = (u.starts_with("http://") || u.starts_with("https://"))
-        && u.parse::<axum::http::Uri>().is_ok_and(|p| p.host().is_some());
+        && u.parse::<axum::http::Uri>()
+            .is_ok_and(|p| p.host().is_some());
     if !ok {
         return Err(CliError(format!(
             "--public-url {u}: must be an absolute http:// or https:// URL"

@@ -90,7 +90,10 @@ pub fn router(state: SharedState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), read_gate))
         // A panic in a handler becomes a logged 500 problem; the connection and process live on.
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(middleware::from_fn_with_state(state.clone(), request_limits))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_limits,
+        ))
         // Outermost: whatever answered an error (axum's rejections, the body limit, a layer),
         // the client gets a problem document.
         .layer(middleware::from_fn(problem_fallback))
@@ -102,10 +105,7 @@ pub fn router(state: SharedState) -> Router {
 /// hold no district data; the page loads data through the API with the token entered in its
 /// settings) and the health probe (liveness for load balancers; it tells only "ok").
 fn is_public(path: &str) -> bool {
-    path == "/"
-        || path == "/health"
-        || path.starts_with("/app/")
-        || path.starts_with("/vendor/")
+    path == "/" || path == "/health" || path.starts_with("/app/") || path.starts_with("/vendor/")
 }
 
 /// With `--anonymous-read false`, every path but [`is_public`] ones needs a valid token, whatever
@@ -128,10 +128,7 @@ async fn read_gate(State(state): State<SharedState>, req: Request, next: Next) -
 /// Header size and count limits, and the request timeout, answered as problems.
 async fn request_limits(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let limits = &state.config.limits;
-    let uri_len = req
-        .uri()
-        .path_and_query()
-        .map_or(0, |p| p.as_str().len());
+    let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if uri_len > MAX_URI_BYTES {
         return ApiError::from_status(
             StatusCode::URI_TOO_LONG,
@@ -254,7 +251,13 @@ async fn health(State(state): State<SharedState>) -> Response {
 
 async fn openapi_json() -> Response {
     match openapi::document().to_json() {
-        Ok(s) => ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], s)
+        Ok(s) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            s,
+        )
             .into_response(),
         Err(e) => ApiError::internal(format!("openapi: {e}")).into_response(),
     }
@@ -281,7 +284,11 @@ async fn bootstrap_admin(state: &SharedState, secret: &str) -> Result<(), String
             id: format!("admin-{id}"),
             ..old.clone()
         };
-        state.store.put_token(&rec).await.map_err(|e| e.to_string())?;
+        state
+            .store
+            .put_token(&rec)
+            .await
+            .map_err(|e| e.to_string())?;
         state
             .store
             .remove_token(&old.id)

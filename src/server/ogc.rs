@@ -41,10 +41,7 @@ fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
     json!({"href": href, "rel": rel, "type": ty, "title": title})
 }
 
-pub async fn landing(
-    State(state): State<SharedState>,
-    caller: Caller,
-) -> ApiResult<Typed> {
+pub async fn landing(State(state): State<SharedState>, caller: Caller) -> ApiResult<Typed> {
     caller.require_read(&state)?;
     let b = base(&state);
     Typed::json(
@@ -109,10 +106,7 @@ fn describe(state: &SharedState, b: &str, layer: &Layer, title: &str) -> Value {
     })
 }
 
-pub async fn collections(
-    State(state): State<SharedState>,
-    caller: Caller,
-) -> ApiResult<Typed> {
+pub async fn collections(State(state): State<SharedState>, caller: Caller) -> ApiResult<Typed> {
     caller.require_read(&state)?;
     state.ensure_ready()?;
     let b = base(&state);

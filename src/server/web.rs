@@ -11,9 +11,9 @@
 //! When the folder (or MapLibre) is missing, `/` answers a small page of links that says how to
 //! install it, instead of a broken map.
 
+use super::error::ApiError;
 use super::state::SharedState;
 use axum::extract::Path;
-use super::error::ApiError;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;

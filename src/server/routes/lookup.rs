@@ -203,16 +203,23 @@ pub async fn batch(
     let too_large = Arc::new(AtomicBool::new(false));
     let seen = Arc::new(AtomicUsize::new(0));
     let flag = too_large.clone();
-    let stream = body.into_data_stream().map(move |r| {
-        let b = r.map_err(std::io::Error::other)?;
-        if seen.fetch_add(b.len(), Ordering::Relaxed) + b.len() > limit {
-            flag.store(true, Ordering::Relaxed);
-            return Err(std::io::Error::other("request body over the limit"));
-        }
-        Ok(b)
-    });
-    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
     let (tx, mut rx) = mpsc::channel::<Result<Bytes, ApiError>>(4);
+    // When this handler is dropped (the client went away, or --request-timeout answered for
+    // it), the receiver is gone: stop reading, so that the blocking thread ends and the
+    // connection is released instead of waiting for a body that may never come.
+    let gone = tx.clone();
+    let stream = body
+        .into_data_stream()
+        .take_until(Box::pin(async move { gone.closed().await }))
+        .map(move |r| {
+            let b = r.map_err(std::io::Error::other)?;
+            if seen.fetch_add(b.len(), Ordering::Relaxed) + b.len() > limit {
+                flag.store(true, Ordering::Relaxed);
+                return Err(std::io::Error::other("request body over the limit"));
+            }
+            Ok(b)
+        });
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
     let st = state.clone();
     tokio::task::spawn_blocking(move || {
         let mut out = Out {
@@ -225,7 +232,7 @@ pub async fn batch(
             index: 0,
             sent_any: false,
         };
-        let result = spool(reader)
+        let result = spool(reader, &tx)
             .and_then(|body| {
                 let reader = BufReader::with_capacity(256 * 1024, body);
                 match kind {
@@ -276,10 +283,17 @@ pub const SPOOL_IN_MEMORY: usize = 8 * 1024 * 1024;
 
 /// Reads the whole body before anything is answered (see the module comment), into memory up
 /// to [`SPOOL_IN_MEMORY`] and a temporary file beyond; returns it rewound.
-fn spool(mut body: impl Read) -> ApiResult<tempfile::SpooledTempFile> {
+fn spool(mut body: impl Read, tx: &Sender) -> ApiResult<tempfile::SpooledTempFile> {
     let mut file = tempfile::SpooledTempFile::new(SPOOL_IN_MEMORY);
     std::io::copy(&mut body, &mut file)
         .map_err(|e| ApiError::field("body", format!("could not read the body: {e}")))?;
+    drop(body);
+    if tx.is_closed() {
+        // The body stream was cut short because nobody waits for the answer any more.
+        return Err(ApiError::internal(
+            "the client went away during a batch lookup",
+        ));
+    }
     file.seek(std::io::SeekFrom::Start(0))
         .map_err(|e| ApiError::internal(format!("cannot rewind the spooled batch body: {e}")))?;
     Ok(file)
