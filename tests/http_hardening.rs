@@ -625,7 +625,7 @@ fn collect_hrefs(v: &Value, out: &mut Vec<String>) {
 async fn idle_connections_are_closed_connections_capped_and_slow_requests_timed_out() {
     let s = start_with(Config {
         limits: Limits {
-            idle_timeout: Duration::from_secs(2),
+            idle_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(2),
             max_connections: 1,
             ..Limits::default()
