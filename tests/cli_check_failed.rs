@@ -47,11 +47,16 @@ fn validate_grids_exits_non_zero_with_check_failed_when_a_check_cannot_run() {
     let out = wangge(&["validate", "--grids", &grids]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    let failed: Vec<&str> = text.lines().filter(|l| l.contains("check_failed")).collect();
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("check_failed"))
+        .collect();
     assert!(!failed.is_empty(), "{text}");
     assert!(failed.iter().all(|l| l.starts_with("error")), "{text}");
     assert!(
-        failed.iter().any(|l| l.contains("world") && l.contains("paris")),
+        failed
+            .iter()
+            .any(|l| l.contains("world") && l.contains("paris")),
         "{text}"
     );
 

@@ -488,7 +488,10 @@ mod tests {
     #[test]
     fn a_near_world_polygon_is_an_error_not_a_panic() {
         let world = MultiPolygon(vec![Rect::new(
-            Coord { x: -179.0, y: -60.0 },
+            Coord {
+                x: -179.0,
+                y: -60.0,
+            },
             Coord { x: 179.0, y: 70.0 },
         )
         .to_polygon()]);
@@ -510,16 +513,31 @@ mod tests {
         let east_west = |x: f64, w: f64| {
             MultiPolygon(vec![
                 Rect::new(Coord { x, y: -17.0 }, Coord { x: x + w, y: -16.0 }).to_polygon(),
-                Rect::new(Coord { x: -x - w, y: -17.0 }, Coord { x: -x, y: -16.0 }).to_polygon(),
+                Rect::new(
+                    Coord {
+                        x: -x - w,
+                        y: -17.0,
+                    },
+                    Coord { x: -x, y: -16.0 },
+                )
+                .to_polygon(),
             ])
         };
         let fiji = east_west(179.0, 0.5);
         let other = east_west(179.4, 0.6);
         let i = intersection(&fiji, &other).expect("part by part");
         assert_eq!(i.0.len(), 2, "{i:?}");
-        assert!((i.unsigned_area() - 0.2).abs() < 1e-9, "{}", i.unsigned_area());
+        assert!(
+            (i.unsigned_area() - 0.2).abs() < 1e-9,
+            "{}",
+            i.unsigned_area()
+        );
         let d = difference(&fiji, &other).expect("part by part");
-        assert!((d.unsigned_area() - 0.8).abs() < 1e-9, "{}", d.unsigned_area());
+        assert!(
+            (d.unsigned_area() - 0.8).abs() < 1e-9,
+            "{}",
+            d.unsigned_area()
+        );
     }
 
     #[test]
@@ -538,7 +556,10 @@ mod tests {
         }
         parts.push(square(-179.5, 10.0, 0.5));
         let u = union_all(parts.iter()).expect("grouped union");
-        let with_hole = u.0.iter().find(|p| !p.interiors().is_empty()).expect("lake");
+        let with_hole =
+            u.0.iter()
+                .find(|p| !p.interiors().is_empty())
+                .expect("lake");
         assert!((with_hole.unsigned_area() - 16.0).abs() < 1e-9);
         assert!((u.unsigned_area() - (16.0 + 1.0 + 0.25)).abs() < 1e-9);
         assert_eq!(u.0.len(), 3);

@@ -46,9 +46,9 @@ fn brute(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> BaseHit {
             let g = &d.slot(s).geometry;
             g.bounding_rect().is_some_and(|b| b.intersects(&square))
                 && g.0
-                .iter()
-                .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
-                .any(|ring| ring.intersects(&square))
+                    .iter()
+                    .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
+                    .any(|ring| ring.intersects(&square))
         });
         return BaseHit {
             slot: near,

@@ -199,6 +199,9 @@ fn unsnapped_mesh(nx: usize, ny: usize, seed: u64) -> Vec<Vec<Coord<f64>>> {
 
 /// Every vertex of the unsnapped drawing and points along every edge (away from the ends),
 /// each with the grids (quad indices) whose edge or vertex it is.
+// Vertex (i, j) and its neighbours are addressed by index on purpose: the quads around a
+// vertex or an edge are named by the same indices.
+#[allow(clippy::needless_range_loop)]
 fn drawing_points(v: &[Vec<Coord<f64>>], per_edge: usize) -> Vec<(Coord<f64>, Vec<usize>)> {
     let (nx, ny) = (v.len() - 1, v[0].len() - 1);
     let quad = |i: usize, j: usize| i * ny + j;

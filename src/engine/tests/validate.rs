@@ -850,14 +850,21 @@ fn overlay_extent_too_large_is_check_failed_not_silence() {
         assert!(p.grids.contains(&"g4".to_string()), "{p}");
         assert_eq!(p.area.as_deref(), Some(C1));
         let reason = p.details.get("reason").and_then(|v| v.as_str());
-        assert!(reason.is_some_and(|r| r.contains("extent too large")), "{p}");
+        assert!(
+            reason.is_some_and(|r| r.contains("extent too large")),
+            "{p}"
+        );
         assert!(p.message.contains("could not run"), "{p}");
     }
     // A run scoped to Paris keeps it (the grid's box reaches there), and so does an incremental
     // run around the grid: an edit saving it is refused as breaking the hierarchy.
     let paris = Rect::new(coord! {x: 2.34, y: 48.85}, coord! {x: 2.36, y: 48.86});
     let scoped = validate(&d, &Scope::Rect(paris), None, &Config::default());
-    assert!(scoped.count(ProblemKind::CheckFailed) >= 1, "{}", dump(&scoped));
+    assert!(
+        scoped.count(ProblemKind::CheckFailed) >= 1,
+        "{}",
+        dump(&scoped)
+    );
     let around = validate_around(&d, &[GridId::from("g4")], None, &Config::default());
     assert!(around.breaks_hierarchy(), "{}", dump(&around));
     let area = validate(&d, &Scope::Area(C1.into()), None, &Config::default());
@@ -867,7 +874,8 @@ fn overlay_extent_too_large_is_check_failed_not_silence() {
 #[test]
 fn micro_grid_of_near_world_size_is_check_failed_not_inside_its_base_grid() {
     let mut f = tiled();
-    f.grids.push(grid("g1W01", Layer::Micro, Some("g1"), near_world()));
+    f.grids
+        .push(grid("g1W01", Layer::Micro, Some("g1"), near_world()));
     let r = f.report();
     let p = r
         .of_kind(ProblemKind::CheckFailed)
@@ -938,7 +946,10 @@ fn unparented_gaps_found_on_continent_scale_coverage() {
     let d = District::new(vec![], grids, vec![], vec![]).expect("district");
     let r = validate(&d, &Scope::All, None, &Config::default());
     assert_eq!(r.count(ProblemKind::CheckFailed), 0, "{}", dump(&r));
-    let mut gaps: Vec<f64> = r.of_kind(ProblemKind::Gap).map(|p| p.measure.value).collect();
+    let mut gaps: Vec<f64> = r
+        .of_kind(ProblemKind::Gap)
+        .map(|p| p.measure.value)
+        .collect();
     gaps.sort_by(f64::total_cmp);
     // The lake around the island: the eight cells of 3 × 3 other than the island.
     let ring_lake: f64 = (0..3)
