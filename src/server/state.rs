@@ -31,6 +31,8 @@ pub struct ServerConfig {
     pub admin_secret: Option<String>,
     /// How often to replay changes other processes committed.
     pub poll_interval: Duration,
+    /// Which dates edits may take, and the district's time zone for "today".
+    pub edit_dates: super::routes::edits::EditDates,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +43,7 @@ impl Default for ServerConfig {
             seed_dir: None,
             admin_secret: None,
             poll_interval: Duration::from_millis(250),
+            edit_dates: Default::default(),
         }
     }
 }

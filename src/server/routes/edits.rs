@@ -3,7 +3,9 @@
 //! 1. the caller must hold a planner or admin token; a save needs a `reason`;
 //! 2. under the process's sync lock, the district first replays the store's newer changes, then
 //!    the engine plans the edit (its change set and impact) without changing the district;
-//! 3. a planner's edit touching any grid outside the token's areas is refused (403);
+//! 3. a planner's edit touching any grid outside the token's areas, or saving a geometry that
+//!    reaches out of them, is refused (403) — drafts exactly like saves (see
+//!    [`Caller::check_plan`]);
 //! 4. `dry_run=true` answers the impact and stops; otherwise the change set is committed to the
 //!    store (optimistic: a newer stored version → 409), and only then replayed into the district.
 //!
@@ -23,12 +25,69 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{FixedOffset, NaiveDate};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use wangge_engine::edit::codes::{next_codes, DEFAULT_SEQUENCE_WIDTH};
+use wangge_engine::edit::codes::{check_code, next_codes, DEFAULT_SEQUENCE_WIDTH};
 use wangge_engine::edit::{plan, Edit, EditOptions, Moved, Plan};
 use wangge_engine::{GridId, GridStatus, Layer};
+
+/// Which effective dates an edit may have, and the district's local time zone, which decides
+/// what "today" (the default date) is.
+///
+/// The zone is a fixed UTC offset (Asia/Shanghai by default, +08:00, which has had no daylight
+/// saving since 1991): `chrono-tz` is not a dependency, and a district's zone is configured here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EditDates {
+    /// How many days before today an edit may be dated (corrections of history).
+    pub days_back: u32,
+    /// How many days after today an edit may be dated (planned changes).
+    pub days_ahead: u32,
+    /// The district's offset from UTC.
+    pub utc_offset: FixedOffset,
+}
+
+/// Asia/Shanghai (China Standard Time, UTC+08:00). A `const` so that a bad offset cannot
+/// compile, rather than fail at run time.
+pub const SHANGHAI: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(o) => o,
+    None => panic!("UTC+08:00 is a valid offset"),
+};
+
+impl Default for EditDates {
+    fn default() -> Self {
+        EditDates {
+            days_back: 10 * 366,
+            days_ahead: 366,
+            utc_offset: SHANGHAI,
+        }
+    }
+}
+
+impl EditDates {
+    /// Today in the district.
+    pub fn today(&self) -> NaiveDate {
+        chrono::Utc::now()
+            .with_timezone(&self.utc_offset)
+            .date_naive()
+    }
+
+    /// `date`, if inside the window around `today`; otherwise a 400 naming `date`.
+    pub fn check(&self, date: NaiveDate, today: NaiveDate) -> ApiResult<NaiveDate> {
+        let earliest = today - chrono::Days::new(self.days_back.into());
+        let latest = today + chrono::Days::new(self.days_ahead.into());
+        if date < earliest || date > latest {
+            return Err(ApiError::field(
+                "date",
+                format!(
+                    "{date} is outside the dates edits may take: from {earliest} ({} days back) to {latest} ({} days ahead of today, {today} at UTC{})",
+                    self.days_back, self.days_ahead, self.utc_offset
+                ),
+            ));
+        }
+        Ok(date)
+    }
+}
 
 /// The query parameters every edit takes.
 #[derive(Debug, Clone)]
@@ -40,7 +99,9 @@ pub struct EditQuery {
 }
 
 impl EditQuery {
-    fn from(p: &Params) -> ApiResult<Self> {
+    fn from(p: &Params, state: &SharedState) -> ApiResult<Self> {
+        let dates = &state.config.edit_dates;
+        let today = dates.today();
         let q = EditQuery {
             dry_run: p.bool("dry_run")?,
             reason: p
@@ -48,8 +109,8 @@ impl EditQuery {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty()),
             date: match p.str("date") {
-                Some(s) => parse_date("date", s)?,
-                None => chrono::Utc::now().date_naive(),
+                Some(s) => dates.check(parse_date("date", s)?, today)?,
+                None => today,
             },
             force_draft: p.bool("force_draft")?,
         };
@@ -61,6 +122,18 @@ impl EditQuery {
         }
         Ok(q)
     }
+}
+
+/// A code or id given by the client for a grid of `layer` under `parent` must follow the code
+/// rule (README "Codes"); otherwise a 400 naming `field`.
+fn check_given_code(
+    d: &wangge_engine::District,
+    field: &str,
+    layer: &Layer,
+    parent: &str,
+    code: &str,
+) -> ApiResult<()> {
+    check_code(d, layer, parent, code).map_err(|reason| ApiError::field(field, reason))
 }
 
 /// Versions from `If-Match`, paired with the grids the request names (in order).
@@ -176,12 +249,7 @@ async fn run_edit(
             opts.expected_versions = expected;
             let mut d = s.district.write();
             let p = plan(&mut d, &edit, &opts)?;
-            let touched = p
-                .changes
-                .changes
-                .iter()
-                .flat_map(|c| c.before.iter().chain(c.after.iter()));
-            who.check_areas(&d, touched)?;
+            who.check_plan(&d, &p, s.validation.min_area_m2)?;
             let body = render(&p);
             Ok((p, body))
         })
@@ -227,13 +295,14 @@ const MAX_REPLANS: u32 = 5;
 /// What every edit request with a JSON body starts with: an editor's token, the edit's query
 /// parameters, and the parsed body.
 fn edit_request<T: serde::de::DeserializeOwned>(
+    state: &SharedState,
     caller: &Caller,
     params: &Params,
     headers: &HeaderMap,
     bytes: &Bytes,
 ) -> ApiResult<(EditQuery, T)> {
     caller.require_editor()?;
-    let q = EditQuery::from(params)?;
+    let q = EditQuery::from(params, state)?;
     require_json(headers)?;
     Ok((q, super::super::extract::parse_json(bytes)?))
 }
@@ -259,7 +328,7 @@ pub async fn create(
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
     caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
+    let q = EditQuery::from(&params, &state)?;
     let v = body_json(&headers, &bytes)?;
     if v.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err(ApiError::field("body", "must be a GeoJSON Feature"));
@@ -298,6 +367,12 @@ pub async fn create(
                 format!("unknown parent {parent}"),
             ));
         }
+        if given_code.is_some() {
+            check_given_code(&d, "properties.code", &grid.layer, &parent, &grid.code)?;
+        }
+        if given_id {
+            check_given_code(&d, "id", &grid.layer, &parent, &grid.id.0)?;
+        }
         if given_code.is_none() {
             let code = next_codes(&d, &grid.layer, &parent, 1, DEFAULT_SEQUENCE_WIDTH)
                 .pop()
@@ -330,7 +405,7 @@ pub async fn reshape(
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
     caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
+    let q = EditQuery::from(&params, &state)?;
     let v = body_json(&headers, &bytes)?;
     let geometry = polygonal("geometry", &v)?;
     let id = GridId(id);
@@ -364,10 +439,20 @@ pub async fn split(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    let (q, b): (EditQuery, SplitBody) = edit_request(&caller, &params, &headers, &bytes)?;
+    let (q, b): (EditQuery, SplitBody) = edit_request(&state, &caller, &params, &headers, &bytes)?;
     let line = linestring("line", &b.line)?;
     let id = GridId(id);
     let expected = if_match(&headers, std::slice::from_ref(&id))?;
+    if let Some(ids) = &b.new_ids {
+        let d = state.district.read();
+        // An unknown grid is the plan's 404; the pieces take the grid's layer and parent.
+        if let Some(g) = d.grid(&id, None) {
+            let parent = g.parent.clone().unwrap_or_default();
+            for given in ids {
+                check_given_code(&d, "new_ids", &g.layer, &parent, given)?;
+            }
+        }
+    }
     let new_ids = b.new_ids.map(|[a, c]| [GridId(a), GridId(c)]);
     run_edit(
         state,
@@ -397,7 +482,7 @@ pub async fn merge(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    let (q, b): (EditQuery, MergeBody) = edit_request(&caller, &params, &headers, &bytes)?;
+    let (q, b): (EditQuery, MergeBody) = edit_request(&state, &caller, &params, &headers, &bytes)?;
     let ids = [GridId(b.ids[0].clone()), GridId(b.ids[1].clone())];
     let expected = if_match(&headers, &ids)?;
     let keep = GridId(b.keep);
@@ -429,7 +514,7 @@ pub async fn move_boundary(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    let (q, b): (EditQuery, MoveBody) = edit_request(&caller, &params, &headers, &bytes)?;
+    let (q, b): (EditQuery, MoveBody) = edit_request(&state, &caller, &params, &headers, &bytes)?;
     let (from, to) = (point("from", &b.from)?, point("to", &b.to)?);
     run_edit(
         state,
@@ -460,7 +545,8 @@ pub async fn reroute(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    let (q, b): (EditQuery, RerouteBody) = edit_request(&caller, &params, &headers, &bytes)?;
+    let (q, b): (EditQuery, RerouteBody) =
+        edit_request(&state, &caller, &params, &headers, &bytes)?;
     let path = linestring("path", &b.path)?;
     let (a, bb) = (GridId(b.a), GridId(b.b));
     let expected = if_match(&headers, &[a.clone(), bb.clone()])?;
@@ -492,7 +578,7 @@ pub async fn set_status(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    let (q, b): (EditQuery, StatusBody) = edit_request(&caller, &params, &headers, &bytes)?;
+    let (q, b): (EditQuery, StatusBody) = edit_request(&state, &caller, &params, &headers, &bytes)?;
     let status = GridStatus::parse(&b.status).ok_or_else(|| {
         ApiError::field(
             "status",
@@ -526,7 +612,7 @@ pub async fn retire(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
+    let q = EditQuery::from(&params, &state)?;
     let id = GridId(id);
     let expected = if_match(&headers, std::slice::from_ref(&id))?;
     run_edit(state, caller, q, expected, "retire", Edit::Retire { id }).await
