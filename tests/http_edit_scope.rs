@@ -159,7 +159,6 @@ async fn force_draft_does_not_bypass_area_check() {
     for q in [
         "reason=test&force_draft=true",
         "dry_run=true&force_draft=true",
-        "reason=test",
     ] {
         let r = send(
             &s,
@@ -367,17 +366,25 @@ async fn split_new_ids_must_follow_code_rule() {
     }
     assert_eq!(s.changes().await, changes);
     assert_eq!(version(&s, G1).await, 1);
-    // Ids that follow the rule are taken.
+    // Ids that follow the rule are taken (a draft: the line cuts through micro grids).
     let r = send(
         &s,
         reqwest::Method::POST,
-        &url,
+        &format!("/api/v1/grids/{G1}/split?dry_run=true&force_draft=true"),
         ADMIN,
         Some(json!({"line": line, "new_ids": ["341002001001901", "341002001001902"]})),
     )
     .await;
-    assert_eq!(r.status(), 200, "{:?}", r.text().await);
-    assert_eq!(version(&s, "341002001001901").await, 1);
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    let ids: Vec<&str> = v["changed"]["features"]
+        .as_array()
+        .expect("changed")
+        .iter()
+        .filter(|f| f["properties"]["change"] == "created")
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["341002001001901", "341002001001902"], "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -413,16 +420,19 @@ async fn create_code_and_id_must_follow_code_rule() {
     assert_eq!(s.changes().await, changes);
 }
 
-/// A base grid of community 1 with an edge shared with a base grid of another community, and a
-/// line that cuts it in two from a lattice point inside that edge (not a vertex), so that the
-/// neighbour gets a T-vertex and nothing else.
-fn border_split(d: &mut District) -> (String, String, LineString<f64>) {
+/// A base grid with an edge shared with a base grid of another community, and a line that cuts
+/// it in two (without breaking the hierarchy) from a lattice point inside that edge, not a
+/// vertex, so that the neighbour gets a T-vertex and nothing else. Returns the grid's
+/// community, the grid, the neighbour and the line.
+fn border_split(d: &mut District) -> (String, String, String, LineString<f64>) {
     let units = |c: Coord<f64>| ((c.x * 1e7).round() as i64, (c.y * 1e7).round() as i64);
-    let grids: Vec<_> = d
-        .base_grids_of(COMMUNITY1, None)
+    let mut grids: Vec<_> = d
+        .grids_of_layer(&Layer::Base, None)
         .into_iter()
+        .filter(|g| d.children_of(&g.id, None).is_empty())
         .cloned()
         .collect();
+    grids.sort_by(|a, b| a.id.cmp(&b.id));
     for g in &grids {
         let ring = &g.geometry.0[0].exterior().0;
         for w in ring.windows(2) {
@@ -437,7 +447,14 @@ fn border_split(d: &mut District) -> (String, String, LineString<f64>) {
                 x: m.0 as f64 / 1e7,
                 y: m.1 as f64 / 1e7,
             };
-            // The inward normal of a counter-clockwise or clockwise ring: try both sides.
+            // The edge must be on the community border: a base grid of another community
+            // holds the point.
+            let neighbour_elsewhere = d.grids_of_layer(&Layer::Base, None).into_iter().any(|n| {
+                n.parent != g.parent && geo::Intersects::intersects(&n.geometry, &geo::Point(mc))
+            });
+            if !neighbour_elsewhere {
+                continue;
+            }
             let len = ((dx * dx + dy * dy) as f64).sqrt();
             for side in [1.0, -1.0] {
                 let n = Coord {
@@ -467,19 +484,20 @@ fn border_split(d: &mut District) -> (String, String, LineString<f64>) {
                     .changes
                     .iter()
                     .filter(|c| {
-                        c.after.as_ref().is_some_and(|a| {
-                            a.layer == Layer::Base && a.parent.as_deref() != Some(COMMUNITY1)
-                        })
+                        c.after
+                            .as_ref()
+                            .is_some_and(|a| a.layer == Layer::Base && a.parent != g.parent)
                     })
                     .collect();
-                if outside.len() == 1 && outside.iter().all(|c| only_inserts_vertices(c)) {
+                if outside.len() == 1 && only_inserts_vertices(outside[0]) {
                     let n = outside[0].after.as_ref().expect("after").id.0.clone();
-                    return (g.id.0.clone(), n, line);
+                    let community = g.parent.clone().expect("community");
+                    return (community, g.id.0.clone(), n, line);
                 }
             }
         }
     }
-    panic!("no grid of {COMMUNITY1} can be split on its community border");
+    panic!("no base grid can be split on its community border");
 }
 
 fn gcd(a: i64, b: i64) -> i64 {
@@ -494,8 +512,8 @@ fn gcd(a: i64, b: i64) -> i64 {
 async fn planner_can_split_grid_on_community_border() {
     let s = start().await;
     let mut d = district();
-    let (grid, neighbour, line) = border_split(&mut d);
-    let planner = s.token(Role::Planner, &[COMMUNITY1]).await;
+    let (community, grid, neighbour, line) = border_split(&mut d);
+    let planner = s.token(Role::Planner, &[community.as_str()]).await;
     let coords: Vec<[f64; 2]> = line.0.iter().map(|c| [c.x, c.y]).collect();
     let r = send(
         &s,
@@ -527,15 +545,15 @@ async fn planner_can_split_grid_on_community_border() {
         before: Some(old),
         after: Some(after),
     }));
-    // The planner still may not reshape that neighbour.
-    let c = inside_point(&d, &neighbour);
+    // The planner still may not edit that neighbour.
     let r = send(
         &s,
         reqwest::Method::PUT,
-        &format!("/api/v1/grids/{neighbour}/geometry?reason=test"),
+        &format!("/api/v1/grids/{neighbour}/status?reason=test"),
         &planner,
-        Some(square(c.x, c.y, 0.0001)),
+        Some(json!({"status": "suspended"})),
     )
     .await;
-    problem(r, 403).await;
+    let p = problem(r, 403).await;
+    assert_eq!(p["grid"], neighbour.as_str());
 }

@@ -363,7 +363,7 @@ pub fn check_inside_areas(
 }
 
 /// Whether a change only gives a grid new vertices on its existing edges (T-junction repair):
-/// every attribute but the geometry and version dates is unchanged, dropping the new vertices
+/// every attribute but the geometry, version dates and the edit's `"draft"` mark is unchanged, dropping the new vertices
 /// gives back the old rings, and each new vertex lies within [`ON_EDGE_UNITS`] of the old edge
 /// it splits, so the shape is unchanged up to lattice rounding.
 pub fn only_inserts_vertices(c: &GridChange) -> bool {
@@ -375,6 +375,10 @@ pub fn only_inserts_vertices(c: &GridChange) -> bool {
     same.version = b.version;
     same.valid_from = b.valid_from;
     same.valid_to = b.valid_to;
+    // A forced plan marks every new version `"draft"`: that belongs to the edit, not the grid.
+    if !b.properties.contains_key("draft") {
+        same.properties.remove("draft");
+    }
     if same != *b || a.geometry == b.geometry {
         return false;
     }
