@@ -1027,7 +1027,7 @@ fn composite_is_inside_only_when_all_members_are() {
         .expect_err("another community");
     assert!(matches!(e, ScopeError::Outside { .. }), "{e}");
     // A composite that only follows its members is judged by their changes.
-    assert!(check_inside_areas(&d, &cs, &[c.id.clone()], &[], 0.01).is_ok());
+    assert!(check_inside_areas(&d, &cs, std::slice::from_ref(&c.id), &[], 0.01).is_ok());
 }
 
 /// A rectangle's ring with `extra` lattice points inserted on its south edge, the k-th moved
