@@ -90,6 +90,7 @@ async fn planner_without_areas_cannot_change_composite_status() {
         .await;
         let p = problem(r, 403).await;
         assert_eq!(p["grid"], COMPOSITE1, "{p}");
+        assert!(names_field(&p, "grid"), "{p}");
         assert!(
             p["detail"]
                 .as_str()
@@ -131,6 +132,7 @@ async fn planner_cannot_reshape_composite_outside_area() {
     .await;
     let p = problem(r, 403).await;
     assert_eq!(p["grid"], COMPOSITE2, "{p}");
+    assert!(names_field(&p, "grid"), "{p}");
     // Nor retire it.
     let r = send(
         &s,
@@ -169,6 +171,7 @@ async fn force_draft_does_not_bypass_area_check() {
         )
         .await;
         let p = problem(r, 403).await;
+        assert!(names_field(&p, "geometry"), "{q}: {p}");
         assert!(
             p["detail"]
                 .as_str()
@@ -187,6 +190,7 @@ async fn force_draft_does_not_bypass_area_check() {
     .await;
     let p = problem(r, 403).await;
     assert_eq!(p["grid"], G1, "{p}");
+    assert!(names_field(&p, "geometry"), "{p}");
     assert_eq!(s.changes().await, changes);
     let lookup = s
         .get_json(&format!("/api/v1/lookup?lon={}&lat={}", c.x, c.y))

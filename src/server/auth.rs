@@ -140,11 +140,24 @@ impl Caller {
     }
 }
 
-/// Outside the areas: 403 naming the grid. A check that could not run: 422, never a pass.
+/// Outside the areas: 403 naming the grid, and as the field `geometry` (a new geometry reaching
+/// out of the areas) or `grid` (a grid the token may not edit). A check that could not run: 422
+/// naming `geometry`, never a pass.
 fn scope_error(e: ScopeError) -> ApiError {
     let msg = e.to_string();
     match e {
-        ScopeError::Outside { grid, .. } => ApiError::outside_area(&grid.0, msg),
+        ScopeError::Outside {
+            grid,
+            reason,
+            by_geometry,
+        } => {
+            let mut a = ApiError::outside_area(&grid.0, msg);
+            a.errors.push(FieldError {
+                field: if by_geometry { "geometry" } else { "grid" }.into(),
+                reason,
+            });
+            a
+        }
         ScopeError::Unchecked { grid, reason } => {
             let mut a = ApiError::refused(Some(&grid.0), msg);
             a.errors.push(FieldError {

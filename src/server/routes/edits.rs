@@ -314,7 +314,7 @@ fn body_json(headers: &HeaderMap, bytes: &Bytes) -> ApiResult<Value> {
 
 #[utoipa::path(post, path = "/api/v1/grids", tag = "edits",
     params(("dry_run" = Option<bool>, Query), ("reason" = Option<String>, Query, description = "required to save"),
-        ("date" = Option<String>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query)),
+        ("date" = Option<String>, Query, description = "effective date, default today in the district (UTC+08:00); within the edit window and not before the grid's current version"), ("force_draft" = Option<bool>, Query)),
     request_body(description = "GeoJSON Feature: Polygon/MultiPolygon geometry; properties layer, parent (community code for base grids, base grid id for micro/special), name, kind, status, category; code/id optional (next free code)", content = String, content_type = "application/geo+json"),
     responses((status = 201, description = "Saved: changed grids, impact, change_id"), (status = 200, description = "Dry run: changed grids and impact"),
         (status = 400, description = "Bad input", body = super::super::error::Problem), (status = 401, description = "No token", body = super::super::error::Problem),

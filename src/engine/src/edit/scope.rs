@@ -163,8 +163,13 @@ fn metres_beyond(outer: Rect<f64>, inner: Rect<f64>) -> f64 {
 /// Why a planner's edit is refused by [`check_inside_areas`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScopeError {
-    /// The edit changes a grid outside the areas, or gives one a geometry reaching out of them.
-    Outside { grid: GridId, reason: String },
+    /// The edit changes a grid outside the areas (`by_geometry` false: the areas it claims), or
+    /// gives one a geometry reaching out of them (`by_geometry` true).
+    Outside {
+        grid: GridId,
+        reason: String,
+        by_geometry: bool,
+    },
     /// The check could not be made; the edit is refused rather than let through.
     Unchecked { grid: GridId, reason: String },
 }
@@ -266,6 +271,7 @@ pub fn check_inside_areas(
         }
         let where_ = chain.first().map_or("no area", String::as_str);
         Err(ScopeError::Outside {
+            by_geometry: false,
             grid: g.id.clone(),
             reason: format!(
                 "grid {} lies in area {where_}, outside your areas ({})",
@@ -302,6 +308,7 @@ pub fn check_inside_areas(
                         reason: format!("its member {m} is unknown"),
                     })?;
                 claim(member).map_err(|_| ScopeError::Outside {
+                    by_geometry: false,
                     grid: g.id.clone(),
                     reason: format!(
                         "composite grid {} has member {} outside your areas ({}); a composite is \
@@ -350,6 +357,7 @@ pub fn check_inside_areas(
                 });
             }
             return Err(ScopeError::Outside {
+                by_geometry: true,
                 grid: after.id.clone(),
                 reason: format!(
                     "the new geometry of grid {} has {m2:.1} m² outside your areas ({})",
