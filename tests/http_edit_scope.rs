@@ -175,7 +175,7 @@ async fn force_draft_does_not_bypass_area_check() {
         assert!(
             p["detail"]
                 .as_str()
-                .is_some_and(|d| d.contains("outside your areas")),
+                .is_some_and(|d| d.contains("outside the areas of token")),
             "{q}: {p}"
         );
     }

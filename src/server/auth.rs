@@ -90,12 +90,12 @@ impl Caller {
         }
     }
 
-    /// The token of a planner (`None` for an admin, who may edit everywhere).
-    fn planner_areas(&self) -> ApiResult<Option<&[String]>> {
+    /// A planner's token (`None` for an admin, who may edit everywhere).
+    fn planner_token(&self) -> ApiResult<Option<&TokenRecord>> {
         let Caller::Token(t) = self else {
             return Err(ApiError::unauthorized("editing needs a token"));
         };
-        Ok((t.role != Role::Admin).then_some(t.areas.as_slice()))
+        Ok((t.role != Role::Admin).then_some(t))
     }
 
     /// A planner may only make an edit that stays inside the admin areas of the token: every
@@ -104,10 +104,12 @@ impl Caller {
     /// [`wangge_engine::edit::scope::check_inside_areas`]). The same check for drafts and saves.
     /// Admins may edit everywhere.
     pub fn check_plan(&self, d: &District, p: &Plan, min_area_m2: f64) -> ApiResult<()> {
-        let Some(areas) = self.planner_areas()? else {
+        let Some(t) = self.planner_token()? else {
             return Ok(());
         };
-        check_inside_areas(d, &p.changes, &p.followers, areas, min_area_m2).map_err(scope_error)
+        let holder = format!("token {}", t.id);
+        check_inside_areas(d, &p.changes, &p.followers, &t.areas, &holder, min_area_m2)
+            .map_err(scope_error)
     }
 
     /// A planner may only touch grids inside the admin areas of the token (a composite only when
@@ -117,7 +119,7 @@ impl Caller {
         d: &District,
         grids: impl IntoIterator<Item = &'a Grid>,
     ) -> ApiResult<()> {
-        let Some(areas) = self.planner_areas()? else {
+        let Some(t) = self.planner_token()? else {
             return Ok(());
         };
         // Unchanged grids: the same check as an edit of them that keeps their geometry.
@@ -131,7 +133,8 @@ impl Caller {
                 })
                 .collect(),
         };
-        check_inside_areas(d, &changes, &[], areas, f64::INFINITY).map_err(scope_error)
+        let holder = format!("token {}", t.id);
+        check_inside_areas(d, &changes, &[], &t.areas, &holder, f64::INFINITY).map_err(scope_error)
     }
 
     /// People may be attached to a grid by planners of its area only.

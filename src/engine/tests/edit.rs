@@ -967,7 +967,8 @@ fn area_check_that_cannot_run_refuses() {
         COMMUNITY,
         rect(-179.0, -85.0, 179.0, 85.0),
     );
-    let e = check_inside_areas(&d, &created(world), &[], &areas, 0.01).expect_err("refused");
+    let e =
+        check_inside_areas(&d, &created(world), &[], &areas, "token t", 0.01).expect_err("refused");
     assert!(matches!(e, ScopeError::Unchecked { .. }), "{e}");
     // An area without a boundary cannot be checked against.
     let mut no_geometry = four_grids(vec![]).areas().to_vec();
@@ -979,12 +980,19 @@ fn area_check_that_cannot_run_refuses() {
         COMMUNITY,
         rect(X0 + 0.001, Y0 + 0.001, X0 + 0.002, Y0 + 0.002),
     );
-    let e = check_inside_areas(&bare, &created(inside.clone()), &[], &areas, 0.01)
-        .expect_err("refused");
+    let e = check_inside_areas(
+        &bare,
+        &created(inside.clone()),
+        &[],
+        &areas,
+        "token t",
+        0.01,
+    )
+    .expect_err("refused");
     assert!(matches!(e, ScopeError::Unchecked { .. }), "{e}");
     // With the boundary: inside passes, a grid claiming the community but drawn beyond it not.
     assert_eq!(
-        check_inside_areas(&d, &created(inside), &[], &areas, 0.01),
+        check_inside_areas(&d, &created(inside), &[], &areas, "token t", 0.01),
         Ok(())
     );
     let beyond = grid(
@@ -993,7 +1001,8 @@ fn area_check_that_cannot_run_refuses() {
         COMMUNITY,
         rect(X0 + 0.019, Y0, X0 + 0.03, Y0 + 0.01),
     );
-    let e = check_inside_areas(&d, &created(beyond), &[], &areas, 0.01).expect_err("refused");
+    let e = check_inside_areas(&d, &created(beyond), &[], &areas, "token t", 0.01)
+        .expect_err("refused");
     assert!(matches!(e, ScopeError::Outside { .. }), "{e}");
 }
 
@@ -1020,14 +1029,14 @@ fn composite_is_inside_only_when_all_members_are() {
             after: Some(after),
         }],
     };
-    assert!(check_inside_areas(&d, &cs, &[], &[COMMUNITY.into()], 0.01).is_ok());
-    let e = check_inside_areas(&d, &cs, &[], &[], 0.01).expect_err("no areas");
+    assert!(check_inside_areas(&d, &cs, &[], &[COMMUNITY.into()], "token t", 0.01).is_ok());
+    let e = check_inside_areas(&d, &cs, &[], &[], "token t", 0.01).expect_err("no areas");
     assert!(matches!(e, ScopeError::Outside { .. }), "{e}");
-    let e = check_inside_areas(&d, &cs, &[], &["341002001002".into()], 0.01)
+    let e = check_inside_areas(&d, &cs, &[], &["341002001002".into()], "token t", 0.01)
         .expect_err("another community");
     assert!(matches!(e, ScopeError::Outside { .. }), "{e}");
     // A composite that only follows its members is judged by their changes.
-    assert!(check_inside_areas(&d, &cs, std::slice::from_ref(&c.id), &[], 0.01).is_ok());
+    assert!(check_inside_areas(&d, &cs, std::slice::from_ref(&c.id), &[], "token t", 0.01).is_ok());
 }
 
 /// A rectangle's ring with `extra` lattice points inserted on its south edge, the k-th moved

@@ -180,7 +180,7 @@ impl fmt::Display for ScopeError {
             ScopeError::Outside { reason, .. } => f.write_str(reason),
             ScopeError::Unchecked { grid, reason } => write!(
                 f,
-                "whether grid {grid} stays inside your areas could not be checked: {reason}"
+                "whether grid {grid} stays inside the token's areas could not be checked: {reason}"
             ),
         }
     }
@@ -248,12 +248,14 @@ impl Region<'_> {
 }
 
 /// Checks that a planner holding `areas` may make the change set `cs` (see the module
-/// documentation). `followers` are the composites that only follow their members.
+/// documentation). `followers` are the composites that only follow their members; `holder`
+/// names who holds the areas in messages ("token 3f2a…").
 pub fn check_inside_areas(
     d: &District,
     cs: &ChangeSet,
     followers: &[GridId],
     areas: &[String],
+    holder: &str,
     min_area_m2: f64,
 ) -> Result<(), ScopeError> {
     let list = || {
@@ -274,7 +276,7 @@ pub fn check_inside_areas(
             by_geometry: false,
             grid: g.id.clone(),
             reason: format!(
-                "grid {} lies in area {where_}, outside your areas ({})",
+                "grid {} lies in area {where_}, outside the areas of {holder} ({})",
                 g.id,
                 list()
             ),
@@ -311,7 +313,7 @@ pub fn check_inside_areas(
                     by_geometry: false,
                     grid: g.id.clone(),
                     reason: format!(
-                        "composite grid {} has member {} outside your areas ({}); a composite is \
+                        "composite grid {} has member {} outside the areas of {holder} ({}); a composite is \
                          yours only when all its base grids are",
                         g.id,
                         member.id,
@@ -345,7 +347,7 @@ pub fn check_inside_areas(
         let outside =
             lattice::difference(&after.geometry, inside).map_err(|e| ScopeError::Unchecked {
                 grid: after.id.clone(),
-                reason: format!("the overlay with your areas failed: {e}"),
+                reason: format!("the overlay with the areas failed: {e}"),
             })?;
         let m2 = area_m2(&outside);
         if m2 >= min_area_m2 && mean_width_m(&outside) >= ROUNDING_WIDTH_M {
@@ -360,7 +362,7 @@ pub fn check_inside_areas(
                 by_geometry: true,
                 grid: after.id.clone(),
                 reason: format!(
-                    "the new geometry of grid {} has {m2:.1} m² outside your areas ({})",
+                    "the new geometry of grid {} has {m2:.1} m² outside the areas of {holder} ({})",
                     after.id,
                     list()
                 ),
