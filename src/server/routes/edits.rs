@@ -74,8 +74,13 @@ impl EditDates {
 
     /// `date`, if inside the window around `today`; otherwise a 400 naming `date`.
     pub fn check(&self, date: NaiveDate, today: NaiveDate) -> ApiResult<NaiveDate> {
-        let earliest = today - chrono::Days::new(self.days_back.into());
-        let latest = today + chrono::Days::new(self.days_ahead.into());
+        // A window wider than the calendar is clamped to it rather than overflowing.
+        let earliest = today
+            .checked_sub_days(chrono::Days::new(self.days_back.into()))
+            .unwrap_or(NaiveDate::MIN);
+        let latest = today
+            .checked_add_days(chrono::Days::new(self.days_ahead.into()))
+            .unwrap_or(NaiveDate::MAX);
         if date < earliest || date > latest {
             return Err(ApiError::field(
                 "date",
@@ -616,4 +621,55 @@ pub async fn retire(
     let id = GridId(id);
     let expected = if_match(&headers, std::slice::from_ref(&id))?;
     run_edit(state, caller, q, expected, "retire", Edit::Retire { id }).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn edit_today_is_the_district_date_not_utc() {
+        let dates = EditDates::default();
+        let before = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let today = dates.today();
+        let after = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        assert!(today == before || today == after, "{today}");
+        // UTC 20:00 on 30 November is already 1 December in Shanghai.
+        let evening = date("2026-11-30")
+            .and_hms_opt(20, 0, 0)
+            .expect("time")
+            .and_utc();
+        assert_eq!(
+            evening.with_timezone(&dates.utc_offset).date_naive(),
+            date("2026-12-01")
+        );
+    }
+
+    #[test]
+    fn edit_date_window_is_inclusive_and_names_date() {
+        let dates = EditDates {
+            days_back: 10,
+            days_ahead: 5,
+            utc_offset: SHANGHAI,
+        };
+        let today = date("2026-12-01");
+        assert!(dates.check(date("2026-11-21"), today).is_ok());
+        assert!(dates.check(date("2026-12-06"), today).is_ok());
+        for bad in ["2026-11-20", "2026-12-07", "9999-12-31", "1900-01-01"] {
+            let e = dates.check(date(bad), today).expect_err(bad);
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
+            assert_eq!(e.errors[0].field, "date");
+        }
+        // A window wider than the calendar does not overflow.
+        let wide = EditDates {
+            days_back: u32::MAX,
+            days_ahead: u32::MAX,
+            utc_offset: SHANGHAI,
+        };
+        assert!(wide.check(date("1900-01-01"), today).is_ok());
+    }
 }
