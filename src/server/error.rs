@@ -332,9 +332,15 @@ impl From<EditError> for ApiError {
             EditError::Conflict { grid, .. } => ApiError::stale(&grid.0, msg),
             EditError::IdInUse(id) => ApiError::conflict(Some(&id.0), msg),
             EditError::CodeInUse(_) => ApiError::conflict(None, msg),
-            EditError::InvalidGeometry { grid, reason } => {
+            EditError::InvalidGeometry { grid, reason }
+            | EditError::OutsideDistrict { grid, reason } => {
                 let mut a = ApiError::field("geometry", reason.clone());
                 a.detail = msg;
+                a.grid = Some(grid.0.clone());
+                a
+            }
+            EditError::DateBeforeVersion { grid, .. } => {
+                let mut a = ApiError::field("date", msg);
                 a.grid = Some(grid.0.clone());
                 a
             }

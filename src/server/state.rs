@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Header, time and connection limits.
     pub limits: super::Limits,
+    /// Which dates edits may take, and the district's time zone for "today".
+    pub edit_dates: super::routes::edits::EditDates,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +50,7 @@ impl Default for ServerConfig {
             poll_interval: Duration::from_millis(250),
             public_url: None,
             limits: super::Limits::default(),
+            edit_dates: Default::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::model::GridId;
 use crate::validate::Problem;
+use chrono::NaiveDate;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +56,17 @@ pub enum EditError {
     InvalidGeometry {
         grid: GridId,
         reason: String,
+    },
+    /// A new geometry lies far outside the district, or is larger than it.
+    OutsideDistrict {
+        grid: GridId,
+        reason: String,
+    },
+    /// The edit's date is before the start of a version it would replace: history runs forward.
+    DateBeforeVersion {
+        grid: GridId,
+        date: NaiveDate,
+        current_from: NaiveDate,
     },
     /// The edit creates problems that break the hierarchy; save it with `force_draft` to keep it.
     BreaksHierarchy(Vec<Problem>),
@@ -127,6 +139,17 @@ impl fmt::Display for EditError {
             EditError::InvalidGeometry { grid, reason } => {
                 write!(f, "grid {grid} would have an invalid geometry: {reason}")
             }
+            EditError::OutsideDistrict { grid, reason } => {
+                write!(f, "grid {grid} would lie outside the district: {reason}")
+            }
+            EditError::DateBeforeVersion {
+                grid,
+                date,
+                current_from,
+            } => write!(
+                f,
+                "the edit's date {date} is before the current version of grid {grid}, which starts on {current_from}; give a date on or after it"
+            ),
             EditError::BreaksHierarchy(problems) => {
                 write!(f, "the edit breaks the grid hierarchy:")?;
                 for p in problems {
