@@ -326,3 +326,317 @@ async fn a_zipped_shapefile_upload_is_read_and_a_zip_without_data_is_refused() {
         .expect("post");
     assert!(names_field(&problem(r, 400).await, "file"));
 }
+
+// ---- Import safety (issue #11) ----
+
+/// A loopback listener that counts (and drops) every connection made to it.
+fn counting_listener() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&count);
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    (port, count)
+}
+
+fn vrt_fetching(port: u16) -> String {
+    format!(
+        r#"<OGRVRTDataSource>
+  <OGRVRTLayer name="grids">
+    <SrcDataSource>/vsicurl/http://127.0.0.1:{port}/grids.geojson</SrcDataSource>
+  </OGRVRTLayer>
+</OGRVRTDataSource>"#
+    )
+}
+
+async fn refused_upload_fetches_nothing(filename: &str) {
+    let s = start().await;
+    let before = s.changes().await;
+    let (port, connections) = counting_listener();
+    let r = upload(
+        &s,
+        ADMIN,
+        &format!("layer=micro&filename={filename}&reason=x"),
+        vrt_fetching(port),
+    )
+    .await;
+    let p = problem(r, 400).await;
+    assert!(names_field(&p, "file"), "{p}");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the server made a request: {p}"
+    );
+    assert_eq!(s.changes().await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vrt_disguised_as_kml_is_refused_and_fetches_nothing() {
+    refused_upload_fetches_nothing("grids.kml").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn geojson_upload_with_vsicurl_source_refused() {
+    refused_upload_fetches_nothing("grids.geojson").await;
+}
+
+fn micro_square(code: &str, parent: &str, (x, y): (f64, f64)) -> wangge::engine::Grid {
+    let d = 0.0001;
+    let square = geo::MultiPolygon(vec![geo::Polygon::new(
+        geo::LineString::from(vec![
+            (x - d, y - d),
+            (x + d, y - d),
+            (x + d, y + d),
+            (x - d, y + d),
+            (x - d, y - d),
+        ]),
+        vec![],
+    )]);
+    wangge::engine::Grid::new(
+        code,
+        wangge::engine::Layer::Micro,
+        Some(parent),
+        square,
+        chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+    )
+}
+
+/// A shapefile zipped as QGIS or Windows "Send to → Compressed folder" does: deflated, inside a
+/// folder entry, with `extra` unrelated entries.
+fn deflated_zip_in_folder(grid: &wangge::engine::Grid, extra: usize) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("grids.shp");
+    wangge::gis::write_file(&path, wangge::gis::Format::Shp, &[grid]).expect("write shapefile");
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.add_directory("grids/", deflated).expect("folder");
+    let mut parts: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    parts.sort();
+    for p in parts {
+        let name = p.file_name().and_then(|n| n.to_str()).expect("name");
+        zip.start_file(format!("grids/{name}"), deflated)
+            .expect("entry");
+        std::io::Write::write_all(&mut zip, &std::fs::read(&p).expect("part")).expect("write");
+    }
+    for i in 0..extra {
+        zip.start_file(format!("grids/readme{i}.txt"), deflated)
+            .expect("entry");
+        std::io::Write::write_all(&mut zip, b"notes").expect("write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+async fn upload_bytes(s: &Server, query: &str, body: Vec<u8>) -> reqwest::Response {
+    s.client
+        .post(s.url(&format!("/api/v1/import?{query}")))
+        .bearer_auth(ADMIN)
+        .body(body)
+        .send()
+        .await
+        .expect("post")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deflate_zipped_shapefile_imports() {
+    let s = start().await;
+    let c = interior(&s, VILLAGE_GRID).await;
+    let grid = micro_square(&format!("{VILLAGE_GRID}W001"), VILLAGE_GRID, c);
+    let zipped = deflated_zip_in_folder(&grid, 0);
+    let r = upload_bytes(&s, "layer=micro&filename=grids.zip&dry_run=true", zipped).await;
+    let status = r.status();
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["imported"], 1, "{v}");
+    assert_eq!(v["would_store"], true, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zip_with_too_many_entries_refused() {
+    let s = start().await;
+    let c = interior(&s, VILLAGE_GRID).await;
+    let grid = micro_square(&format!("{VILLAGE_GRID}W001"), VILLAGE_GRID, c);
+    let zipped = deflated_zip_in_folder(&grid, 80);
+    let r = upload_bytes(&s, "layer=micro&filename=grids.zip&dry_run=true", zipped).await;
+    let p = problem(r, 400).await;
+    assert!(names_field(&p, "file"), "{p}");
+    assert!(
+        p["detail"].as_str().is_some_and(|d| d.contains("entries")),
+        "{p}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_far_outside_district_refused() {
+    let s = start().await;
+    let before = s.changes().await;
+    // Coordinates of a file in the wrong CRS read as degrees: near (0, 0), far from 黄山.
+    for query in [
+        "layer=micro&filename=far.geojson&dry_run=true",
+        "layer=micro&filename=far.geojson&reason=x",
+    ] {
+        let r = upload(
+            &s,
+            ADMIN,
+            query,
+            micro_upload(VILLAGE_GRID, "FAR1", (0.5, 0.5)),
+        )
+        .await;
+        let p = problem(r, 400).await;
+        let detail = p["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("feature 0 (grid FAR1)") && detail.contains("outside the district"),
+            "{query}: {p}"
+        );
+    }
+    assert_eq!(s.changes().await, before, "nothing stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_larger_than_district_refused() {
+    let s = start().await;
+    let (x, y) = interior(&s, VILLAGE_GRID).await;
+    // A square of about 2° (≈ 40 000 km²) around a point inside the district.
+    let ring = json!([
+        [x - 1.0, y - 1.0],
+        [x + 1.0, y - 1.0],
+        [x + 1.0, y + 1.0],
+        [x - 1.0, y + 1.0],
+        [x - 1.0, y - 1.0]
+    ]);
+    let body = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "properties": {"code": "HUGE", "parent": VILLAGE_GRID},
+        "geometry": {"type": "Polygon", "coordinates": [ring]}}]})
+    .to_string();
+    let p = problem(
+        upload(
+            &s,
+            ADMIN,
+            "layer=micro&filename=huge.geojson&reason=x",
+            body,
+        )
+        .await,
+        400,
+    )
+    .await;
+    let detail = p["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("grid HUGE") && detail.contains("more than the whole district"),
+        "{p}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_that_validation_calls_error_refused() {
+    let s = start().await;
+    let before = s.changes().await;
+    let c = interior(&s, VILLAGE_GRID).await;
+    let community = &VILLAGE_GRID[..12];
+    // A second base grid drawn inside an existing one: an overlap, which an edit would refuse.
+    let d = 0.0001;
+    let ring = json!([
+        [c.0 - d, c.1 - d],
+        [c.0 + d, c.1 - d],
+        [c.0 + d, c.1 + d],
+        [c.0 - d, c.1 + d],
+        [c.0 - d, c.1 - d]
+    ]);
+    let body = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "properties": {"code": format!("{community}901"), "parent": community},
+        "geometry": {"type": "Polygon", "coordinates": [ring]}}]})
+    .to_string();
+
+    let r = upload(
+        &s,
+        ADMIN,
+        "layer=base&filename=b.geojson&dry_run=true",
+        body.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(
+        v["would_store"], false,
+        "the dry run must not promise success: {v}"
+    );
+    assert!(
+        v["refused"].as_str().is_some_and(|m| m.contains("overlap")),
+        "{v}"
+    );
+
+    let r = upload(&s, ADMIN, "layer=base&filename=b.geojson&reason=x", body).await;
+    let p = problem(r, 422).await;
+    assert!(names_field(&p, "overlap"), "{p}");
+    assert_eq!(s.changes().await, before, "nothing stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_filename_with_nul_is_400() {
+    let s = start().await;
+    let c = interior(&s, VILLAGE_GRID).await;
+    let long = format!("{}.geojson", "a".repeat(300));
+    for name in ["a%00.geojson", "a.geojson%00", long.as_str()] {
+        let r = upload(
+            &s,
+            ADMIN,
+            &format!("layer=micro&filename={name}&dry_run=true"),
+            micro_upload(VILLAGE_GRID, "N1", c),
+        )
+        .await;
+        let p = problem(r, 400).await;
+        assert!(names_field(&p, "filename"), "{name}: {p}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_error_does_not_leak_temp_path() {
+    let s = start().await;
+    let tmp = std::env::temp_dir().display().to_string();
+    for (name, body) in [
+        ("broken.geojson", "{ not json".to_string()),
+        ("broken.kml", "<kml><oops".to_string()),
+        ("broken.zip", "PK not really".to_string()),
+    ] {
+        let r = upload(
+            &s,
+            ADMIN,
+            &format!("layer=micro&filename={name}&dry_run=true"),
+            body,
+        )
+        .await;
+        let p = problem(r, 400).await;
+        let text = p.to_string();
+        assert!(text.contains(name), "names the upload: {p}");
+        assert!(
+            !text.contains(&tmp) && !text.contains(".tmp"),
+            "leaks a path: {p}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_over_body_limit_is_413_problem() {
+    let s = start_with(wangge::server::Config {
+        max_body_bytes: 4096,
+        ..wangge::server::Config::default()
+    })
+    .await;
+    let r = upload(
+        &s,
+        ADMIN,
+        "layer=micro&filename=big.geojson&dry_run=true",
+        " ".repeat(64 * 1024),
+    )
+    .await;
+    let p = problem(r, 413).await;
+    assert!(names_field(&p, "body"), "{p}");
+}

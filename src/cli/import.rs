@@ -14,7 +14,8 @@ use wangge_engine::validate::Severity;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Any vector file GDAL reads: .shp (with .prj, .cpg), .gpkg, .geojson, .kml, .dxf, .fgb, .csv
+    /// A local vector file: .shp (with .prj, .cpg), .gpkg, .geojson, .kml, .dxf, .fgb, .csv, .gml,
+    /// or a .zip holding one; opened only with the driver its extension names, nothing fetched
     file: PathBuf,
     /// PostgreSQL/PostGIS URL of the store (default: DATABASE_URL, then the GeoPackage in --data-dir)
     #[arg(long, value_name = "URL", conflicts_with = "data_dir")]
@@ -79,9 +80,13 @@ pub fn run(args: Args) -> CliResult {
         at: chrono::Utc::now(),
     };
     match runtime.block_on(store_outcome(&store, &outcome, &meta, args.dry_run))? {
-        Stored::DryRun(report) => {
+        Stored::DryRun(d) => {
+            let report = &d.report;
             for p in &report.problems {
                 println!("{p}");
+            }
+            for n in &d.notes {
+                eprintln!("note: {n}");
             }
             let counted = |s| report.problems.iter().filter(|p| p.severity == s).count();
             println!(
@@ -90,13 +95,19 @@ pub fn run(args: Args) -> CliResult {
                 counted(Severity::Warning),
                 counted(Severity::Info)
             );
-            Ok(if report.is_clean() {
+            if let Some(b) = &d.refusal {
+                println!("the import would be refused: {}", b.message);
+            }
+            Ok(if report.is_clean() && d.refusal.is_none() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             })
         }
-        Stored::Change(id) => {
+        Stored::Change { id, notes } => {
+            for n in &notes {
+                eprintln!("note: {n}");
+            }
             eprintln!("stored {} objects as change {id}", outcome.imported());
             Ok(ExitCode::SUCCESS)
         }

@@ -7,6 +7,7 @@ use crate::store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,9 +31,26 @@ pub struct Args {
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     pub max_body_bytes: usize,
     /// File holding the bootstrap admin token's secret; created with a fresh secret if missing.
-    /// The environment variable WANGGE_ADMIN_TOKEN gives the secret directly.
+    /// The environment variable WANGGE_ADMIN_TOKEN gives the secret directly. It creates an
+    /// admin only while the store has none: once revoked it is not re-created (a warning says so)
     #[arg(long, value_name = "PATH")]
     pub admin_token_file: Option<PathBuf>,
+    /// The service's address as clients reach it, for absolute links (OGC API, TileJSON);
+    /// default http://<bind address>
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Largest request line plus headers, in bytes (431 above it)
+    #[arg(long, default_value_t = 16 * 1024, value_name = "BYTES")]
+    pub max_header_bytes: usize,
+    /// Seconds a request may take until its response starts (408 after)
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub request_timeout: u64,
+    /// Seconds a connection may take to send a request's headers, or stay idle between requests
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub idle_timeout: u64,
+    /// Connections served at once; more wait to be accepted
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_connections: usize,
 }
 
 /// Where the service's data lives: PostGIS when a URL is given (flag or DATABASE_URL), else the
@@ -72,6 +90,23 @@ fn admin_secret(args: &Args) -> Result<Option<String>, CliError> {
         )),
         Err(_) => Ok(None),
     }
+}
+
+/// `--public-url`, checked: an absolute http(s) URL; links are built by appending paths to it.
+fn public_url(args: &Args) -> Result<Option<String>, CliError> {
+    let Some(u) = &args.public_url else {
+        return Ok(None);
+    };
+    let u = u.trim().trim_end_matches('/');
+    let ok = (u.starts_with("http://") || u.starts_with("https://"))
+        && u.parse::<axum::http::Uri>()
+            .is_ok_and(|p| p.host().is_some());
+    if !ok {
+        return Err(CliError(format!(
+            "--public-url {u}: must be an absolute http:// or https:// URL"
+        )));
+    }
+    Ok(Some(u.to_string()))
 }
 
 fn write_private(path: &std::path::Path, secret: &str) -> Result<(), CliError> {
@@ -124,6 +159,13 @@ pub fn run(args: Args) -> CliResult {
         max_body_bytes: args.max_body_bytes,
         seed_dir: Some(args.seed.clone().unwrap_or_else(demo_dir)),
         admin_secret: admin_secret(&args)?,
+        public_url: public_url(&args)?,
+        limits: server::Limits {
+            max_header_bytes: args.max_header_bytes,
+            request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+            idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+            max_connections: args.max_connections.max(1),
+        },
         ..Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

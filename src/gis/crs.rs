@@ -162,10 +162,15 @@ impl ToLonLat {
                 "{source}: {description} is a local (engineering) coordinate system that cannot be placed on the earth; give the real one with --crs"
             )));
         }
+        // A CRS whose datum cannot be read is refused: taking it as "no datum" would silently
+        // skip the datum warning (or, worse, treat an unknown frame as WGS84).
         let datum = srs
             .get_attr_value("DATUM", 0)
-            .ok()
-            .flatten()
+            .map_err(|e| {
+                GisError::Crs(format!(
+                    "{source}: cannot read the datum of {description}: {e}"
+                ))
+            })?
             .unwrap_or_default();
         let mut warnings = vec![];
         if !is_wgs84_like(&datum) {

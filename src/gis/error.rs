@@ -36,6 +36,21 @@ impl GisError {
     }
 }
 
+impl GisError {
+    /// The same error with its message rewritten (e.g. to hide a temporary path).
+    pub fn map_message(self, f: impl FnOnce(&str) -> String) -> GisError {
+        match self {
+            GisError::Open(m) => GisError::Open(f(&m)),
+            GisError::Crs(m) => GisError::Crs(f(&m)),
+            GisError::Encoding(m) => GisError::Encoding(f(&m)),
+            GisError::Geometry(m) => GisError::Geometry(f(&m)),
+            GisError::Mapping(m) => GisError::Mapping(f(&m)),
+            GisError::Refused(m) => GisError::Refused(f(&m)),
+            GisError::Write(m) => GisError::Write(f(&m)),
+        }
+    }
+}
+
 impl fmt::Display for GisError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // GDAL messages can span lines; the contract is one line.

@@ -3,6 +3,8 @@
 //!
 //! Table of contents:
 //! - [`read`]: `read_file(path, &ImportOptions) -> ImportOutcome` (pure: read, reproject, map);
+//! - [`open`]: which GDAL drivers an extension may use, and no network while reading;
+//! - [`archive`]: unpacking an uploaded zip with caps on entries and unpacked size;
 //! - [`write`]: `write_file(path, Format, &[&Grid])` and the assignment CSV;
 //! - [`crs`]: the file's CRS (or `--crs`) → lon/lat; GCJ-02/BD-09 through the engine's datum;
 //! - [`mapping`]: `--map field=COLUMN` onto grid/building/household fields;
@@ -29,9 +31,11 @@
 //! unless `--crs` says what they are; `--crs gcj02|bd09` undoes the consumer-map offsets with
 //! [`wangge_engine::datum`]. Output is snapped to the engine's 1e-7° lattice.
 
+pub mod archive;
 pub mod crs;
 pub mod error;
 pub mod mapping;
+pub mod open;
 pub mod read;
 pub mod stage;
 pub mod write;

@@ -5,9 +5,11 @@
 //! type, bad encoding, damaged file) is an error; a feature-level problem is a [`Refusal`] and
 //! the caller refuses the whole import (all or nothing) — see [`ImportOutcome::require_all`].
 
+use super::archive::{unzip_one_dataset, ZipLimits};
 use super::crs::{CrsOverride, ToLonLat};
 use super::error::{GisError, GisResult};
 use super::mapping::{Cell, FieldMap, Record, Resolved, Target, KML_BOILERPLATE};
+use super::open::{check_local_path, drivers_for, extension_of, import_extensions, NoNetwork};
 use crate::io::dataset::Dataset;
 use crate::io::features::epoch;
 use encoding_rs::Encoding;
@@ -30,6 +32,11 @@ pub struct ImportOptions {
     pub map: FieldMap,
     /// Which layer of a multi-layer file (GeoPackage, KML folders); default: the only one.
     pub source_layer: Option<String>,
+    /// How messages name the file (an upload's own name); default: the path. Messages never
+    /// show the path when this is set.
+    pub display_name: Option<String>,
+    /// Caps for unpacking a `.zip`.
+    pub zip_limits: ZipLimits,
 }
 
 impl ImportOptions {
@@ -39,6 +46,8 @@ impl ImportOptions {
             crs: None,
             map: FieldMap::default(),
             source_layer: None,
+            display_name: None,
+            zip_limits: ZipLimits::default(),
         }
     }
 }
@@ -66,6 +75,9 @@ pub struct ImportOutcome {
     pub read: usize,
     /// The converted objects (grids, buildings or households, per the target).
     pub data: Dataset,
+    /// The 0-based file position of each converted object, in the order of `data`'s grids,
+    /// buildings or households (an import holds one kind).
+    pub features: Vec<usize>,
     pub refused: Vec<Refusal>,
     /// Accuracy caveats, e.g. an old datum.
     pub warnings: Vec<String>,
@@ -152,27 +164,93 @@ pub fn read_file_with_progress(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(usize, Option<u64>),
 ) -> GisResult<ImportOutcome> {
-    let source = path.display().to_string();
+    let source = opts
+        .display_name
+        .clone()
+        .unwrap_or_else(|| path.display().to_string());
+    // GDAL's own messages may quote the path it was given (a server's temporary folder): the
+    // caller only ever sees the file's name.
+    let hide = |e: GisError| match &opts.display_name {
+        Some(shown) => hide_path(e, path, shown),
+        None => e,
+    };
+    check_local_path(path, &source)?;
     if !path.exists() {
         return Err(GisError::Open(format!(
             "cannot read {source}: no such file"
         )));
     }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let open_options = open_options_for(&ext);
+    let ext = extension_of(path);
+    if ext == "zip" {
+        let dir = tempfile::tempdir()
+            .map_err(|e| GisError::Open(format!("{source}: cannot unpack: {}", e.kind())))?;
+        let inner = unzip_one_dataset(path, dir.path(), &source, opts.zip_limits).map_err(hide)?;
+        let inner_name = inner
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut inner_opts = opts.clone();
+        inner_opts.display_name = Some(format!("{source} ({inner_name})"));
+        let mut out = read_file_with_progress(&inner, &inner_opts, progress).map_err(hide)?;
+        out.source = source;
+        return Ok(out);
+    }
+    let Some(drivers) = drivers_for(&ext) else {
+        return Err(GisError::Open(format!(
+            "{source}: \".{ext}\" files cannot be imported; use one of .{}",
+            import_extensions().join(", .")
+        )));
+    };
+    let _no_network = NoNetwork::enter()?;
+    read_opened(path, &ext, drivers, opts, &source, progress).map_err(hide)
+}
+
+/// Replaces the real path (and its folder) in an error message with the file's shown name.
+fn hide_path(e: GisError, path: &Path, source: &str) -> GisError {
+    let full = path.display().to_string();
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(|p| p.display().to_string());
+    e.map_message(|m| {
+        let m = m.replace(&full, source);
+        match &folder {
+            // A sibling file (".shx", ".dbf") keeps its own name, without the folder.
+            Some(dir) => m
+                .replace(&format!("{dir}{}", std::path::MAIN_SEPARATOR), "")
+                .replace(dir.as_str(), "(the upload's folder)"),
+            None => m,
+        }
+    })
+}
+
+fn read_opened(
+    path: &Path,
+    ext: &str,
+    drivers: &[&str],
+    opts: &ImportOptions,
+    source: &str,
+    progress: &mut dyn FnMut(usize, Option<u64>),
+) -> GisResult<ImportOutcome> {
+    let source = source.to_string();
+    let open_options = open_options_for(ext);
     let ds = GdalDataset::open_ex(
         path,
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR,
+            // Only the drivers the extension names: a VRT (or anything else) disguised as
+            // .kml/.geojson is not opened at all.
+            allowed_drivers: Some(drivers),
             open_options: Some(&open_options),
             ..DatasetOptions::default()
         },
     )
-    .map_err(|e| GisError::Open(format!("cannot open {source} as a vector file: {e}")))?;
+    .map_err(|e| {
+        GisError::Open(format!(
+            "cannot open {source} as {} (the format its extension names): {e}",
+            drivers.join(" or ")
+        ))
+    })?;
     let driver = ds.driver().short_name();
     let mut layer = pick_layer(&ds, opts.source_layer.as_deref(), &source)?;
     let layer_name = layer.name();
@@ -195,6 +273,7 @@ pub fn read_file_with_progress(
         encoding: text.name(),
         read: 0,
         data: Dataset::default(),
+        features: vec![],
         refused: vec![],
         warnings: to_lon_lat.warnings.clone(),
     };
@@ -247,9 +326,16 @@ pub fn read_file_with_progress(
             Ok(Built::Grid(mut g)) => {
                 extra_properties(&mut g, &cells, &columns, &resolved, is_kml);
                 out.data.grids.push(*g);
+                out.features.push(index);
             }
-            Ok(Built::Building(b)) => out.data.buildings.push(b),
-            Ok(Built::Household(h)) => out.data.households.push(h),
+            Ok(Built::Building(b)) => {
+                out.data.buildings.push(b);
+                out.features.push(index);
+            }
+            Ok(Built::Household(h)) => {
+                out.data.households.push(h);
+                out.features.push(index);
+            }
             Err(reason) => out.refused.push(Refusal {
                 feature: index,
                 reason,
@@ -482,32 +568,41 @@ fn read_cells(
         .iter()
         .enumerate()
         .map(|(i, ty)| {
+            // A field GDAL cannot read is an error naming the column, never a silent null.
+            let failed = |e: gdal::errors::GdalError| (i, format!("cannot read the value: {e}"));
+            if !field_is_set(f, i).map_err(|why| (i, why))? {
+                return Ok(Cell::Null);
+            }
             let cell = match *ty {
                 OFTInteger | OFTInteger64 => f
                     .field_as_integer64(i)
-                    .ok()
-                    .flatten()
+                    .map_err(failed)?
                     .map_or(Cell::Null, Cell::Int),
                 OFTReal => f
                     .field_as_double(i)
-                    .ok()
-                    .flatten()
+                    .map_err(failed)?
                     .map_or(Cell::Null, Cell::Real),
-                OFTDate | OFTDateTime => match f.field(i).ok().flatten() {
+                OFTDate | OFTDateTime => match f.field(i).map_err(failed)? {
                     Some(gdal::vector::FieldValue::DateValue(d)) => Cell::Date(d),
                     Some(gdal::vector::FieldValue::DateTimeValue(d)) => Cell::Date(d.date_naive()),
-                    _ => Cell::Null,
+                    None => Cell::Null,
+                    Some(other) => {
+                        return Err((i, format!("expected a date, GDAL gave {other:?}")));
+                    }
                 },
-                OFTStringList => match f.field(i).ok().flatten() {
+                OFTStringList => match f.field(i).map_err(failed)? {
                     Some(gdal::vector::FieldValue::StringListValue(l)) => {
                         if l.iter().any(|s| s.contains('\u{FFFD}')) {
                             return Err((i, "text is not valid UTF-8".to_string()));
                         }
                         Cell::List(l)
                     }
-                    _ => Cell::Null,
+                    None => Cell::Null,
+                    Some(other) => {
+                        return Err((i, format!("expected a list of text, GDAL gave {other:?}")));
+                    }
                 },
-                _ => match raw_field_bytes(f, i) {
+                _ => match raw_field_bytes(f, i).map_err(|why| (i, why))? {
                     None => Cell::Null,
                     Some(b) => Cell::Text(text.decode(&b).map_err(|why| (i, why))?),
                 },
@@ -517,19 +612,29 @@ fn read_cells(
         .collect()
 }
 
+/// Whether the field holds a value (not unset, not null).
+fn field_is_set(f: &Feature<'_>, i: usize) -> Result<bool, String> {
+    let i = i32::try_from(i).map_err(|_| format!("column index {i} is beyond GDAL's range"))?;
+    // SAFETY: the feature handle is valid while `f` lives.
+    Ok(unsafe { gdal_sys::OGR_F_IsFieldSetAndNotNull(f.c_feature(), i) } != 0)
+}
+
 /// The field's bytes exactly as stored: the gdal crate's string accessors replace invalid UTF-8
 /// silently, and we must refuse it instead.
-fn raw_field_bytes(f: &Feature<'_>, i: usize) -> Option<Vec<u8>> {
-    let i = i32::try_from(i).ok()?;
+fn raw_field_bytes(f: &Feature<'_>, i: usize) -> Result<Option<Vec<u8>>, String> {
+    let i = i32::try_from(i).map_err(|_| format!("column index {i} is beyond GDAL's range"))?;
     // SAFETY: the feature handle is valid while `f` lives; OGR returns a pointer into the
     // feature's own buffer, copied before any other call on the feature.
     unsafe {
         let h = f.c_feature();
         if gdal_sys::OGR_F_IsFieldSetAndNotNull(h, i) == 0 {
-            return None;
+            return Ok(None);
         }
         let p = gdal_sys::OGR_F_GetFieldAsString(h, i);
-        (!p.is_null()).then(|| CStr::from_ptr(p).to_bytes().to_vec())
+        if p.is_null() {
+            return Err("GDAL returned no text for a set field".into());
+        }
+        Ok(Some(CStr::from_ptr(p).to_bytes().to_vec()))
     }
 }
 
@@ -596,7 +701,9 @@ fn build_grid(
         }
     }
     let geometry = match geometry {
-        Some(g) => lon_lat_polygons(g, t, driver == "DXF")?,
+        Some(g) => {
+            lon_lat_polygons(g, t, driver == "DXF").map_err(|e| format!("grid {code}: {e}"))?
+        }
         None if *layer == Layer::Composite => MultiPolygon(vec![]),
         None => return Err(format!("grid {code} has no geometry")),
     };
@@ -717,7 +824,33 @@ fn lon_lat_polygons(
             ))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(MultiPolygon(converted).orient(Direction::Default))
+    let mp = MultiPolygon(converted);
+    check_longitudes(&mp)?;
+    Ok(mp.orient(Direction::Default))
+}
+
+/// Refuses geometry whose longitudes span more than half the globe: in lon/lat that is a shape
+/// with parts on both sides of the antimeridian (±180°), which every planar operation would
+/// read as a band around the earth. Such a shape has to be split at 180° before importing.
+fn check_longitudes(mp: &MultiPolygon<f64>) -> Result<(), String> {
+    use geo::CoordsIter;
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for c in mp.coords_iter() {
+        if !(-180.0..=180.0).contains(&c.x) || !(-90.0..=90.0).contains(&c.y) {
+            return Err(format!(
+                "a vertex ({}, {}) lies outside longitude −180…180 / latitude −90…90 after conversion to lon/lat",
+                c.x, c.y
+            ));
+        }
+        min = min.min(c.x);
+        max = max.max(c.x);
+    }
+    if max - min > 180.0 {
+        return Err(format!(
+            "its parts lie on both sides of the antimeridian (longitudes {min} to {max}); split it at 180° before importing"
+        ));
+    }
+    Ok(())
 }
 
 fn collect_polygons(

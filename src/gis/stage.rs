@@ -1,25 +1,60 @@
 //! Staging an import: store it in one transaction, or validate what the store would hold with it
 //! (a dry run). Shared by `wangge import` and `POST /api/v1/import`.
+//!
+//! An import obeys the rules of an edit, and a dry run applies exactly the checks the real run
+//! applies (it only skips the write), so it never promises what the real run then refuses:
+//! - every feature converted (all or nothing);
+//! - the combination loads as a district (known parents, unique versions);
+//! - nothing far outside the district or larger than it (a wrong CRS, swapped axes, a sheet
+//!   of the wrong province): [`check_extent`], naming the feature;
+//! - no validation *error* on an imported grid (overlap, crossing its community, outside its
+//!   parent, invalid geometry, slivers): [`blocking_problems`]. Gaps are not counted: adding
+//!   grids only ever covers more, so every gap piece next to an imported grid was uncovered
+//!   before the import too (a partial import of a community's base grids is allowed).
 
 use super::read::ImportOutcome;
 use crate::store::{ChangeMeta, Store, StoreError};
+use geo::{BoundingRect, Point, Rect};
+use std::collections::HashSet;
 use std::fmt;
-use wangge_engine::validate::{validate, Config, Report, Scope};
+use wangge_engine::measure::{area_m2, distance_m};
+use wangge_engine::validate::{validate, Config, Problem, ProblemKind, Report, Scope, Severity};
+use wangge_engine::{AdminArea, AdminLevel, Footprint, HouseholdLocation};
 
 /// What [`store_outcome`] did.
 #[derive(Debug)]
 pub enum Stored {
-    /// The validation report of the store's content plus the file's; nothing written.
-    DryRun(Report),
+    /// Nothing written.
+    DryRun(DryRun),
     /// The change id of the one transaction that stored everything.
-    Change(i64),
+    Change { id: i64, notes: Vec<String> },
+}
+
+/// A dry run's result.
+#[derive(Debug)]
+pub struct DryRun {
+    /// The validation report of the store's content plus the file's.
+    pub report: Report,
+    /// Why the real run would refuse the import (`None`: it would store it).
+    pub refusal: Option<Blocked>,
+    /// Checks that could not run, and why.
+    pub notes: Vec<String>,
+}
+
+/// Validation errors an import would bring in; the import is refused, as an edit would be.
+#[derive(Debug, Clone)]
+pub struct Blocked {
+    pub message: String,
+    pub problems: Vec<Problem>,
 }
 
 #[derive(Debug)]
 pub enum StageError {
     /// The file or its combination with the stored data is not acceptable (refused features,
-    /// unknown parents…): the message says why.
+    /// unknown parents, features far outside the district…): the message says why.
     Rejected(String),
+    /// The import would bring in validation errors (overlaps, crossings…).
+    Blocked(Blocked),
     Store(StoreError),
 }
 
@@ -27,6 +62,7 @@ impl fmt::Display for StageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StageError::Rejected(m) => f.write_str(m),
+            StageError::Blocked(b) => f.write_str(&b.message),
             StageError::Store(e) => write!(f, "{e}"),
         }
     }
@@ -46,22 +82,207 @@ pub async fn store_outcome(
         .require_all()
         .map_err(|e| StageError::Rejected(e.to_string()))?;
     let mut ds = store.load().await.map_err(StageError::Store)?;
+    let mut notes = Vec::new();
+    match district_outline(&ds.areas) {
+        Some(outline) => check_extent(outcome, &outline).map_err(StageError::Rejected)?,
+        None if outcome.imported() > 0 => notes.push(
+            "the store holds no admin area with a boundary, so the import could not be checked against the district's extent"
+                .to_string(),
+        ),
+        None => {}
+    }
     ds.grids.extend(outcome.data.grids.iter().cloned());
     ds.buildings.extend(outcome.data.buildings.iter().cloned());
     ds.households
         .extend(outcome.data.households.iter().cloned());
     // The combination must load as a district (known parents, unique versions) before anything
-    // is written; a dry run also validates it.
+    // is written; it is validated as an edit would be.
     let (district, mut problems) = ds
         .into_district()
         .map_err(|e| StageError::Rejected(e.to_string()))?;
+    problems.extend(validate(&district, &Scope::All, None, &Config::default()).problems);
+    let report = Report::new(problems);
+    let refusal = blocking_problems(outcome, &report);
     if dry_run {
-        problems.extend(validate(&district, &Scope::All, None, &Config::default()).problems);
-        return Ok(Stored::DryRun(Report::new(problems)));
+        return Ok(Stored::DryRun(DryRun {
+            report,
+            refusal,
+            notes,
+        }));
+    }
+    if let Some(b) = refusal {
+        return Err(StageError::Blocked(b));
     }
     store
         .import(&outcome.data, meta)
         .await
-        .map(Stored::Change)
+        .map(|id| Stored::Change { id, notes })
         .map_err(StageError::Store)
+}
+
+/// Validation errors that name an imported grid (gaps excepted, see the module comment).
+pub fn blocking_problems(outcome: &ImportOutcome, report: &Report) -> Option<Blocked> {
+    let imported: HashSet<&str> = outcome.data.grids.iter().map(|g| g.id.0.as_str()).collect();
+    let problems: Vec<Problem> = report
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error && p.kind != ProblemKind::Gap)
+        .filter(|p| p.grids.iter().any(|g| imported.contains(g.as_str())))
+        .cloned()
+        .collect();
+    if problems.is_empty() {
+        return None;
+    }
+    let shown: Vec<&str> = problems
+        .iter()
+        .take(3)
+        .map(|p| p.message.as_str())
+        .collect();
+    Some(Blocked {
+        message: format!(
+            "{}: nothing imported, the import would bring {} validation error{} ({}{}); an import obeys the rules of an edit",
+            outcome.source,
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            shown.join("; "),
+            if problems.len() > 3 { "; …" } else { "" }
+        ),
+        problems,
+    })
+}
+
+/// The district's bounding box and area, from the highest admin level that has boundaries.
+#[derive(Debug, Clone, Copy)]
+pub struct Outline {
+    pub bounds: Rect<f64>,
+    pub area_m2: f64,
+}
+
+pub fn district_outline(areas: &[AdminArea]) -> Option<Outline> {
+    [
+        AdminLevel::District,
+        AdminLevel::Town,
+        AdminLevel::Community,
+    ]
+    .into_iter()
+    .find_map(|level| {
+        let shapes: Vec<_> = areas
+            .iter()
+            .filter(|a| a.level == level)
+            .filter_map(|a| a.geometry.as_ref())
+            .collect();
+        let bounds = shapes
+            .iter()
+            .filter_map(|g| g.bounding_rect())
+            .reduce(|a, b| {
+                Rect::new(
+                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+                )
+            })?;
+        Some(Outline {
+            bounds,
+            area_m2: shapes.iter().map(|g| area_m2(g)).sum(),
+        })
+    })
+}
+
+/// How far outside the district's bounding box an object may lie before it is taken for a
+/// wrong CRS or a wrong file rather than a drawing error (which validation reports).
+pub const FAR_OUTSIDE_M: f64 = 1000.0;
+
+/// Refuses the first object that lies more than [`FAR_OUTSIDE_M`] outside the district's
+/// bounding box, or whose area exceeds the district's; the message names the feature.
+pub fn check_extent(outcome: &ImportOutcome, outline: &Outline) -> Result<(), String> {
+    let mut objects: Vec<(String, Option<Rect<f64>>, f64)> = Vec::new();
+    for g in &outcome.data.grids {
+        objects.push((
+            format!("grid {}", g.code),
+            g.geometry.bounding_rect(),
+            area_m2(&g.geometry),
+        ));
+    }
+    for b in &outcome.data.buildings {
+        let (rect, area) = match &b.footprint {
+            Footprint::Point(p) => (Some(Rect::new(p.0, p.0)), 0.0),
+            Footprint::Polygon(p) => (
+                p.bounding_rect(),
+                wangge_engine::measure::polygon_area_m2(p),
+            ),
+        };
+        objects.push((format!("building {}", b.id), rect, area));
+    }
+    for h in &outcome.data.households {
+        if let HouseholdLocation::Point(p) = &h.location {
+            objects.push((
+                format!("household {}", h.id),
+                Some(Rect::new(p.0, p.0)),
+                0.0,
+            ));
+        }
+    }
+    for (i, (what, rect, area)) in objects.into_iter().enumerate() {
+        let feature = outcome
+            .features
+            .get(i)
+            .map_or_else(|| what.clone(), |f| format!("feature {f} ({what})"));
+        if area > outline.area_m2 {
+            return Err(format!(
+                "{}: nothing imported, {feature} covers {:.2} km², more than the whole district ({:.2} km²); check the file's CRS",
+                outcome.source,
+                area / 1e6,
+                outline.area_m2 / 1e6
+            ));
+        }
+        let Some(rect) = rect else { continue };
+        let gap = rect_gap_m(&rect, &outline.bounds);
+        if gap > FAR_OUTSIDE_M {
+            return Err(format!(
+                "{}: nothing imported, {feature} lies {:.1} km outside the district (at lon {:.5}, lat {:.5}); check the file's CRS (--crs)",
+                outcome.source,
+                gap / 1000.0,
+                rect.center().x,
+                rect.center().y
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Geodesic distance between the nearest points of two lon/lat rectangles (0 when they meet).
+fn rect_gap_m(a: &Rect<f64>, b: &Rect<f64>) -> f64 {
+    // Per axis: the pair of nearest coordinates (equal where the rectangles overlap).
+    let nearest = |amin: f64, amax: f64, bmin: f64, bmax: f64| {
+        if amax < bmin {
+            (amax, bmin)
+        } else if amin > bmax {
+            (amin, bmax)
+        } else {
+            let v = amin.max(bmin);
+            (v, v)
+        }
+    };
+    let (ax, bx) = nearest(a.min().x, a.max().x, b.min().x, b.max().x);
+    let (ay, by) = nearest(a.min().y, a.max().y, b.min().y, b.max().y);
+    distance_m(Point::new(ax, ay), Point::new(bx, by))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rect_gap_is_zero_when_touching_and_metric_apart() {
+        let d = Rect::new((118.0, 29.0), (118.1, 29.1));
+        assert_eq!(
+            rect_gap_m(&Rect::new((118.05, 29.05), (118.2, 29.2)), &d),
+            0.0
+        );
+        // 0.1° of latitude is about 11.1 km.
+        let north = Rect::new((118.0, 29.2), (118.1, 29.3));
+        let g = rect_gap_m(&north, &d);
+        assert!((g - 11_090.0).abs() < 100.0, "{g}");
+        let far = Rect::new((0.0, 0.0), (0.001, 0.001));
+        assert!(rect_gap_m(&far, &d) > 10_000_000.0);
+    }
 }

@@ -164,6 +164,7 @@ pub fn read_polygonal(f: &Feature, problems: &mut Vec<String>) -> Result<MultiPo
             if coords.is_empty() {
                 return Err(InputError::new(format!("{where_} has no coordinates")));
             }
+            refuse_antimeridian_crossing(&coords).map_err(|e| e.at(&where_))?;
             if coords.first() != coords.last() {
                 problems.push(format!(
                     "{where_} is not closed (first and last positions differ)"
@@ -178,6 +179,27 @@ pub fn read_polygonal(f: &Feature, problems: &mut Vec<String>) -> Result<MultiPo
         out.push(Polygon::new(exterior, iter.collect()));
     }
     Ok(MultiPolygon(out))
+}
+
+/// Refuses a ring that crosses the antimeridian: an edge jumping more than 180° of longitude
+/// (179.9 → -179.9) is the short way across ±180° in the drawing but runs the long way round
+/// the world in lon/lat, which would turn a small island into a near-world polygon. RFC 7946
+/// (§3.1.9) asks for such a polygon to be split at ±180° into a MultiPolygon; parts on both
+/// sides are fine, and every check handles them part by part.
+fn refuse_antimeridian_crossing(coords: &[Coord<f64>]) -> Result<()> {
+    for (i, w) in coords.windows(2).enumerate() {
+        if (w[1].x - w[0].x).abs() > 180.0 {
+            return Err(InputError::new(format!(
+                "crosses the antimeridian between coordinates {i} and {} (longitude {} to {}): \
+                 split it at ±180° into a MultiPolygon with one part on each side (RFC 7946 \
+                 §3.1.9)",
+                i + 1,
+                w[0].x,
+                w[1].x
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A GeoJSON position as lon/lat, checked for range.

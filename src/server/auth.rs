@@ -6,7 +6,7 @@
 //! fast hash keeps checking a token on every request cheap (one hash + one map lookup, no
 //! per-request key stretching on a 2-core box).
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, FieldError};
 use super::state::SharedState;
 use crate::store::{Role, TokenRecord};
 use axum::extract::FromRequestParts;
@@ -14,7 +14,9 @@ use axum::http::{header, request::Parts};
 use rand::rngs::OsRng;
 use rand::TryRngCore;
 use sha2::{Digest, Sha256};
-use wangge_engine::{District, Grid, Layer};
+use wangge_engine::edit::scope::{check_inside_areas, claimed_areas, ScopeError};
+use wangge_engine::edit::{ChangeSet, GridChange, Plan};
+use wangge_engine::{District, Grid};
 
 pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -88,53 +90,51 @@ impl Caller {
         }
     }
 
-    /// A planner may only touch grids inside the admin areas of the token. Admins may touch all.
+    /// A planner's token (`None` for an admin, who may edit everywhere).
+    fn planner_token(&self) -> ApiResult<Option<&TokenRecord>> {
+        let Caller::Token(t) = self else {
+            return Err(ApiError::unauthorized("editing needs a token"));
+        };
+        Ok((t.role != Role::Admin).then_some(t))
+    }
+
+    /// A planner may only make an edit that stays inside the admin areas of the token: every
+    /// grid it changes claims one of the areas, every geometry it saves lies inside them, and a
+    /// composite it changes has all its members inside them (see
+    /// [`wangge_engine::edit::scope::check_inside_areas`]). The same check for drafts and saves.
+    /// Admins may edit everywhere.
+    pub fn check_plan(&self, d: &District, p: &Plan, min_area_m2: f64) -> ApiResult<()> {
+        let Some(t) = self.planner_token()? else {
+            return Ok(());
+        };
+        let holder = format!("token {}", t.id);
+        check_inside_areas(d, &p.changes, &p.followers, &t.areas, &holder, min_area_m2)
+            .map_err(scope_error)
+    }
+
+    /// A planner may only touch grids inside the admin areas of the token (a composite only when
+    /// all its member base grids are). Admins may touch all.
     pub fn check_areas<'a>(
         &self,
         d: &District,
         grids: impl IntoIterator<Item = &'a Grid>,
     ) -> ApiResult<()> {
-        let Caller::Token(t) = self else {
-            return Err(ApiError::unauthorized("editing needs a token"));
-        };
-        if t.role == Role::Admin {
+        let Some(t) = self.planner_token()? else {
             return Ok(());
-        }
-        let grids: Vec<&Grid> = grids.into_iter().collect();
-        for g in &grids {
-            // Composite grids are unions of base grids and follow their members automatically
-            // (engine rule); checking the base grids is what decides who may redraw the ground.
-            if g.layer == Layer::Composite {
-                continue;
-            }
-            let mut chain = area_chain_of(d, g);
-            // A child re-parented onto a base grid created by the same edit (a split): that base
-            // grid is not in the district yet, but it is among the edit's grids.
-            if chain.is_empty() && g.layer.is_child() {
-                if let Some(base) = grids.iter().find(|b| {
-                    b.layer == Layer::Base && g.parent.as_deref() == Some(b.id.0.as_str())
-                }) {
-                    chain = area_chain_of(d, base);
-                }
-            }
-            if !chain.iter().any(|code| t.areas.contains(code)) {
-                let where_ = chain.first().cloned().unwrap_or_else(|| "no area".into());
-                return Err(ApiError::outside_area(
-                    &g.id.0,
-                    format!(
-                        "grid {} lies in area {where_}, outside the areas of token {} ({})",
-                        g.id,
-                        t.id,
-                        if t.areas.is_empty() {
-                            "none".to_string()
-                        } else {
-                            t.areas.join(", ")
-                        }
-                    ),
-                ));
-            }
-        }
-        Ok(())
+        };
+        // Unchanged grids: the same check as an edit of them that keeps their geometry.
+        let changes = ChangeSet {
+            date: chrono::NaiveDate::MIN,
+            changes: grids
+                .into_iter()
+                .map(|g| GridChange {
+                    before: Some(g.clone()),
+                    after: Some(g.clone()),
+                })
+                .collect(),
+        };
+        let holder = format!("token {}", t.id);
+        check_inside_areas(d, &changes, &[], &t.areas, &holder, f64::INFINITY).map_err(scope_error)
     }
 
     /// People may be attached to a grid by planners of its area only.
@@ -143,30 +143,39 @@ impl Caller {
     }
 }
 
+/// Outside the areas: 403 naming the grid, and as the field `geometry` (a new geometry reaching
+/// out of the areas) or `grid` (a grid the token may not edit). A check that could not run: 422
+/// naming `geometry`, never a pass.
+fn scope_error(e: ScopeError) -> ApiError {
+    let msg = e.to_string();
+    match e {
+        ScopeError::Outside {
+            grid,
+            reason,
+            by_geometry,
+        } => {
+            let mut a = ApiError::outside_area(&grid.0, msg);
+            a.errors.push(FieldError {
+                field: if by_geometry { "geometry" } else { "grid" }.into(),
+                reason,
+            });
+            a
+        }
+        ScopeError::Unchecked { grid, reason } => {
+            let mut a = ApiError::refused(Some(&grid.0), msg);
+            a.errors.push(FieldError {
+                field: "geometry".into(),
+                reason,
+            });
+            a
+        }
+    }
+}
+
 /// The admin-area codes containing a grid, community first. A micro/special grid is in its
 /// base grid's areas.
 pub fn area_chain_of(d: &District, g: &Grid) -> Vec<String> {
-    let community = match &g.layer {
-        Layer::Base => g.parent.clone(),
-        Layer::Micro | Layer::Special => g
-            .parent
-            .as_ref()
-            .and_then(|p| {
-                d.history(&p.as_str().into())
-                    .last()
-                    .map(|b| b.parent.clone())
-            })
-            .flatten(),
-        Layer::Composite => None,
-    };
-    community
-        .map(|c| {
-            d.area_chain(&c)
-                .into_iter()
-                .map(|a| a.code.clone())
-                .collect()
-        })
-        .unwrap_or_default()
+    claimed_areas(d, g, &[])
 }
 
 impl FromRequestParts<SharedState> for Caller {

@@ -182,6 +182,44 @@ impl ApiError {
         e
     }
 
+    /// A problem for any status, titled with the status's reason phrase; used where the status
+    /// was decided outside the handlers (limits, timeouts, axum's own rejections).
+    pub fn from_status(status: StatusCode, detail: impl Into<String>) -> Self {
+        let title = status.canonical_reason().unwrap_or("Error");
+        let slug = match status.as_u16() {
+            400 => "bad-input",
+            401 => "unauthorized",
+            403 => "forbidden",
+            404 => "not-found",
+            405 => "method-not-allowed",
+            408 => "request-timeout",
+            413 => "body-too-large",
+            414 => "uri-too-long",
+            415 => "unsupported-media-type",
+            429 => "too-many-requests",
+            431 => "headers-too-large",
+            503 => "unavailable",
+            s if s >= 500 => "internal",
+            _ => "error",
+        };
+        let mut e = Self::new(status, slug, title, detail.into());
+        if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+            // Keep the cause for the log; clients see the generic message like any 5xx.
+            e.internal = Some(e.detail.clone());
+            e.detail = "the server failed to handle the request; it has been logged".into();
+        }
+        e
+    }
+
+    /// Names the field the problem is about (keeps the detail).
+    pub fn with_field(mut self, field: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.errors.push(FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        });
+        self
+    }
+
     pub fn too_large(limit: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -294,9 +332,15 @@ impl From<EditError> for ApiError {
             EditError::Conflict { grid, .. } => ApiError::stale(&grid.0, msg),
             EditError::IdInUse(id) => ApiError::conflict(Some(&id.0), msg),
             EditError::CodeInUse(_) => ApiError::conflict(None, msg),
-            EditError::InvalidGeometry { grid, reason } => {
+            EditError::InvalidGeometry { grid, reason }
+            | EditError::OutsideDistrict { grid, reason } => {
                 let mut a = ApiError::field("geometry", reason.clone());
                 a.detail = msg;
+                a.grid = Some(grid.0.clone());
+                a
+            }
+            EditError::DateBeforeVersion { grid, .. } => {
+                let mut a = ApiError::field("date", msg);
                 a.grid = Some(grid.0.clone());
                 a
             }
@@ -312,12 +356,6 @@ impl From<EditError> for ApiError {
             | EditError::AmbiguousSharedBoundary(grid, _)
             | EditError::PathEndpoints(grid, _) => ApiError::refused(Some(&grid.0), msg),
             EditError::NoVertexAt { .. } => ApiError::refused(None, msg),
-            // The `date` parameter (default today) names the day the change takes effect.
-            EditError::BeforeCurrentVersion { grid, .. } => {
-                let mut a = ApiError::field("date", msg);
-                a.grid = Some(grid.0.clone());
-                a
-            }
             // Each created problem is listed so that a client can show them on the map; the
             // `force_draft=true` parameter keeps such an edit as a draft.
             EditError::BreaksHierarchy(problems) => {

@@ -187,8 +187,8 @@ pub fn require_json(headers: &HeaderMap) -> ApiResult<()> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let field = if path == "." || path == "?" || path.is_empty() {
@@ -202,7 +202,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
             inner.to_string()
         };
         ApiError::field(field, reason)
-    })
+    })?;
+    // Only whitespace may follow the value: `{…} garbage` is not one JSON document.
+    de.end().map_err(|e| {
+        ApiError::field(
+            "body",
+            format!("malformed JSON: text after the JSON value ({e})"),
+        )
+    })?;
+    Ok(value)
 }
 
 /// A GeoJSON Polygon or MultiPolygon (or a Feature holding one), checked: known type, positions

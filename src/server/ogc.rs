@@ -11,7 +11,7 @@ use super::routes::{blocking, Typed, GEO_JSON};
 use super::state::SharedState;
 use crate::io::features::grid_to_feature;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap};
+
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
@@ -31,18 +31,10 @@ pub fn router() -> Router<SharedState> {
         .route("/collections/{layer}/items/{id}", get(item))
 }
 
-/// The service's own address as the client sees it, for absolute links.
-fn base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|p| *p == "https")
-        .unwrap_or("http");
-    format!("{proto}://{host}/ogc")
+/// The service's own address for absolute links: the configured `--public-url` (default the
+/// bind address), never the request's `Host` header, which any client can set.
+fn base(state: &SharedState) -> String {
+    format!("{}/ogc", state.public_url())
 }
 
 fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
@@ -51,13 +43,9 @@ fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
 
 #[utoipa::path(get, path = "/ogc", tag = "ogc",
     responses((status = 200, description = "The landing page", body = super::schemas::JsonDocument)))]
-pub async fn landing(
-    State(state): State<SharedState>,
-    caller: Caller,
-    headers: HeaderMap,
-) -> ApiResult<Typed> {
+pub async fn landing(State(state): State<SharedState>, caller: Caller) -> ApiResult<Typed> {
     caller.require_read(&state)?;
-    let b = base(&headers);
+    let b = base(&state);
     Typed::json(
         "application/json",
         &json!({
@@ -65,7 +53,7 @@ pub async fn landing(
             "description": "Base, micro, special and composite grids (网格化服务管理) as OGC API – Features",
             "links": [
                 link(b.clone(), "self", "application/json", "this document"),
-                link(b.replace("/ogc", "/api/openapi.json"), "service-desc", "application/vnd.oai.openapi+json;version=3.1", "the API definition"),
+                link(format!("{}/api/openapi.json", state.public_url()), "service-desc", "application/vnd.oai.openapi+json;version=3.1", "the API definition"),
                 link(format!("{b}/conformance"), "conformance", "application/json", "conformance classes"),
                 link(format!("{b}/collections"), "data", "application/json", "the grid layers"),
             ]
@@ -124,14 +112,10 @@ fn describe(state: &SharedState, b: &str, layer: &Layer, title: &str) -> Value {
 
 #[utoipa::path(get, path = "/ogc/collections", tag = "ogc",
     responses((status = 200, description = "The grid layers as collections", body = super::schemas::JsonDocument)))]
-pub async fn collections(
-    State(state): State<SharedState>,
-    caller: Caller,
-    headers: HeaderMap,
-) -> ApiResult<Typed> {
+pub async fn collections(State(state): State<SharedState>, caller: Caller) -> ApiResult<Typed> {
     caller.require_read(&state)?;
     state.ensure_ready()?;
-    let b = base(&headers);
+    let b = base(&state);
     let list: Vec<Value> = LAYERS
         .iter()
         .map(|(l, t)| describe(&state, &b, l, t))
@@ -150,7 +134,6 @@ pub async fn collections(
 pub async fn collection(
     State(state): State<SharedState>,
     caller: Caller,
-    headers: HeaderMap,
     Path(layer): Path<String>,
 ) -> ApiResult<Typed> {
     caller.require_read(&state)?;
@@ -159,7 +142,7 @@ pub async fn collection(
     let title = LAYERS.iter().find(|(x, _)| *x == l).map_or("", |(_, t)| *t);
     Typed::json(
         "application/json",
-        &describe(&state, &base(&headers), &l, title),
+        &describe(&state, &base(&state), &l, title),
     )
 }
 
@@ -198,7 +181,6 @@ fn datetime(p: &Params) -> ApiResult<Option<chrono::NaiveDate>> {
 pub async fn items(
     State(state): State<SharedState>,
     caller: Caller,
-    headers: HeaderMap,
     Path(layer): Path<String>,
     params: Params,
 ) -> ApiResult<Typed> {
@@ -218,7 +200,7 @@ pub async fn items(
         as_of: datetime(&params)?,
         ..Filter::default()
     };
-    let b = base(&headers);
+    let b = base(&state);
     blocking(&state, move |s| {
         let d = s.district.read();
         let all = filter.select(&d);
@@ -294,7 +276,6 @@ fn encode(s: &str) -> String {
 pub async fn item(
     State(state): State<SharedState>,
     caller: Caller,
-    headers: HeaderMap,
     Path((layer, id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Typed> {
@@ -307,7 +288,7 @@ pub async fn item(
         .grid(&GridId(id.clone()), as_of)
         .filter(|g| g.layer == l)
         .ok_or_else(|| ApiError::not_found(format!("grid {id} is not in collection {layer}")))?;
-    let b = base(&headers);
+    let b = base(&state);
     let mut v = serde_json::to_value(grid_to_feature(g))
         .map_err(|e| ApiError::internal(format!("cannot encode grid: {e}")))?;
     v["links"] = json!([

@@ -31,6 +31,13 @@ pub struct ServerConfig {
     pub admin_secret: Option<String>,
     /// How often to replay changes other processes committed.
     pub poll_interval: Duration,
+    /// The service's address as clients reach it (`--public-url`), for absolute links in the
+    /// OGC and TileJSON documents; [`super::start`] fills in the bound address when unset.
+    pub public_url: Option<String>,
+    /// Header, time and connection limits.
+    pub limits: super::Limits,
+    /// Which dates edits may take, and the district's time zone for "today".
+    pub edit_dates: super::routes::edits::EditDates,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +48,9 @@ impl Default for ServerConfig {
             seed_dir: None,
             admin_secret: None,
             poll_interval: Duration::from_millis(250),
+            public_url: None,
+            limits: super::Limits::default(),
+            edit_dates: Default::default(),
         }
     }
 }
@@ -190,6 +200,20 @@ impl AppState {
 
     pub fn token_by_hash(&self, hash: &str) -> Option<TokenRecord> {
         self.tokens.read().get(hash).cloned()
+    }
+
+    /// The cached token with this id (not its secret), for showing roles in the change log.
+    pub fn token_by_id(&self, id: &str) -> Option<TokenRecord> {
+        self.tokens.read().values().find(|t| t.id == id).cloned()
+    }
+
+    /// The service's base URL without a trailing slash (`--public-url`, else the bind address).
+    pub fn public_url(&self) -> &str {
+        self.config
+            .public_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1:8080")
+            .trim_end_matches('/')
     }
 
     /// Fails with 503 until the district is loaded.

@@ -12,6 +12,7 @@
 //! and bumps the source generation, which is part of every ETag; responses say
 //! `Cache-Control: no-cache`, so a client revalidates and never keeps a tile older than a save.
 
+use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
 use super::extract::Params;
 use super::state::SharedState;
@@ -475,10 +476,12 @@ fn pick(tiles: &TileService, d: &District, tile: TileId, as_of: Option<NaiveDate
         (status = 304, description = "Not modified since the ETag in If-None-Match")))]
 async fn tile(
     State(state): State<SharedState>,
+    caller: Caller,
     Path((z, x, y)): Path<(String, String, String)>,
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    caller.require_read(&state)?;
     state.ensure_ready()?;
     let y = y
         .strip_suffix(".mvt")
@@ -536,12 +539,11 @@ async fn tile(
 
 #[utoipa::path(get, path = "/tiles/grids.json", tag = "tiles",
     responses((status = 200, description = "TileJSON 3.0 of the grid tiles", body = super::schemas::JsonDocument)))]
-async fn tilejson(State(state): State<SharedState>, headers: HeaderMap) -> ApiResult<Response> {
+async fn tilejson(State(state): State<SharedState>, caller: Caller) -> ApiResult<Response> {
+    caller.require_read(&state)?;
     state.ensure_ready()?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
+    // The configured public URL, not the request's Host header (which any client can set).
+    let base = state.public_url();
     let bounds = state.district.read().extent();
     let (b, center) = match bounds {
         Some(r) => (
@@ -584,7 +586,7 @@ async fn tilejson(State(state): State<SharedState>, headers: HeaderMap) -> ApiRe
     let body = serde_json::json!({
         "tilejson": "3.0.0",
         "name": "wangge grids",
-        "tiles": [format!("http://{host}/tiles/{SOURCE}/{{z}}/{{x}}/{{y}}.mvt")],
+        "tiles": [format!("{base}/tiles/{SOURCE}/{{z}}/{{x}}/{{y}}.mvt")],
         "minzoom": 0,
         "maxzoom": MAX_ZOOM,
         "bounds": b,

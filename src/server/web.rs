@@ -11,9 +11,10 @@
 //! When the folder (or MapLibre) is missing, `/` answers a small page of links that says how to
 //! install it, instead of a broken map.
 
+use super::error::ApiError;
 use super::state::SharedState;
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -86,21 +87,21 @@ async fn send_file(path: PathBuf) -> Response {
             bytes,
         )
             .into_response(),
-        Err(_) => (StatusCode::NOT_FOUND, "no such file").into_response(),
+        Err(_) => ApiError::not_found("no such file").into_response(),
     }
 }
 
 async fn app_file(Path(path): Path<String>) -> Response {
     match safe_relative(&path) {
         Some(rel) => send_file(public_dir().join(rel)).await,
-        None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+        None => ApiError::not_found("no such file").into_response(),
     }
 }
 
 async fn vendor_file(Path(file): Path<String>) -> Response {
     match safe_relative(&file) {
         Some(rel) => send_file(maplibre_dir().join(rel)).await,
-        None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+        None => ApiError::not_found("no such file").into_response(),
     }
 }
 

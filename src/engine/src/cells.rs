@@ -61,6 +61,15 @@ const MAX_CELLS: f64 = (1u32 << 22) as f64;
 /// Cells per axis at most.
 const MAX_SIDE: f64 = 8192.0;
 
+/// Points this far (degrees) outside the grids' extent are still looked up in the edge cells:
+/// snapped to the lattice (half a unit) they may lie within the lookup's edge tolerance
+/// ([`crate::lookup::EDGE_TOLERANCE_DEG`], 1.5 units) of the outer edge.
+const REACH: f64 = 3e-7;
+/// The smallest widening of a cell: `REACH`, plus half a unit of snapping, plus the edge
+/// tolerance, plus slack. A cell whose widened rectangle no boundary touches then has one answer
+/// for every point in it or within `REACH` of the extent, snapped or not, tolerance included.
+const MIN_MARGIN: f64 = 6e-7;
+
 /// A cell some grid boundary touches.
 #[derive(Debug, Clone, Copy)]
 struct Mixed {
@@ -201,8 +210,9 @@ impl CellIndex {
             cw,
             ch,
             // Rounding of the cell computation is below 1e-12 of a cell and of the coordinates;
-            // a thousandth of a cell (at least 1e-9°) is far above it and costs little.
-            margin: (cw.max(ch) * 1e-3).max(1e-9),
+            // a thousandth of a cell is far above it and costs little. At least MIN_MARGIN, so
+            // that the widened rectangle also holds the lattice tolerance of lookups.
+            margin: (cw.max(ch) * 1e-3).max(MIN_MARGIN),
             blocks: Vec::new(),
             nbx: nx.div_ceil(BLOCK),
             cells: Vec::new(),
@@ -387,6 +397,9 @@ impl CellIndex {
     /// enough to be inlined into the batch loop.
     #[inline(never)]
     fn mixed_hit(&self, d: &District, p: Coord<f64>, mixed: u32) -> BaseHit {
+        // Snapped as in `base_at`. Points of pure cells need no snapping: the snapped point stays
+        // in the widened rectangle, where every point has the same answer.
+        let p = crate::lattice::snap(p);
         let m = self.mixed[mixed as usize];
         // Candidates are in code order: the first holding `p` is the lowest-coded owner among
         // them, the first touching it the lowest-coded touching grid.
@@ -406,6 +419,19 @@ impl CellIndex {
                 Some(o) if code_order(d, o, m.cover).is_lt() => o,
                 _ => m.cover,
             });
+        }
+        if owner.is_none() && touching.is_none() {
+            // Beyond the outer edge: every grid whose boundary passes within the tolerance
+            // touches the widened cell, so it is among the candidates.
+            let slot = crate::lookup::near_edge(
+                d,
+                p,
+                self.cands[m.start as usize..m.end as usize].iter().copied(),
+            );
+            return BaseHit {
+                slot,
+                on_boundary: slot.is_some(),
+            };
         }
         BaseHit {
             slot: owner.or(touching),
@@ -507,14 +533,18 @@ impl CellIndex {
         self.cells[at + ((iy & (BLOCK - 1)) << BLOCK_SHIFT) + (ix & (BLOCK - 1))] = v;
     }
 
-    /// The cell of `p`, or none outside the extent (NaN included).
+    /// The cell of `p`, or none farther than [`REACH`] outside the extent (NaN included).
     #[inline]
     fn cell_of(&self, p: Coord<f64>) -> Option<(usize, usize)> {
-        if !(p.x >= self.x0 && p.x <= self.x1 && p.y >= self.y0 && p.y <= self.y1) {
+        if !(p.x >= self.x0 - REACH
+            && p.x <= self.x1 + REACH
+            && p.y >= self.y0 - REACH
+            && p.y <= self.y1 + REACH)
+        {
             return None;
         }
-        // `as usize` saturates; points on the east/north edge of the extent fall in the last
-        // cell, whose widened rectangle holds them.
+        // `as usize` saturates (negative values to 0); points on or just beyond the edge of the
+        // extent fall in the edge cells, whose widened rectangles hold them.
         let ix = (((p.x - self.x0) * self.inv_w) as usize).min(self.nx - 1);
         let iy = (((p.y - self.y0) * self.inv_h) as usize).min(self.ny - 1);
         Some((ix, iy))
@@ -529,10 +559,13 @@ impl CellIndex {
         if !(min.x >= self.x0 && max.x <= self.x1 && min.y >= self.y0 && max.y <= self.y1) {
             return false;
         }
-        // One extra cell on each side: the widened rectangles of neighbours reach into the box.
+        // Extra cells on each side: the widened rectangles of neighbours reach into the box
+        // (by one cell, or more where the margin is wider than a cell).
+        let margin = self.margin;
         let span = |lo: f64, hi: f64, o: f64, inv: f64, n: usize| {
-            let a = (((lo - o) * inv) as usize).saturating_sub(1);
-            let b = ((((hi - o) * inv) as usize) + 1).min(n - 1);
+            let k = (margin * inv).ceil() as usize + 1;
+            let a = (((lo - o) * inv) as usize).saturating_sub(k);
+            let b = ((((hi - o) * inv) as usize) + k).min(n - 1);
             (a, b)
         };
         let (ax, bx) = span(min.x, max.x, self.x0, self.inv_w, self.nx);

@@ -19,10 +19,34 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelError {
     DuplicateArea(String),
-    UnknownParentArea { area: String, parent: String },
-    DuplicateGridVersion { id: GridId, version: u32 },
-    UnknownParent { grid: GridId, parent: String },
-    UnknownMember { grid: GridId, member: GridId },
+    UnknownParentArea {
+        area: String,
+        parent: String,
+    },
+    DuplicateGridVersion {
+        id: GridId,
+        version: u32,
+    },
+    UnknownParent {
+        grid: GridId,
+        parent: String,
+    },
+    UnknownMember {
+        grid: GridId,
+        member: GridId,
+    },
+    /// A composite version names a known base grid that has no version when it needs one
+    /// (a current composite, a retired member).
+    MemberNotValid {
+        grid: GridId,
+        version: u32,
+        member: GridId,
+    },
+    /// A composite names a member that is not a base grid.
+    MemberNotBase {
+        grid: GridId,
+        member: GridId,
+    },
     EmptyGeometry(GridId),
     Overlay(GridId, lattice::OverlayError),
 }
@@ -42,6 +66,17 @@ impl fmt::Display for ModelError {
             }
             ModelError::UnknownMember { grid, member } => {
                 write!(f, "composite grid {grid} names unknown base grid {member}")
+            }
+            ModelError::MemberNotValid {
+                grid,
+                version,
+                member,
+            } => write!(
+                f,
+                "composite grid {grid} version {version} names base grid {member}, which has no version valid then"
+            ),
+            ModelError::MemberNotBase { grid, member } => {
+                write!(f, "composite grid {grid} names {member}, which is not a base grid")
             }
             ModelError::EmptyGeometry(id) => write!(f, "grid {id} has an empty geometry"),
             ModelError::Overlay(id, e) => write!(f, "grid {id}: {e}"),
@@ -95,7 +130,8 @@ pub struct District {
 
 impl District {
     /// Builds the district and its indexes. Geometries are snapped to the coordinate lattice and
-    /// rings oriented; composite grids get their geometry from their members.
+    /// rings oriented; current composite grids get their geometry from their members, closed
+    /// ones keep the geometry they were stored with (see `composite_geometry`).
     pub fn new(
         areas: Vec<AdminArea>,
         grids: Vec<Grid>,
@@ -214,26 +250,97 @@ impl District {
         Ok(slot)
     }
 
-    /// The union of a composite grid's members (their current versions, or the versions valid on
-    /// the composite's start date when it has ended).
+    /// The geometry of a composite grid version.
+    ///
+    /// A current version is the union of its members' current versions: members are always
+    /// current while their composite is, because every change of a member gives its composites
+    /// a new version (`edit::followups::composites`).
+    ///
+    /// A closed version is history: it keeps the geometry it was stored with, which is the
+    /// union of its members as they were while it was current. It is not derived again from
+    /// dates, because dates cannot order the changes of one day: when a member version and
+    /// the composite version made from it are both replaced the same day, that member version
+    /// is valid on no date (see [`Grid::valid_to`]) and the state the composite was made from
+    /// can no longer be found by date. Only a closed version stored without a geometry (a
+    /// members-only dataset file) is derived, from its members' last versions of its last day.
     fn composite_geometry(&self, grid: &Grid) -> Result<MultiPolygon<f64>, ModelError> {
-        let date = grid.valid_to.map(|_| grid.valid_from);
-        let mut parts = Vec::with_capacity(grid.members.len());
-        for member in &grid.members {
-            let g = self
-                .grid(member, date)
-                .or_else(|| self.grid(member, None))
-                .ok_or_else(|| ModelError::UnknownMember {
-                    grid: grid.id.clone(),
-                    member: member.clone(),
-                })?;
-            parts.push(&g.geometry);
+        let Some(valid_to) = grid.valid_to else {
+            let parts = grid
+                .members
+                .iter()
+                .map(|m| {
+                    self.grid(m, None)
+                        .map(|g| &g.geometry)
+                        .ok_or_else(|| self.member_error(grid, m))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            return lattice::union_all(parts).map_err(|e| ModelError::Overlay(grid.id.clone(), e));
+        };
+        if !grid.geometry.0.is_empty() {
+            return Ok(normalise(&grid.geometry));
         }
+        let last_day = valid_to.pred_opt().unwrap_or(valid_to).max(grid.valid_from);
+        let parts = grid
+            .members
+            .iter()
+            .map(|m| {
+                self.last_version_of_day(m, last_day)
+                    .map(|g| &g.geometry)
+                    .ok_or_else(|| self.member_error(grid, m))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         lattice::union_all(parts).map_err(|e| ModelError::Overlay(grid.id.clone(), e))
+    }
+
+    /// Why a member of a composite version cannot be found.
+    fn member_error(&self, grid: &Grid, member: &GridId) -> ModelError {
+        if self.versions.contains_key(member) {
+            ModelError::MemberNotValid {
+                grid: grid.id.clone(),
+                version: grid.version,
+                member: member.clone(),
+            }
+        } else {
+            ModelError::UnknownMember {
+                grid: grid.id.clone(),
+                member: member.clone(),
+            }
+        }
+    }
+
+    /// The last version of a grid that existed at some moment of `day`: began on or before it
+    /// and had not ended before it. Unlike [`District::grid`] this also finds a version
+    /// opened and replaced during `day`.
+    pub fn last_version_of_day(&self, id: &GridId, day: NaiveDate) -> Option<&Grid> {
+        self.versions
+            .get(id)?
+            .iter()
+            .rev()
+            .map(|&s| &self.grids[s as usize])
+            .find(|g| g.valid_from <= day && g.valid_to.is_none_or(|end| end >= day))
     }
 
     fn check_references(&self) -> Result<(), ModelError> {
         for g in &self.grids {
+            // Every version's members, closed ones included (their kept geometry was not
+            // looked up): each names a base grid.
+            for m in &g.members {
+                match self.versions.get(m).and_then(|s| s.first()) {
+                    None => {
+                        return Err(ModelError::UnknownMember {
+                            grid: g.id.clone(),
+                            member: m.clone(),
+                        })
+                    }
+                    Some(&s) if self.grids[s as usize].layer != Layer::Base => {
+                        return Err(ModelError::MemberNotBase {
+                            grid: g.id.clone(),
+                            member: m.clone(),
+                        })
+                    }
+                    Some(_) => {}
+                }
+            }
             let Some(parent) = &g.parent else { continue };
             let known = match g.layer {
                 Layer::Base => self.area_slots.contains_key(parent),
@@ -648,5 +755,188 @@ fn footprint_rect(f: &Footprint) -> Option<Rect<f64>> {
     match f {
         Footprint::Polygon(p) => p.bounding_rect(),
         Footprint::Point(p) => Some(Rect::new(p.0, p.0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, Polygon};
+
+    fn square(x0: f64, y0: f64, side: f64) -> MultiPolygon<f64> {
+        let (x1, y1) = (x0 + side, y0 + side);
+        MultiPolygon(vec![Polygon::new(
+            LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
+            vec![],
+        )])
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 3, d).expect("valid date")
+    }
+
+    /// Same area and same box (a union may start its ring elsewhere).
+    fn assert_same_shape(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, what: &str) {
+        use geo::Area;
+        assert_eq!(a.bounding_rect(), b.bounding_rect(), "{what}: boxes");
+        assert!(
+            (a.unsigned_area() - b.unsigned_area()).abs() < 1e-12,
+            "{what}: areas"
+        );
+    }
+
+    fn version(
+        id: &str,
+        layer: Layer,
+        v: u32,
+        geometry: MultiPolygon<f64>,
+        from: NaiveDate,
+        to: Option<NaiveDate>,
+    ) -> Grid {
+        let mut g = Grid::new(id, layer, None, geometry, from);
+        g.version = v;
+        g.valid_to = to;
+        g
+    }
+
+    fn composite(v: u32, members: &[&str], from: NaiveDate, to: Option<NaiveDate>) -> Grid {
+        let mut g = version("C", Layer::Composite, v, MultiPolygon(vec![]), from, to);
+        g.members = members.iter().map(|&m| GridId::from(m)).collect();
+        g
+    }
+
+    /// A status change of A and a split of A on day 2: A's version 2 and the composite's
+    /// version 2 were opened and closed on day 2. The records load, the closed composite keeps
+    /// its stored geometry, and as of day 2 the last versions of that day show.
+    #[test]
+    fn same_day_versions_load_and_as_of_shows_the_last_of_the_day() {
+        let a = square(118.0, 29.0, 0.01);
+        let (west, east) = (
+            normalise(&MultiPolygon(vec![Polygon::new(
+                LineString::from(vec![
+                    (118.0, 29.0),
+                    (118.005, 29.0),
+                    (118.005, 29.01),
+                    (118.0, 29.01),
+                    (118.0, 29.0),
+                ]),
+                vec![],
+            )])),
+            normalise(&MultiPolygon(vec![Polygon::new(
+                LineString::from(vec![
+                    (118.005, 29.0),
+                    (118.01, 29.0),
+                    (118.01, 29.01),
+                    (118.005, 29.01),
+                    (118.005, 29.0),
+                ]),
+                vec![],
+            )])),
+        );
+        let mut stored = composite(2, &["A"], day(2), Some(day(2)));
+        stored.geometry = a.clone();
+        let grids = vec![
+            composite(3, &["B", "D"], day(2), None),
+            stored,
+            composite(1, &["A"], day(1), Some(day(2))),
+            version("A", Layer::Base, 1, a.clone(), day(1), Some(day(2))),
+            version("A", Layer::Base, 2, a.clone(), day(2), Some(day(2))),
+            version("B", Layer::Base, 1, west, day(2), None),
+            version("D", Layer::Base, 1, east, day(2), None),
+        ];
+        let d = District::new(vec![], grids, vec![], vec![]).expect("the records load");
+        let c = GridId::from("C");
+        assert_eq!(d.grid(&c, Some(day(2))).map(|g| g.version), Some(3));
+        assert_eq!(d.grid(&c, Some(day(1))).map(|g| g.version), Some(1));
+        assert_eq!(d.grid(&GridId::from("A"), Some(day(2))), None);
+        assert_eq!(
+            d.grid(&GridId::from("A"), Some(day(1))).map(|g| g.version),
+            Some(1)
+        );
+        let history = d.history(&c);
+        assert_eq!(
+            history.iter().map(|g| g.version).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert_eq!(
+            history[1].geometry,
+            normalise(&a),
+            "a closed version keeps its geometry"
+        );
+        // Version 1 was stored without one: derived from A as it was on day 1.
+        assert_same_shape(&history[0].geometry, &a, "version 1");
+        // The current version is the union of its current members: A's square again.
+        assert_same_shape(&history[2].geometry, &a, "version 3");
+    }
+
+    /// A closed composite version without a stored geometry takes its members' versions of its
+    /// last day, not of its first.
+    #[test]
+    fn closed_composite_without_geometry_is_derived_from_its_last_day() {
+        let small = square(118.0, 29.0, 0.01);
+        let large = square(118.0, 29.0, 0.02);
+        let grids = vec![
+            composite(1, &["A"], day(1), Some(day(5))),
+            version("A", Layer::Base, 1, small.clone(), day(1), Some(day(3))),
+            version("A", Layer::Base, 2, large.clone(), day(3), None),
+        ];
+        let d = District::new(vec![], grids, vec![], vec![]).expect("the records load");
+        assert_same_shape(
+            &d.history(&GridId::from("C"))[0].geometry,
+            &large,
+            "version 1",
+        );
+    }
+
+    #[test]
+    fn composite_members_must_be_known_base_grids() {
+        let a = square(118.0, 29.0, 0.01);
+        let mut closed = composite(1, &["X"], day(1), Some(day(2)));
+        closed.geometry = a.clone();
+        let err = District::new(
+            vec![],
+            vec![
+                closed,
+                version("A", Layer::Base, 1, a.clone(), day(1), None),
+            ],
+            vec![],
+            vec![],
+        )
+        .expect_err("an unknown member");
+        assert_eq!(
+            err,
+            ModelError::UnknownMember {
+                grid: GridId::from("C"),
+                member: GridId::from("X"),
+            }
+        );
+        let err = District::new(
+            vec![],
+            vec![
+                composite(1, &["A"], day(1), None),
+                version("A", Layer::Base, 1, a.clone(), day(1), Some(day(2))),
+            ],
+            vec![],
+            vec![],
+        )
+        .expect_err("a current composite of a retired member");
+        assert!(
+            matches!(err, ModelError::MemberNotValid { ref member, .. } if member.0 == "A"),
+            "{err}"
+        );
+        let mut micro = version("M", Layer::Micro, 1, a.clone(), day(1), None);
+        micro.parent = Some("A".into());
+        let err = District::new(
+            vec![],
+            vec![
+                composite(1, &["M"], day(1), None),
+                version("A", Layer::Base, 1, a, day(1), None),
+                micro,
+            ],
+            vec![],
+            vec![],
+        )
+        .expect_err("a micro grid as a member");
+        assert!(matches!(err, ModelError::MemberNotBase { .. }), "{err}");
     }
 }

@@ -25,16 +25,22 @@ const MAX_OFFSET_UNITS: i64 = 1 << 30;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OverlayError {
-    /// The operands span more than about 107° from their centre, or hold a non-finite value.
+    /// A group of touching or nested operand parts spans more than about 107° from its centre
+    /// (operands far apart, such as islands on both sides of ±180°, are overlaid group by group
+    /// and do not hit this; a single polygon of near-world size does).
     ExtentTooLarge,
+    /// A coordinate is NaN or infinite.
+    NotFinite,
 }
 
 impl fmt::Display for OverlayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OverlayError::ExtentTooLarge => {
-                f.write_str("geometry extent too large or not finite for exact overlay")
-            }
+            OverlayError::ExtentTooLarge => f.write_str(
+                "geometry extent too large for exact overlay: a group of touching polygons spans \
+                 more than 214° of longitude or latitude on the 1e-7° lattice",
+            ),
+            OverlayError::NotFinite => f.write_str("geometry has a coordinate that is not finite"),
         }
     }
 }
@@ -86,7 +92,7 @@ impl Frame {
     fn around(rect: Rect<f64>) -> Result<Self, OverlayError> {
         let c = rect.center();
         if !c.x.is_finite() || !c.y.is_finite() {
-            return Err(OverlayError::ExtentTooLarge);
+            return Err(OverlayError::NotFinite);
         }
         Ok(Frame {
             origin_x: (c.x * UNITS_PER_DEGREE).round() as i64,
@@ -96,7 +102,7 @@ impl Frame {
 
     fn to_int(self, c: Coord<f64>) -> Result<IntPoint, OverlayError> {
         if !c.x.is_finite() || !c.y.is_finite() {
-            return Err(OverlayError::ExtentTooLarge);
+            return Err(OverlayError::NotFinite);
         }
         let x = (c.x * UNITS_PER_DEGREE).round() as i64 - self.origin_x;
         let y = (c.y * UNITS_PER_DEGREE).round() as i64 - self.origin_y;
@@ -186,6 +192,14 @@ fn options() -> IntOverlayOptions {
     }
 }
 
+/// Whether a box fits one frame: every coordinate in it, rounded to the lattice, stays within
+/// i_overlay's range from the rounded centre (two units of slack for the rounding).
+fn fits_one_frame(rect: Rect<f64>) -> bool {
+    let half = |v: f64| v * UNITS_PER_DEGREE / 2.0 + 2.0;
+    let (w, h) = (half(rect.width()), half(rect.height()));
+    w.is_finite() && h.is_finite() && w < MAX_OFFSET_UNITS as f64 && h < MAX_OFFSET_UNITS as f64
+}
+
 fn run(
     subject: &[&MultiPolygon<f64>],
     clip: &[&MultiPolygon<f64>],
@@ -194,15 +208,143 @@ fn run(
     let Some(rect) = bounds(subject.iter().chain(clip.iter()).copied()) else {
         return Ok(MultiPolygon(vec![]));
     };
+    if fits_one_frame(rect) {
+        let s: Vec<&Polygon<f64>> = subject.iter().flat_map(|mp| mp.0.iter()).collect();
+        let c: Vec<&Polygon<f64>> = clip.iter().flat_map(|mp| mp.0.iter()).collect();
+        return run_in(rect, &s, &c, rule);
+    }
+    run_by_groups(subject, clip, rule)
+}
+
+/// One overlay in the frame around `rect`.
+fn run_in(
+    rect: Rect<f64>,
+    subject: &[&Polygon<f64>],
+    clip: &[&Polygon<f64>],
+    rule: OverlayRule,
+) -> Result<MultiPolygon<f64>, OverlayError> {
     let frame = Frame::around(rect)?;
     let mut overlay = Overlay::new_custom(64, options(), Solver::default());
-    for mp in subject {
-        overlay.add_shapes(&frame.shapes(mp)?, ShapeType::Subject);
+    for p in subject {
+        overlay.add_shape(&frame.shape(p)?, ShapeType::Subject);
     }
-    for mp in clip {
-        overlay.add_shapes(&frame.shapes(mp)?, ShapeType::Clip);
+    for p in clip {
+        overlay.add_shape(&frame.shape(p)?, ShapeType::Clip);
     }
     Ok(frame.multipolygon(overlay.overlay(rule, FillRule::NonZero)))
+}
+
+/// Operands too far apart for one frame (islands on both sides of ±180°, a continent and its
+/// outlying islands) are overlaid part by part: polygons are grouped until the groups' boxes are
+/// pairwise disjoint, and each group is overlaid alone in its own frame. A boolean operation at a
+/// point depends only on the operands there, and no polygon of one group reaches into another
+/// group's box, so the results of the groups, side by side, are the result of the whole. Only a
+/// group that itself spans more than the frame (a near-world polygon) is an error.
+fn run_by_groups(
+    subject: &[&MultiPolygon<f64>],
+    clip: &[&MultiPolygon<f64>],
+    rule: OverlayRule,
+) -> Result<MultiPolygon<f64>, OverlayError> {
+    use geo::BoundingRect;
+    let mut parts: Vec<(Rect<f64>, bool, &Polygon<f64>)> = Vec::new();
+    for (is_subject, side) in [(true, subject), (false, clip)] {
+        for p in side.iter().flat_map(|mp| mp.0.iter()) {
+            if let Some(r) = p.bounding_rect() {
+                if !(r.min().x.is_finite()
+                    && r.min().y.is_finite()
+                    && r.max().x.is_finite()
+                    && r.max().y.is_finite())
+                {
+                    return Err(OverlayError::NotFinite);
+                }
+                parts.push((r, is_subject, p));
+            }
+        }
+    }
+    let groups = disjoint_groups(parts.iter().map(|(r, _, _)| *r).collect());
+    let mut out = Vec::new();
+    for (rect, members) in groups {
+        if !fits_one_frame(rect) {
+            return Err(OverlayError::ExtentTooLarge);
+        }
+        let pick = |want: bool| -> Vec<&Polygon<f64>> {
+            members
+                .iter()
+                .filter(|&&i| parts[i].1 == want)
+                .map(|&i| parts[i].2)
+                .collect()
+        };
+        out.extend(run_in(rect, &pick(true), &pick(false), rule)?.0);
+    }
+    Ok(MultiPolygon(out))
+}
+
+/// Groups boxes (closed, and widened by a lattice unit: touching boxes meet) until the groups' boxes are pairwise disjoint:
+/// connected components of the boxes, then of the components' boxes (an island inside a lake
+/// whose shore is many polygons meets none of them, but lies in their group's box), repeated
+/// until nothing merges. Returns each group's box and members.
+fn disjoint_groups(boxes: Vec<Rect<f64>>) -> Vec<(Rect<f64>, Vec<usize>)> {
+    use crate::index::{envelope_of, union_rect, Entry};
+    // Boxes are compared widened by one lattice unit: coordinates are rounded to the lattice
+    // in the overlay, so parts whose float boxes miss each other by less than that may touch.
+    let widened = |r: Rect<f64>| {
+        let u = Coord {
+            x: 1.0 / UNITS_PER_DEGREE,
+            y: 1.0 / UNITS_PER_DEGREE,
+        };
+        envelope_of(Rect::new(r.min() - u, r.max() + u))
+    };
+    // Each round merges the groups whose boxes meet; `members[g]` are the boxes of group g.
+    let mut groups: Vec<(Rect<f64>, Vec<usize>)> = boxes
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (*r, vec![i]))
+        .collect();
+    loop {
+        let tree = rstar::RTree::bulk_load(
+            groups
+                .iter()
+                .enumerate()
+                .map(|(g, (r, _))| Entry {
+                    envelope: widened(*r),
+                    slot: g as u32,
+                })
+                .collect(),
+        );
+        let mut parent: Vec<usize> = (0..groups.len()).collect();
+        fn root(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let mut merged = false;
+        for (g, (r, _)) in groups.iter().enumerate() {
+            for other in tree.locate_in_envelope_intersecting(widened(*r)) {
+                let (a, b) = (root(&mut parent, g), root(&mut parent, other.slot as usize));
+                if a != b {
+                    parent[a.max(b)] = a.min(b);
+                    merged = true;
+                }
+            }
+        }
+        if !merged {
+            return groups;
+        }
+        let mut next: Vec<Option<(Rect<f64>, Vec<usize>)>> = vec![None; groups.len()];
+        for (g, (r, members)) in groups.into_iter().enumerate() {
+            let slot = &mut next[root(&mut parent, g)];
+            match slot {
+                Some((acc, list)) => {
+                    *acc = union_rect(*acc, r);
+                    list.extend(members);
+                }
+                None => *slot = Some((r, members)),
+            }
+        }
+        groups = next.into_iter().flatten().collect();
+    }
 }
 
 /// Union of any number of multipolygons (which may overlap).
@@ -344,9 +486,128 @@ mod tests {
     }
 
     #[test]
-    fn out_of_range_extent_is_an_error_not_a_panic() {
+    fn a_near_world_polygon_is_an_error_not_a_panic() {
+        let world = MultiPolygon(vec![Rect::new(
+            Coord {
+                x: -179.0,
+                y: -60.0,
+            },
+            Coord { x: 179.0, y: 70.0 },
+        )
+        .to_polygon()]);
+        let b = square(2.35, 48.85, 0.01);
+        assert_eq!(union(&world, &b), Err(OverlayError::ExtentTooLarge));
+        assert_eq!(difference(&b, &world), Err(OverlayError::ExtentTooLarge));
+        let nan = square(f64::NAN, 0.0, 1.0);
+        assert_eq!(union_all([&nan]), Err(OverlayError::NotFinite));
+    }
+
+    #[test]
+    fn operands_on_both_sides_of_the_antimeridian_are_overlaid_part_by_part() {
         let a = square(-170.0, 0.0, 1.0);
         let b = square(170.0, 0.0, 1.0);
-        assert_eq!(union(&a, &b), Err(OverlayError::ExtentTooLarge));
+        let u = union(&a, &b).expect("two groups, each fits");
+        assert_eq!(u.0.len(), 2);
+        assert!((u.unsigned_area() - 2.0).abs() < 1e-9);
+        // One multipolygon with a part on each side, against another overlapping both parts.
+        let east_west = |x: f64, w: f64| {
+            MultiPolygon(vec![
+                Rect::new(Coord { x, y: -17.0 }, Coord { x: x + w, y: -16.0 }).to_polygon(),
+                Rect::new(
+                    Coord {
+                        x: -x - w,
+                        y: -17.0,
+                    },
+                    Coord { x: -x, y: -16.0 },
+                )
+                .to_polygon(),
+            ])
+        };
+        let fiji = east_west(179.0, 0.5);
+        let other = east_west(179.4, 0.6);
+        let i = intersection(&fiji, &other).expect("part by part");
+        assert_eq!(i.0.len(), 2, "{i:?}");
+        assert!(
+            (i.unsigned_area() - 0.2).abs() < 1e-9,
+            "{}",
+            i.unsigned_area()
+        );
+        let d = difference(&fiji, &other).expect("part by part");
+        assert!(
+            (d.unsigned_area() - 0.8).abs() < 1e-9,
+            "{}",
+            d.unsigned_area()
+        );
+    }
+
+    #[test]
+    fn an_island_in_a_lake_of_many_shore_polygons_stays_in_the_lake_group() {
+        // Eight shore squares around a 3 × 3 lake with a one-cell island in the middle; a far
+        // island at -179° forces the grouped path. The island's box meets no shore square, only
+        // the shore's group box: it must be overlaid with the shore, or the lake would be filled.
+        let mut parts: Vec<MultiPolygon<f64>> = Vec::new();
+        for i in 0..5 {
+            for j in 0..5 {
+                let ring = i == 0 || i == 4 || j == 0 || j == 4;
+                if ring || (i, j) == (2, 2) {
+                    parts.push(square(100.0 + i as f64, 10.0 + j as f64, 1.0));
+                }
+            }
+        }
+        parts.push(square(-179.5, 10.0, 0.5));
+        let u = union_all(parts.iter()).expect("grouped union");
+        let with_hole =
+            u.0.iter()
+                .find(|p| !p.interiors().is_empty())
+                .expect("lake");
+        assert!((with_hole.unsigned_area() - 16.0).abs() < 1e-9);
+        assert!((u.unsigned_area() - (16.0 + 1.0 + 0.25)).abs() < 1e-9);
+        assert_eq!(u.0.len(), 3);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 64,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(11),
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Overlaying group by group gives what one overlay of everything gives (the oracle,
+        /// on operands that fit one frame).
+        #[test]
+        fn grouped_overlay_equals_one_overlay(
+            subject in proptest::collection::vec((0u8..40, 0u8..40, 1u8..8, 1u8..8), 1..12),
+            clip in proptest::collection::vec((0u8..40, 0u8..40, 1u8..8, 1u8..8), 0..12),
+            rule in 0usize..4,
+        ) {
+            let to_mp = |v: &[(u8, u8, u8, u8)]| -> Vec<MultiPolygon<f64>> {
+                v.iter()
+                    .map(|&(x, y, w, h)| {
+                        let (x, y) = (118.0 + x as f64 * 1e-3, 29.0 + y as f64 * 1e-3);
+                        MultiPolygon(vec![Rect::new(
+                            Coord { x, y },
+                            Coord { x: x + w as f64 * 1e-3, y: y + h as f64 * 1e-3 },
+                        )
+                        .to_polygon()])
+                    })
+                    .collect()
+            };
+            let (s, c) = (to_mp(&subject), to_mp(&clip));
+            let rule = [
+                OverlayRule::Subject,
+                OverlayRule::Union,
+                OverlayRule::Intersect,
+                OverlayRule::Difference,
+            ][rule];
+            let sr: Vec<&MultiPolygon<f64>> = s.iter().collect();
+            let cr: Vec<&MultiPolygon<f64>> = c.iter().collect();
+            let one = run(&sr, &cr, rule).expect("fits one frame");
+            let grouped = run_by_groups(&sr, &cr, rule).expect("groups fit");
+            proptest::prop_assert!((one.unsigned_area() - grouped.unsigned_area()).abs() < 1e-12);
+            proptest::prop_assert_eq!(one.0.len(), grouped.0.len());
+            let sym = difference(&one, &grouped).expect("overlay").unsigned_area()
+                + difference(&grouped, &one).expect("overlay").unsigned_area();
+            proptest::prop_assert!(sym < 1e-15, "symmetric difference {}", sym);
+        }
     }
 }

@@ -3,8 +3,20 @@
 //! Ownership of boundary points follows the rule in [`crate::prepared`]: a point on a shared
 //! edge or vertex belongs to the grid just east (then north) of it, and `on_boundary` says it
 //! was on one. A point on the outer edge of the coverage (where the rule would look beyond the
-//! last grid) takes the lowest-coded grid it touches, so the closed coverage has no hole. Where base grids overlap (a defect validation reports), the lowest code wins so the
-//! answer stays deterministic, and the others are listed in `overlapping`.
+//! last grid) takes the lowest-coded grid it touches, so the closed coverage has no hole. Where
+//! base grids overlap (a defect validation reports), the lowest code wins so the answer stays
+//! deterministic, and the others are listed in `overlapping`.
+//!
+//! # Query points on the lattice
+//! Grid coordinates are snapped to the 1e-7° lattice ([`crate::lattice`]), so a coverage drawn
+//! off the lattice moves by up to half a unit per axis; a query point taken from the original
+//! drawing (a vertex, a point on an edge) is then up to that far from the stored boundary. Query
+//! points are therefore snapped to the same lattice before the rule. A vertex then lands exactly
+//! on the stored vertex; a point on an edge lands within one unit per axis of the stored edge
+//! (both ends of the edge moved by at most half a unit). Inside the coverage that is on one side
+//! of a shared edge or on it, which the rule settles; on the outer edge it may land just beyond
+//! the last grid, so a point that no grid holds or touches takes the lowest-coded grid whose
+//! boundary passes within [`EDGE_TOLERANCE_DEG`] (1.5 units per axis) of it.
 
 use crate::district::District;
 use crate::measure::{distance_m, LocalFrame};
@@ -91,8 +103,29 @@ pub struct BaseHit {
     pub on_boundary: bool,
 }
 
-/// The base grid owning `p`, with the boundary flag.
+/// How far (degrees, per axis) beyond the outer edge of the coverage a snapped query point still
+/// takes the grid of that edge: a point on an edge of the unsnapped drawing lands within one
+/// lattice unit per axis of the snapped edge; half a unit more absorbs rounding.
+pub const EDGE_TOLERANCE_DEG: f64 = 1.5 / crate::lattice::UNITS_PER_DEGREE;
+
+/// The lowest-coded of `cands` (in code order when `sorted`) whose boundary passes within
+/// [`EDGE_TOLERANCE_DEG`] of the snapped point `q`: the owner of a point that no grid holds or
+/// touches. The R-tree path and the cell index both decide outer-edge points here.
+pub(crate) fn near_edge(
+    d: &District,
+    q: Coord<f64>,
+    cands: impl IntoIterator<Item = u32>,
+) -> Option<u32> {
+    cands
+        .into_iter()
+        .filter(|&s| d.prepared(s).boundary_near(q, EDGE_TOLERANCE_DEG))
+        .min_by(|a, b| d.slot(*a).code.cmp(&d.slot(*b).code).then(a.cmp(b)))
+}
+
+/// The base grid owning `p`, with the boundary flag. `p` is snapped to the lattice first (see
+/// the module documentation).
 pub fn base_at(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> (BaseHit, Vec<u32>) {
+    let p = crate::lattice::snap(p);
     let mut owners: Vec<u32> = Vec::new();
     // Grids whose boundary the point lies on, for the outer-edge case below.
     let mut touching: Vec<u32> = Vec::new();
@@ -112,21 +145,26 @@ pub fn base_at(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> (BaseHi
     // The east/north rule hands a point on the outer edge of the coverage to the area beyond it,
     // where no grid is. Such a point still touches a grid, and takes the lowest-coded one it
     // touches, so every point of the closed coverage has a grid.
-    let slot = owners
+    let mut slot = owners
         .first()
         .copied()
         .or_else(|| touching.iter().copied().min_by(by_code));
-    (
-        BaseHit {
-            slot,
-            on_boundary: !touching.is_empty(),
-        },
-        owners,
-    )
+    let mut on_boundary = !touching.is_empty();
+    if slot.is_none() && p.x.is_finite() && p.y.is_finite() {
+        let t = Coord {
+            x: EDGE_TOLERANCE_DEG,
+            y: EDGE_TOLERANCE_DEG,
+        };
+        let square = geo::Rect::new(p - t, p + t);
+        slot = near_edge(d, p, d.slots_in_rect(&Layer::Base, square, as_of));
+        on_boundary = slot.is_some();
+    }
+    (BaseHit { slot, on_boundary }, owners)
 }
 
 /// Looks up one point (lon/lat in WGS84/CGCS2000).
 pub fn lookup(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> Lookup {
+    let p = crate::lattice::snap(p);
     let (hit, owners) = base_at(d, p, as_of);
     let base = hit.slot.map(|s| d.slot(s));
     let (micro, special) = match base {

@@ -223,7 +223,10 @@ pub struct Grid {
     pub properties: serde_json::Map<String, serde_json::Value>,
     pub geometry: MultiPolygon<f64>,
     pub valid_from: NaiveDate,
-    /// Exclusive end of validity; `None` while the version is current.
+    /// Exclusive end of validity; `None` while the version is current. A version replaced on
+    /// the day it was opened (`valid_to == valid_from`, e.g. a status change and a split of one
+    /// grid on one day) stays in the history but is valid on no date: `as_of` a date shows the
+    /// last version of that date.
     pub valid_to: Option<NaiveDate>,
     pub version: u32,
 }

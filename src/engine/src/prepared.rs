@@ -177,6 +177,19 @@ impl PreparedPolygon {
         })
     }
 
+    /// Whether the boundary passes within `tol` degrees of `p` in longitude and in latitude
+    /// (through the square of half-side `tol` around it): the lookup's lattice tolerance for
+    /// points just beyond the outer edge of a coverage.
+    pub fn boundary_near(&self, p: Coord<f64>, tol: f64) -> bool {
+        let d = Coord { x: tol, y: tol };
+        let square = Rect::new(p - d, p + d);
+        let (b, s) = (self.bbox, square);
+        if s.min().x > b.max().x || s.max().x < b.min().x {
+            return false;
+        }
+        self.boundary_touches_rect(square)
+    }
+
     pub fn vertex_count(&self) -> usize {
         self.edges.len()
     }

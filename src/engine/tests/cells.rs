@@ -23,8 +23,12 @@ impl Rng {
     }
 }
 
-/// Every visible base grid, in code order, tested at `p`: the lookup rule with no index.
+/// Every visible base grid, in code order, tested at `p` snapped to the lattice: the lookup
+/// rule with no index. A point no grid holds or touches takes the lowest-coded grid whose
+/// boundary passes through the square of 1.5 lattice units around it (geo's `Intersects`).
 fn brute(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> BaseHit {
+    use geo::Intersects;
+    let p = wangge_engine::lattice::snap(p);
     let slots = d.layer_slots(&Layer::Base, as_of);
     let rels: Vec<(u32, _)> = slots
         .iter()
@@ -32,6 +36,25 @@ fn brute(d: &District, p: Coord<f64>, as_of: Option<NaiveDate>) -> BaseHit {
         .collect();
     let owner = rels.iter().find(|(_, r)| r.inside).map(|(s, _)| *s);
     let touching = rels.iter().find(|(_, r)| r.on_boundary).map(|(s, _)| *s);
+    if owner.is_none() && touching.is_none() && p.x.is_finite() && p.y.is_finite() {
+        let t = Coord {
+            x: 1.5e-7,
+            y: 1.5e-7,
+        };
+        let square = geo::Rect::new(p - t, p + t);
+        let near = slots.iter().copied().find(|&s| {
+            let g = &d.slot(s).geometry;
+            g.bounding_rect().is_some_and(|b| b.intersects(&square))
+                && g.0
+                    .iter()
+                    .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
+                    .any(|ring| ring.intersects(&square))
+        });
+        return BaseHit {
+            slot: near,
+            on_boundary: near.is_some(),
+        };
+    }
     BaseHit {
         slot: owner.or(touching),
         on_boundary: touching.is_some(),

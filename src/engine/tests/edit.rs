@@ -846,3 +846,259 @@ fn timings() {
         t.elapsed().as_secs_f64() * 1e3
     );
 }
+
+// ----- how far an edit reaches (issue #11) -----
+
+use wangge_engine::edit::scope::{check_inside_areas, only_inserts_vertices, ScopeError};
+use wangge_engine::edit::{ChangeSet, GridChange};
+
+#[test]
+fn reshape_far_outside_district_refused_even_as_draft() {
+    let mut d = four_grids(vec![]);
+    let before = d.all_versions().to_vec();
+    let paris = rect(2.35, 48.85, 2.36, 48.86);
+    let world = rect(-179.0, -85.0, 179.0, 85.0);
+    // Larger than the district but centred on it: refused for its size or its reach.
+    let huge = rect(X0 - 0.5, Y0 - 0.5, X0 + 0.5, Y0 + 0.5);
+    for geometry in [paris, world, huge] {
+        let mut o = opts(2);
+        o.force_draft = true;
+        let e = plan(
+            &mut d,
+            &Edit::Reshape {
+                id: id(1),
+                geometry,
+            },
+            &o,
+        )
+        .expect_err("refused");
+        assert!(
+            matches!(&e, EditError::OutsideDistrict { grid, .. } if *grid == id(1)),
+            "{e}"
+        );
+    }
+    // A reshape a little past the community (within the margin) is validation's business.
+    let mut o = opts(2);
+    o.force_draft = true;
+    let p = plan(
+        &mut d,
+        &Edit::Reshape {
+            id: id(1),
+            geometry: rect(X0 - 0.001, Y0, X0 + 0.01, Y0 + 0.01),
+        },
+        &o,
+    )
+    .expect("planned as a draft");
+    assert!(p.draft);
+    assert_eq!(d.all_versions(), &before[..]);
+}
+
+#[test]
+fn edit_dated_before_current_version_refused() {
+    let mut d = four_grids(vec![]);
+    let earlier = NaiveDate::from_ymd_opt(2025, 2, 1).expect("date");
+    let e = commit(
+        &mut d,
+        &Edit::SetStatus {
+            id: id(1),
+            status: GridStatus::Suspended,
+        },
+        &EditOptions::on(earlier),
+    )
+    .expect_err("refused");
+    assert_eq!(
+        e,
+        EditError::DateBeforeVersion {
+            grid: id(1),
+            date: earlier,
+            current_from: day(1),
+        }
+    );
+    // A neighbour reached by the edit counts too: move the centre vertex after 002 got a
+    // version from day 9, dated day 5.
+    commit(
+        &mut d,
+        &Edit::SetStatus {
+            id: id(2),
+            status: GridStatus::Suspended,
+        },
+        &opts(9),
+    )
+    .expect("status");
+    let e = commit(
+        &mut d,
+        &Edit::MoveBoundary {
+            from: Coord {
+                x: X0 + 0.01,
+                y: Y0 + 0.01,
+            },
+            to: Coord {
+                x: X0 + 0.011,
+                y: Y0 + 0.011,
+            },
+        },
+        &opts(5),
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(&e, EditError::DateBeforeVersion { grid, .. } if *grid == id(2)),
+        "{e}"
+    );
+}
+
+fn created(g: Grid) -> ChangeSet {
+    ChangeSet {
+        date: day(2),
+        changes: vec![GridChange {
+            before: None,
+            after: Some(g),
+        }],
+    }
+}
+
+#[test]
+fn area_check_that_cannot_run_refuses() {
+    let d = four_grids(vec![]);
+    let areas = vec![COMMUNITY.to_string()];
+    // The exact overlay cannot take a near-world geometry: the check fails, it does not pass.
+    let world = grid(
+        "341002001001009",
+        Layer::Base,
+        COMMUNITY,
+        rect(-179.0, -85.0, 179.0, 85.0),
+    );
+    let e =
+        check_inside_areas(&d, &created(world), &[], &areas, "token t", 0.01).expect_err("refused");
+    assert!(matches!(e, ScopeError::Unchecked { .. }), "{e}");
+    // An area without a boundary cannot be checked against.
+    let mut no_geometry = four_grids(vec![]).areas().to_vec();
+    no_geometry[0].geometry = None;
+    let bare = District::new(no_geometry, bases(&d), vec![], vec![]).expect("district");
+    let inside = grid(
+        "341002001001009",
+        Layer::Base,
+        COMMUNITY,
+        rect(X0 + 0.001, Y0 + 0.001, X0 + 0.002, Y0 + 0.002),
+    );
+    let e = check_inside_areas(
+        &bare,
+        &created(inside.clone()),
+        &[],
+        &areas,
+        "token t",
+        0.01,
+    )
+    .expect_err("refused");
+    assert!(matches!(e, ScopeError::Unchecked { .. }), "{e}");
+    // With the boundary: inside passes, a grid claiming the community but drawn beyond it not.
+    assert_eq!(
+        check_inside_areas(&d, &created(inside), &[], &areas, "token t", 0.01),
+        Ok(())
+    );
+    let beyond = grid(
+        "341002001001009",
+        Layer::Base,
+        COMMUNITY,
+        rect(X0 + 0.019, Y0, X0 + 0.03, Y0 + 0.01),
+    );
+    let e = check_inside_areas(&d, &created(beyond), &[], &areas, "token t", 0.01)
+        .expect_err("refused");
+    assert!(matches!(e, ScopeError::Outside { .. }), "{e}");
+}
+
+#[test]
+fn composite_is_inside_only_when_all_members_are() {
+    let mut comp = grid(
+        "C1",
+        Layer::Composite,
+        COMMUNITY,
+        rect(X0, Y0, X0 + 0.02, Y0 + 0.01),
+    );
+    comp.members = vec![id(1), id(2)];
+    let d = four_grids(vec![comp]);
+    let c = d
+        .grid(&GridId::from("C1"), None)
+        .expect("composite")
+        .clone();
+    let mut after = c.clone();
+    after.status = GridStatus::Suspended;
+    let cs = ChangeSet {
+        date: day(2),
+        changes: vec![GridChange {
+            before: Some(c.clone()),
+            after: Some(after),
+        }],
+    };
+    assert!(check_inside_areas(&d, &cs, &[], &[COMMUNITY.into()], "token t", 0.01).is_ok());
+    let e = check_inside_areas(&d, &cs, &[], &[], "token t", 0.01).expect_err("no areas");
+    assert!(matches!(e, ScopeError::Outside { .. }), "{e}");
+    let e = check_inside_areas(&d, &cs, &[], &["341002001002".into()], "token t", 0.01)
+        .expect_err("another community");
+    assert!(matches!(e, ScopeError::Outside { .. }), "{e}");
+    // A composite that only follows its members is judged by their changes.
+    assert!(check_inside_areas(&d, &cs, std::slice::from_ref(&c.id), &[], "token t", 0.01).is_ok());
+}
+
+/// A rectangle's ring with `extra` lattice points inserted on its south edge, the k-th moved
+/// `offset` units off the edge.
+fn rect_with_inserted(w: i64, h: i64, extra: &[i64], offset: i64) -> (Grid, Grid) {
+    let (x0, y0) = ((X0 * 1e7) as i64, (Y0 * 1e7) as i64);
+    let c = |x: i64, y: i64| (((x0 + x) as f64) / 1e7, ((y0 + y) as f64) / 1e7);
+    let old = vec![c(0, 0), c(w, 0), c(w, h), c(0, h), c(0, 0)];
+    let mut xs: Vec<i64> = extra.iter().map(|e| 1 + e.rem_euclid(w - 1)).collect();
+    xs.sort_unstable();
+    xs.dedup();
+    let mut new = vec![c(0, 0)];
+    for (k, x) in xs.iter().enumerate() {
+        new.push(c(*x, if k == 0 { -offset } else { 0 }));
+    }
+    new.extend([c(w, 0), c(w, h), c(0, h), c(0, 0)]);
+    let poly =
+        |r: Vec<(f64, f64)>| MultiPolygon(vec![geo::Polygon::new(LineString::from(r), vec![])]);
+    let before = grid(&id(1).0, Layer::Base, COMMUNITY, poly(old));
+    let mut after = before.clone();
+    after.geometry = poly(new);
+    after.version = 2;
+    (before, after)
+}
+
+#[test]
+fn only_inserting_vertices_matches_an_unchanged_shape() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 128,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    let strategy = (
+        3i64..5000,
+        3i64..5000,
+        prop::collection::vec(any::<i64>(), 1..5),
+        0i64..4,
+    );
+    runner
+        .run(&strategy, |(w, h, extra, offset)| {
+            let (before, after) = rect_with_inserted(w, h, &extra, offset);
+            // Oracle: the exact symmetric difference of the two shapes on the lattice.
+            let a = lattice::difference(&after.geometry, &before.geometry).expect("overlay");
+            let b = lattice::difference(&before.geometry, &after.geometry).expect("overlay");
+            let unchanged = a.unsigned_area() + b.unsigned_area() == 0.0;
+            let change = GridChange {
+                before: Some(before.clone()),
+                after: Some(after.clone()),
+            };
+            prop_assert_eq!(only_inserts_vertices(&change), unchanged);
+            // Any other attribute changed: an edit of the grid, whatever its shape.
+            let mut renamed = after;
+            renamed.name = "renamed".into();
+            let edit = GridChange {
+                before: Some(before),
+                after: Some(renamed),
+            };
+            prop_assert!(!only_inserts_vertices(&edit));
+            Ok(())
+        })
+        .expect("property holds");
+}

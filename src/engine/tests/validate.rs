@@ -819,3 +819,189 @@ fn timing_on_a_city_of_50000_base_grids() {
     }
     eprintln!("validate_around: {:?} per call", t.elapsed() / rounds);
 }
+
+// ----- checks that cannot run (issue #11): a problem of their own, never silence -----
+
+/// A near-world rectangle (it covers Paris as well as Tunxi).
+fn near_world() -> MultiPolygon<f64> {
+    rect(-179.0, -60.0, 179.0, 70.0)
+}
+
+#[test]
+fn overlay_extent_too_large_is_check_failed_not_silence() {
+    // A planner saved a near-world base grid in C1: its crossing, its overlaps with its
+    // siblings and C1's gaps cannot be overlaid on the lattice. Each of those checks is a
+    // check_failed error naming the grid, so the report is not clean.
+    let mut f = tiled();
+    f.grid_mut("g4").geometry = near_world();
+    let d = f.district();
+    let r = validate(&d, &Scope::All, None, &Config::default());
+    let failed: Vec<&Problem> = r.of_kind(ProblemKind::CheckFailed).collect();
+    assert!(!r.is_clean(), "{}", dump(&r));
+    let checks: Vec<&str> = failed
+        .iter()
+        .filter_map(|p| p.details.get("check").and_then(|c| c.as_str()))
+        .collect();
+    for check in ["crosses_community", "overlap", "gap"] {
+        assert!(checks.contains(&check), "no failed {check}: {}", dump(&r));
+    }
+    for p in &failed {
+        assert_eq!(p.severity, Severity::Error);
+        assert!(p.grids.contains(&"g4".to_string()), "{p}");
+        assert_eq!(p.area.as_deref(), Some(C1));
+        let reason = p.details.get("reason").and_then(|v| v.as_str());
+        assert!(
+            reason.is_some_and(|r| r.contains("extent too large")),
+            "{p}"
+        );
+        assert!(p.message.contains("could not run"), "{p}");
+    }
+    // A run scoped to Paris keeps it (the grid's box reaches there), and so does an incremental
+    // run around the grid: an edit saving it is refused as breaking the hierarchy.
+    let paris = Rect::new(coord! {x: 2.34, y: 48.85}, coord! {x: 2.36, y: 48.86});
+    let scoped = validate(&d, &Scope::Rect(paris), None, &Config::default());
+    assert!(
+        scoped.count(ProblemKind::CheckFailed) >= 1,
+        "{}",
+        dump(&scoped)
+    );
+    let around = validate_around(&d, &[GridId::from("g4")], None, &Config::default());
+    assert!(around.breaks_hierarchy(), "{}", dump(&around));
+    let area = validate(&d, &Scope::Area(C1.into()), None, &Config::default());
+    assert!(area.count(ProblemKind::CheckFailed) >= 1, "{}", dump(&area));
+}
+
+#[test]
+fn micro_grid_of_near_world_size_is_check_failed_not_inside_its_base_grid() {
+    let mut f = tiled();
+    f.grids
+        .push(grid("g1W01", Layer::Micro, Some("g1"), near_world()));
+    let r = f.report();
+    let p = r
+        .of_kind(ProblemKind::CheckFailed)
+        .find(|p| p.details.get("check").and_then(|c| c.as_str()) == Some("child_outside_parent"))
+        .unwrap_or_else(|| panic!("no failed child check: {}", dump(&r)));
+    assert_eq!(p.grids, ids(&["g1", "g1W01"]));
+}
+
+/// A continent of unparented 2° × 2° base grids (lon 20–100, lat 0–50) with three lakes far
+/// apart (one cell each; the third is 3 × 3 cells with an island cell in the middle), plus
+/// island groups just east of -180° and just west of 180°, one of them a ring around a lagoon.
+/// Deterministic.
+fn continent() -> (Vec<Grid>, Vec<MultiPolygon<f64>>) {
+    let cell = |x: f64, y: f64, s: f64| rect(x, y, x + s, y + s);
+    let lakes = [(3, 3), (36, 21)];
+    let lagoon_lake = |i: i32, j: i32| (18..=20).contains(&i) && (10..=12).contains(&j);
+    let mut grids = vec![];
+    for i in 0..40 {
+        for j in 0..25 {
+            if lakes.contains(&(i, j)) || (lagoon_lake(i, j) && (i, j) != (19, 11)) {
+                continue;
+            }
+            let (x, y) = (20.0 + 2.0 * i as f64, 2.0 * j as f64);
+            grids.push(grid(
+                &format!("k{i:02}{j:02}"),
+                Layer::Base,
+                None,
+                cell(x, y, 2.0),
+            ));
+        }
+    }
+    // Fiji-like islands: 0.2° cells, a 3 × 3 ring around a lagoon at 179.2–179.8, and two
+    // touching islands at -179.8–-179.4.
+    for i in 0..3 {
+        for j in 0..3 {
+            if (i, j) == (1, 1) {
+                continue;
+            }
+            let (x, y) = (179.2 + 0.2 * i as f64, -17.0 + 0.2 * j as f64);
+            grids.push(grid(
+                &format!("e{i}{j}"),
+                Layer::Base,
+                None,
+                cell(x, y, 0.2),
+            ));
+        }
+    }
+    for i in 0..2 {
+        let x = -179.8 + 0.2 * i as f64;
+        grids.push(grid(
+            &format!("w{i}"),
+            Layer::Base,
+            None,
+            cell(x, -17.0, 0.2),
+        ));
+    }
+    let expected = vec![
+        cell(20.0 + 6.0, 6.0, 2.0),
+        cell(20.0 + 72.0, 42.0, 2.0),
+        cell(179.4, -16.8, 0.2),
+    ];
+    (grids, expected)
+}
+
+#[test]
+fn unparented_gaps_found_on_continent_scale_coverage() {
+    let (grids, lakes) = continent();
+    let d = District::new(vec![], grids, vec![], vec![]).expect("district");
+    let r = validate(&d, &Scope::All, None, &Config::default());
+    assert_eq!(r.count(ProblemKind::CheckFailed), 0, "{}", dump(&r));
+    let mut gaps: Vec<f64> = r
+        .of_kind(ProblemKind::Gap)
+        .map(|p| p.measure.value)
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    // The lake around the island: the eight cells of 3 × 3 other than the island.
+    let ring_lake: f64 = (0..3)
+        .flat_map(|i| (0..3).map(move |j| (i, j)))
+        .filter(|&ij| ij != (1, 1))
+        .map(|(i, j)| {
+            let (x, y) = (56.0 + 2.0 * i as f64, 20.0 + 2.0 * j as f64);
+            area_m2(&rect(x, y, x + 2.0, y + 2.0))
+        })
+        .sum();
+    let mut want: Vec<f64> = lakes.iter().map(area_m2).collect();
+    want.push(ring_lake);
+    want.sort_by(f64::total_cmp);
+    assert_eq!(gaps.len(), want.len(), "{}", dump(&r));
+    for (g, w) in gaps.iter().zip(&want) {
+        assert!((g - w).abs() <= 1e-6 * w, "gap {g} m², want {w} m²");
+    }
+    // The lagoon's gap names the eight island cells around it.
+    let lagoon = r
+        .of_kind(ProblemKind::Gap)
+        .find(|p| p.grids.iter().any(|g| g.starts_with('e')))
+        .expect("lagoon gap");
+    assert_eq!(lagoon.grids.len(), 8, "{lagoon}");
+    assert_eq!(errors(&r).len(), 4, "{}", dump(&r));
+    // An incremental run next to the lagoon finds the same gap.
+    let around = validate_around(&d, &[GridId::from("e00")], None, &Config::default());
+    let q = only(&around, ProblemKind::Gap);
+    assert_eq!(q.key(), lagoon.key());
+}
+
+#[test]
+fn antimeridian_multipolygon_grids_are_checked_part_by_part() {
+    // Two unparented grids, each with a part on each side of ±180°, overlapping in both.
+    let east_west = |x: f64, w: f64| {
+        MultiPolygon(vec![
+            Rect::new(coord! {x: x, y: -17.0}, coord! {x: x + w, y: -16.0}).to_polygon(),
+            Rect::new(coord! {x: -x - w, y: -17.0}, coord! {x: -x, y: -16.0}).to_polygon(),
+        ])
+    };
+    let grids = vec![
+        grid("a", Layer::Base, None, east_west(179.0, 0.5)),
+        grid("b", Layer::Base, None, east_west(179.4, 0.6)),
+    ];
+    let d = District::new(vec![], grids, vec![], vec![]).expect("district");
+    let r = validate(&d, &Scope::All, None, &Config::default());
+    assert_eq!(r.count(ProblemKind::CheckFailed), 0, "{}", dump(&r));
+    let overlaps: Vec<&Problem> = r.of_kind(ProblemKind::Overlap).collect();
+    assert_eq!(overlaps.len(), 2, "{}", dump(&r));
+    let strip = area_m2(&rect(179.4, -17.0, 179.5, -16.0));
+    for p in overlaps {
+        assert_eq!(p.grids, ids(&["a", "b"]));
+        assert!((p.measure.value - strip).abs() < 1.0, "{p}");
+    }
+    assert_eq!(r.count(ProblemKind::Gap), 0, "{}", dump(&r));
+}

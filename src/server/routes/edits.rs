@@ -3,7 +3,9 @@
 //! 1. the caller must hold a planner or admin token; a save needs a `reason`;
 //! 2. under the process's sync lock, the district first replays the store's newer changes, then
 //!    the engine plans the edit (its change set and impact) without changing the district;
-//! 3. a planner's edit touching any grid outside the token's areas is refused (403);
+//! 3. a planner's edit touching any grid outside the token's areas, or saving a geometry that
+//!    reaches out of them, is refused (403) — drafts exactly like saves (see
+//!    [`Caller::check_plan`]);
 //! 4. `dry_run=true` answers the impact and stops; otherwise the change set is committed to the
 //!    store (optimistic: a newer stored version → 409), and only then replayed into the district.
 //!
@@ -23,12 +25,74 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{FixedOffset, NaiveDate};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use wangge_engine::edit::codes::{next_codes, DEFAULT_SEQUENCE_WIDTH};
+use wangge_engine::edit::codes::{check_code, next_codes, DEFAULT_SEQUENCE_WIDTH};
 use wangge_engine::edit::{plan, Edit, EditOptions, Moved, Plan};
 use wangge_engine::{GridId, GridStatus, Layer};
+
+/// Which effective dates an edit may have, and the district's local time zone, which decides
+/// what "today" (the default date) is.
+///
+/// The zone is a fixed UTC offset (Asia/Shanghai by default, +08:00, which has had no daylight
+/// saving since 1991): `chrono-tz` is not a dependency, and a district's zone is configured here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EditDates {
+    /// How many days before today an edit may be dated (corrections of history).
+    pub days_back: u32,
+    /// How many days after today an edit may be dated (planned changes).
+    pub days_ahead: u32,
+    /// The district's offset from UTC.
+    pub utc_offset: FixedOffset,
+}
+
+/// Asia/Shanghai (China Standard Time, UTC+08:00). A `const` so that a bad offset cannot
+/// compile, rather than fail at run time.
+pub const SHANGHAI: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(o) => o,
+    None => panic!("UTC+08:00 is a valid offset"),
+};
+
+impl Default for EditDates {
+    fn default() -> Self {
+        EditDates {
+            days_back: 10 * 366,
+            days_ahead: 366,
+            utc_offset: SHANGHAI,
+        }
+    }
+}
+
+impl EditDates {
+    /// Today in the district.
+    pub fn today(&self) -> NaiveDate {
+        chrono::Utc::now()
+            .with_timezone(&self.utc_offset)
+            .date_naive()
+    }
+
+    /// `date`, if inside the window around `today`; otherwise a 400 naming `date`.
+    pub fn check(&self, date: NaiveDate, today: NaiveDate) -> ApiResult<NaiveDate> {
+        // A window wider than the calendar is clamped to it rather than overflowing.
+        let earliest = today
+            .checked_sub_days(chrono::Days::new(self.days_back.into()))
+            .unwrap_or(NaiveDate::MIN);
+        let latest = today
+            .checked_add_days(chrono::Days::new(self.days_ahead.into()))
+            .unwrap_or(NaiveDate::MAX);
+        if date < earliest || date > latest {
+            return Err(ApiError::field(
+                "date",
+                format!(
+                    "{date} is outside the dates edits may take: from {earliest} ({} days back) to {latest} ({} days ahead of today, {today} at UTC{})",
+                    self.days_back, self.days_ahead, self.utc_offset
+                ),
+            ));
+        }
+        Ok(date)
+    }
+}
 
 /// The query parameters every edit takes.
 #[derive(Debug, Clone)]
@@ -40,7 +104,9 @@ pub struct EditQuery {
 }
 
 impl EditQuery {
-    fn from(p: &Params) -> ApiResult<Self> {
+    fn from(p: &Params, state: &SharedState) -> ApiResult<Self> {
+        let dates = &state.config.edit_dates;
+        let today = dates.today();
         let q = EditQuery {
             dry_run: p.bool("dry_run")?,
             reason: p
@@ -48,8 +114,8 @@ impl EditQuery {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty()),
             date: match p.str("date") {
-                Some(s) => parse_date("date", s)?,
-                None => chrono::Utc::now().date_naive(),
+                Some(s) => dates.check(parse_date("date", s)?, today)?,
+                None => today,
             },
             force_draft: p.bool("force_draft")?,
         };
@@ -61,6 +127,18 @@ impl EditQuery {
         }
         Ok(q)
     }
+}
+
+/// A code or id given by the client for a grid of `layer` under `parent` must follow the code
+/// rule (README "Codes"); otherwise a 400 naming `field`.
+fn check_given_code(
+    d: &wangge_engine::District,
+    field: &str,
+    layer: &Layer,
+    parent: &str,
+    code: &str,
+) -> ApiResult<()> {
+    check_code(d, layer, parent, code).map_err(|reason| ApiError::field(field, reason))
 }
 
 /// Versions from `If-Match`, paired with the grids the request names (in order).
@@ -176,12 +254,7 @@ async fn run_edit(
             opts.expected_versions = expected;
             let mut d = s.district.write();
             let p = plan(&mut d, &edit, &opts)?;
-            let touched = p
-                .changes
-                .changes
-                .iter()
-                .flat_map(|c| c.before.iter().chain(c.after.iter()));
-            who.check_areas(&d, touched)?;
+            who.check_plan(&d, &p, s.validation.min_area_m2)?;
             let body = render(&p);
             Ok((p, body))
         })
@@ -227,13 +300,14 @@ const MAX_REPLANS: u32 = 5;
 /// What every edit request with a JSON body starts with: an editor's token, the edit's query
 /// parameters, and the parsed body.
 fn edit_request<T: serde::de::DeserializeOwned>(
+    state: &SharedState,
     caller: &Caller,
     params: &Params,
     headers: &HeaderMap,
     bytes: &Bytes,
 ) -> ApiResult<(EditQuery, T)> {
     caller.require_editor()?;
-    let q = EditQuery::from(params)?;
+    let q = EditQuery::from(params, state)?;
     require_json(headers)?;
     Ok((q, super::super::extract::parse_json(bytes)?))
 }
@@ -244,7 +318,7 @@ fn body_json(headers: &HeaderMap, bytes: &Bytes) -> ApiResult<Value> {
 }
 
 #[utoipa::path(post, path = "/api/v1/grids", tag = "edits",
-    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving", example = true), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft")),
+    params(("dry_run" = Option<bool>, Query, description = "true: answer the impact without saving", example = true), ("reason" = Option<String>, Query, description = "why (required to save)"), ("date" = Option<chrono::NaiveDate>, Query, description = "effective date, default today in the district (UTC+08:00); within the edit window and not before the grid's current version"), ("force_draft" = Option<bool>, Query, description = "keep an edit that breaks the hierarchy as a draft")),
     request_body(description = "The new grid as a GeoJSON Feature", content((super::super::schemas::CreateGridBody = "application/geo+json"), (super::super::schemas::CreateGridBody = "application/json"))),
     responses((status = 201, description = "Saved: changed grids, impact, change_id", body = super::super::schemas::EditResult),
         (status = 200, description = "Dry run: changed grids and impact", body = super::super::schemas::EditResult),
@@ -258,7 +332,7 @@ pub async fn create(
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
     caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
+    let q = EditQuery::from(&params, &state)?;
     let v = body_json(&headers, &bytes)?;
     if v.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err(ApiError::field("body", "must be a GeoJSON Feature"));
@@ -297,6 +371,12 @@ pub async fn create(
                 format!("unknown parent {parent}"),
             ));
         }
+        if given_code.is_some() {
+            check_given_code(&d, "properties.code", &grid.layer, &parent, &grid.code)?;
+        }
+        if given_id {
+            check_given_code(&d, "id", &grid.layer, &parent, &grid.id.0)?;
+        }
         if given_code.is_none() {
             let code = next_codes(&d, &grid.layer, &parent, 1, DEFAULT_SEQUENCE_WIDTH)
                 .pop()
@@ -332,7 +412,7 @@ pub async fn reshape(
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
     caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
+    let q = EditQuery::from(&params, &state)?;
     let v = body_json(&headers, &bytes)?;
     let geometry = polygonal("geometry", &v)?;
     let id = GridId(id);
@@ -369,10 +449,20 @@ pub async fn split(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    let (q, b): (EditQuery, SplitBody) = edit_request(&caller, &params, &headers, &bytes)?;
+    let (q, b): (EditQuery, SplitBody) = edit_request(&state, &caller, &params, &headers, &bytes)?;
     let line = linestring("line", &b.line)?;
     let id = GridId(id);
     let expected = if_match(&headers, std::slice::from_ref(&id))?;
+    if let Some(ids) = &b.new_ids {
+        let d = state.district.read();
+        // An unknown grid is the plan's 404; the pieces take the grid's layer and parent.
+        if let Some(g) = d.grid(&id, None) {
+            let parent = g.parent.clone().unwrap_or_default();
+            for given in ids {
+                check_given_code(&d, "new_ids", &g.layer, &parent, given)?;
+            }
+        }
+    }
     let new_ids = b.new_ids.map(|[a, c]| [GridId(a), GridId(c)]);
     run_edit(
         state,
@@ -405,7 +495,7 @@ pub async fn merge(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    let (q, b): (EditQuery, MergeBody) = edit_request(&caller, &params, &headers, &bytes)?;
+    let (q, b): (EditQuery, MergeBody) = edit_request(&state, &caller, &params, &headers, &bytes)?;
     let ids = [GridId(b.ids[0].clone()), GridId(b.ids[1].clone())];
     let expected = if_match(&headers, &ids)?;
     let keep = GridId(b.keep);
@@ -439,7 +529,7 @@ pub async fn move_boundary(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    let (q, b): (EditQuery, MoveBody) = edit_request(&caller, &params, &headers, &bytes)?;
+    let (q, b): (EditQuery, MoveBody) = edit_request(&state, &caller, &params, &headers, &bytes)?;
     let (from, to) = (point("from", &b.from)?, point("to", &b.to)?);
     run_edit(
         state,
@@ -473,7 +563,8 @@ pub async fn reroute(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    let (q, b): (EditQuery, RerouteBody) = edit_request(&caller, &params, &headers, &bytes)?;
+    let (q, b): (EditQuery, RerouteBody) =
+        edit_request(&state, &caller, &params, &headers, &bytes)?;
     let path = linestring("path", &b.path)?;
     let (a, bb) = (GridId(b.a), GridId(b.b));
     let expected = if_match(&headers, &[a.clone(), bb.clone()])?;
@@ -508,7 +599,7 @@ pub async fn set_status(
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> ApiResult<Response> {
-    let (q, b): (EditQuery, StatusBody) = edit_request(&caller, &params, &headers, &bytes)?;
+    let (q, b): (EditQuery, StatusBody) = edit_request(&state, &caller, &params, &headers, &bytes)?;
     let status = GridStatus::parse(&b.status).ok_or_else(|| {
         ApiError::field(
             "status",
@@ -545,8 +636,59 @@ pub async fn retire(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     caller.require_editor()?;
-    let q = EditQuery::from(&params)?;
+    let q = EditQuery::from(&params, &state)?;
     let id = GridId(id);
     let expected = if_match(&headers, std::slice::from_ref(&id))?;
     run_edit(state, caller, q, expected, "retire", Edit::Retire { id }).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn edit_today_is_the_district_date_not_utc() {
+        let dates = EditDates::default();
+        let before = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let today = dates.today();
+        let after = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        assert!(today == before || today == after, "{today}");
+        // UTC 20:00 on 30 November is already 1 December in Shanghai.
+        let evening = date("2026-11-30")
+            .and_hms_opt(20, 0, 0)
+            .expect("time")
+            .and_utc();
+        assert_eq!(
+            evening.with_timezone(&dates.utc_offset).date_naive(),
+            date("2026-12-01")
+        );
+    }
+
+    #[test]
+    fn edit_date_window_is_inclusive_and_names_date() {
+        let dates = EditDates {
+            days_back: 10,
+            days_ahead: 5,
+            utc_offset: SHANGHAI,
+        };
+        let today = date("2026-12-01");
+        assert!(dates.check(date("2026-11-21"), today).is_ok());
+        assert!(dates.check(date("2026-12-06"), today).is_ok());
+        for bad in ["2026-11-20", "2026-12-07", "9999-12-31", "1900-01-01"] {
+            let e = dates.check(date(bad), today).expect_err(bad);
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
+            assert_eq!(e.errors[0].field, "date");
+        }
+        // A window wider than the calendar does not overflow.
+        let wide = EditDates {
+            days_back: u32::MAX,
+            days_ahead: u32::MAX,
+            utc_offset: SHANGHAI,
+        };
+        assert!(wide.check(date("1900-01-01"), today).is_ok());
+    }
 }

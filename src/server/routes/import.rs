@@ -3,24 +3,27 @@
 //! as a dry run. Admins only: an import may add grids anywhere in the district.
 //!
 //! The body is the file itself; `filename` names it so GDAL can tell the format (a zipped
-//! shapefile is `name.zip`: its parts are unpacked beside it first).
+//! shapefile is `name.zip`: its parts are unpacked first, within caps on entries and size). The
+//! file is opened only with the drivers its extension names and nothing is fetched (see
+//! [`crate::gis::open`]). Messages name the upload, never the server's temporary folder.
 
 use super::super::auth::Caller;
-use super::super::error::{ApiError, ApiResult};
-use super::super::extract::{Params, RawBody};
+use super::super::error::{ApiError, ApiResult, FieldError};
+use super::super::extract::Params;
 use super::super::state::SharedState;
 use super::Typed;
+use crate::gis::open::import_extensions;
 use crate::gis::stage::{store_outcome, StageError, Stored};
 use crate::gis::{read_file, CrsOverride, FieldMap, ImportOptions, Target};
 use crate::store::ChangeMeta;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-/// Extensions GDAL opens as vector data here (the same as `wangge import`).
-const EXTENSIONS: [&str; 10] = [
-    "shp", "zip", "gpkg", "geojson", "json", "kml", "dxf", "fgb", "csv", "gml",
-];
+/// The longest file name most file systems accept, in bytes.
+const MAX_FILENAME_BYTES: usize = 255;
 
 #[utoipa::path(post, path = "/api/v1/import", tag = "import",
     params(("layer" = super::super::schemas::ImportLayer, Query, description = "base, micro, special, composite, buildings or households"),
@@ -32,12 +35,16 @@ const EXTENSIONS: [&str; 10] = [
     responses((status = 200, description = "Stored (change id) or the dry run's validation report", body = super::super::schemas::ImportResult),
         (status = 409, description = "The store refused the change", body = super::super::error::Problem),
         (status = 400, description = "Bad file or parameter", body = super::super::error::Problem),
-        (status = 403, description = "Not an admin", body = super::super::error::Problem)))]
+        (status = 403, description = "Not an admin", body = super::super::error::Problem),
+        (status = 413, description = "The file is larger than the body limit", body = super::super::error::Problem),
+        (status = 422, description = "The import would bring validation errors (as an edit would be refused)", body = super::super::error::Problem)))]
 pub async fn import(
     State(state): State<SharedState>,
     caller: Caller,
     params: Params,
-    RawBody(body): RawBody,
+    // Taken as a Result so that a body over the limit is this route's problem+json 413, not
+    // axum's plain-text rejection.
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     caller.require_admin()?;
     state.ensure_ready()?;
@@ -46,25 +53,7 @@ pub async fn import(
     let name = params
         .str("filename")
         .ok_or_else(|| ApiError::field("filename", "name the file so its format is known"))?;
-    // Only the last path component: the name must not steer where the upload is written.
-    let name = std::path::Path::new(name)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_string();
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    if !EXTENSIONS.contains(&ext.as_str()) {
-        return Err(ApiError::field(
-            "filename",
-            format!(
-                "\"{name}\": the extension must be one of {}",
-                EXTENSIONS.join(", ")
-            ),
-        ));
-    }
+    let name = upload_name(name)?;
     let mut opts = ImportOptions::new(target);
     opts.crs = params
         .str("crs")
@@ -82,6 +71,7 @@ pub async fn import(
             "say why the import is made (required to save)",
         ));
     }
+    let body = body?;
     if body.is_empty() {
         return Err(ApiError::field(
             "file",
@@ -89,19 +79,17 @@ pub async fn import(
         ));
     }
 
+    opts.display_name = Some(name.clone());
     let outcome = tokio::task::spawn_blocking(move || -> ApiResult<_> {
-        let dir = tempfile::tempdir().map_err(|e| ApiError::internal(format!("temp dir: {e}")))?;
+        // io errors carry no path in their kind; the temporary folder's name is never shown.
+        let dir = tempfile::tempdir()
+            .map_err(|e| ApiError::internal(format!("temp dir: {}", e.kind())))?;
         let path = dir.path().join(&name);
         std::fs::write(&path, &body)
-            .map_err(|e| ApiError::internal(format!("writing the upload: {e}")))?;
-        let gdal_path = if ext == "zip" {
-            unzip_one_dataset(&path, dir.path())?
-        } else {
-            path
-        };
+            .map_err(|e| ApiError::internal(format!("writing the upload: {}", e.kind())))?;
         crate::gis::quiet_gdal();
         let outcome =
-            read_file(&gdal_path, &opts).map_err(|e| ApiError::field("file", e.to_string()))?;
+            read_file(&path, &opts).map_err(|e| ApiError::field("file", e.to_string()))?;
         drop(dir);
         Ok(outcome)
     })
@@ -118,24 +106,42 @@ pub async fn import(
         .await
         .map_err(|e| match e {
             StageError::Rejected(m) => ApiError::field("file", m),
+            StageError::Blocked(b) => {
+                let first = b.problems.first().and_then(|p| p.grids.first());
+                let mut a = ApiError::refused(first.map(String::as_str), b.message);
+                a.errors = b
+                    .problems
+                    .iter()
+                    .map(|p| FieldError {
+                        field: p.kind.as_str().to_string(),
+                        reason: p.message.clone(),
+                    })
+                    .collect();
+                a
+            }
             StageError::Store(e) => e.into(),
         })?;
     let summary = outcome.summary_lines();
     let body = match stored {
-        Stored::DryRun(report) => json!({
+        // `would_store` is what the real run will do; `refused` says why it would not.
+        Stored::DryRun(d) => json!({
             "dry_run": true,
             "read": outcome.read,
             "imported": outcome.imported(),
+            "would_store": d.refusal.is_none(),
+            "refused": d.refusal.as_ref().map(|b| b.message.clone()),
             "summary": summary,
-            "problems": report.to_feature_collection(),
+            "notes": d.notes,
+            "problems": d.report.to_feature_collection(),
         }),
-        Stored::Change(id) => {
+        Stored::Change { id, notes } => {
             state.catch_up_locked().await?;
             json!({
                 "dry_run": false,
                 "read": outcome.read,
                 "imported": outcome.imported(),
                 "summary": summary,
+                "notes": notes,
                 "change_id": id,
             })
         }
@@ -143,52 +149,43 @@ pub async fn import(
     Ok(Typed::json("application/json", &body)?.into_response())
 }
 
-/// Unpacks a zip (a shapefile's parts, typically) into `dir` and returns the one dataset in it.
-/// Entry names are reduced to their file name, so a crafted path cannot write outside `dir`.
-fn unzip_one_dataset(
-    zip_path: &std::path::Path,
-    dir: &std::path::Path,
-) -> ApiResult<std::path::PathBuf> {
-    let bad = |reason: String| ApiError::field("file", reason);
-    let file = std::fs::File::open(zip_path)
-        .map_err(|e| ApiError::internal(format!("reopening the upload: {e}")))?;
-    let mut archive =
-        zip::ZipArchive::new(file).map_err(|e| bad(format!("not a readable zip: {e}")))?;
-    let mut datasets = Vec::new();
-    for i in 0..archive.len() {
-        let mut entry = archive
-            .by_index(i)
-            .map_err(|e| bad(format!("zip entry {i}: {e}")))?;
-        if entry.is_dir() {
-            continue;
-        }
-        // enclosed_name refuses absolute paths and `..`; only the file name is kept anyway.
-        let Some(name) = entry
-            .enclosed_name()
-            .and_then(|p| p.file_name().map(|n| n.to_owned()))
-        else {
-            continue;
-        };
-        let target = dir.join(&name);
-        let mut out = std::fs::File::create(&target)
-            .map_err(|e| ApiError::internal(format!("unpacking: {e}")))?;
-        std::io::copy(&mut entry, &mut out).map_err(|e| bad(format!("zip entry {i}: {e}")))?;
-        let ext = target
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        if EXTENSIONS.contains(&ext.as_str()) && ext != "zip" {
-            datasets.push(target);
-        }
+/// The upload's file name as given in `filename`: only its last path component (the name must not
+/// steer where the upload is written), at most 255 bytes, no NUL or other control characters,
+/// and an importable extension.
+fn upload_name(given: &str) -> ApiResult<String> {
+    if given.chars().any(char::is_control) {
+        return Err(ApiError::field(
+            "filename",
+            "the name contains a NUL or another control character",
+        ));
     }
-    match datasets.len() {
-        1 => Ok(datasets.remove(0)),
-        0 => Err(bad(
-            "the zip holds no vector file (.shp, .gpkg, .geojson…)".into()
-        )),
-        n => Err(bad(format!(
-            "the zip holds {n} vector files; upload one at a time"
-        ))),
+    let name = std::path::Path::new(given)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    if name.len() > MAX_FILENAME_BYTES {
+        return Err(ApiError::field(
+            "filename",
+            format!(
+                "the name is {} bytes long; at most {MAX_FILENAME_BYTES} are accepted",
+                name.len()
+            ),
+        ));
     }
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let extensions = import_extensions();
+    if !extensions.contains(&ext.as_str()) {
+        return Err(ApiError::field(
+            "filename",
+            format!(
+                "\"{name}\": the extension must be one of {}",
+                extensions.join(", ")
+            ),
+        ));
+    }
+    Ok(name)
 }

@@ -1,11 +1,14 @@
 //! `GET /lookup` (one point, the full chain) and `POST /lookup` (a batch, streamed).
 //!
-//! The batch body is parsed while it arrives, on a blocking thread reading the request body
-//! through a synchronous bridge; every [`CHUNK`] points go through the engine's
-//! [`base_batch`] and the rendered answers are sent to the response body through a small
-//! bounded channel. Memory is therefore bounded by one chunk of input, one of output and the
-//! channel's few chunks, whatever the number of points (a million points is ~30–50 MB of input
-//! that is never held whole).
+//! The batch body is first read whole, on a blocking thread through a synchronous bridge, into
+//! a spooled temporary file ([`SPOOL_IN_MEMORY`] bytes in memory, the rest on disk). Only then
+//! is it parsed: every [`CHUNK`] points go through the engine's [`base_batch`] and the rendered
+//! answers are sent to the response body through a small bounded channel. Reading everything
+//! first matters: many clients (python-requests, curl without `Expect`) write the whole body
+//! before they read any of the answer, and a server that starts answering while still reading
+//! stops reading when the unread answer fills the socket — both sides then wait for ever.
+//! Memory stays bounded by the spool's in-memory part, one chunk of input, one of output and the
+//! channel's few chunks, whatever the number of points.
 
 use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult};
@@ -22,7 +25,7 @@ use geo::{Coord, Point};
 use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -202,16 +205,23 @@ pub async fn batch(
     let too_large = Arc::new(AtomicBool::new(false));
     let seen = Arc::new(AtomicUsize::new(0));
     let flag = too_large.clone();
-    let stream = body.into_data_stream().map(move |r| {
-        let b = r.map_err(std::io::Error::other)?;
-        if seen.fetch_add(b.len(), Ordering::Relaxed) + b.len() > limit {
-            flag.store(true, Ordering::Relaxed);
-            return Err(std::io::Error::other("request body over the limit"));
-        }
-        Ok(b)
-    });
-    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
     let (tx, mut rx) = mpsc::channel::<Result<Bytes, ApiError>>(4);
+    // When this handler is dropped (the client went away, or --request-timeout answered for
+    // it), the receiver is gone: stop reading, so that the blocking thread ends and the
+    // connection is released instead of waiting for a body that may never come.
+    let gone = tx.clone();
+    let stream = body
+        .into_data_stream()
+        .take_until(Box::pin(async move { gone.closed().await }))
+        .map(move |r| {
+            let b = r.map_err(std::io::Error::other)?;
+            if seen.fetch_add(b.len(), Ordering::Relaxed) + b.len() > limit {
+                flag.store(true, Ordering::Relaxed);
+                return Err(std::io::Error::other("request body over the limit"));
+            }
+            Ok(b)
+        });
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
     let st = state.clone();
     tokio::task::spawn_blocking(move || {
         let mut out = Out {
@@ -224,12 +234,15 @@ pub async fn batch(
             index: 0,
             sent_any: false,
         };
-        let reader = BufReader::with_capacity(256 * 1024, reader);
-        let result = match kind {
-            Kind::Json => read_json(reader, &mut out),
-            Kind::Csv => read_csv(reader, &mut out, &lon_field, &lat_field),
-        }
-        .and_then(|()| out.flush());
+        let result = spool(reader, &tx)
+            .and_then(|body| {
+                let reader = BufReader::with_capacity(256 * 1024, body);
+                match kind {
+                    Kind::Json => read_json(reader, &mut out),
+                    Kind::Csv => read_csv(reader, &mut out, &lon_field, &lat_field),
+                }
+            })
+            .and_then(|()| out.flush());
         if let Err(mut e) = result {
             if too_large.load(Ordering::Relaxed) {
                 e = ApiError::too_large(limit);
@@ -265,6 +278,27 @@ pub async fn batch(
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     Ok(resp)
+}
+
+/// Bytes of a batch body kept in memory while it is read; the rest goes to a temporary file.
+pub const SPOOL_IN_MEMORY: usize = 8 * 1024 * 1024;
+
+/// Reads the whole body before anything is answered (see the module comment), into memory up
+/// to [`SPOOL_IN_MEMORY`] and a temporary file beyond; returns it rewound.
+fn spool(mut body: impl Read, tx: &Sender) -> ApiResult<tempfile::SpooledTempFile> {
+    let mut file = tempfile::SpooledTempFile::new(SPOOL_IN_MEMORY);
+    std::io::copy(&mut body, &mut file)
+        .map_err(|e| ApiError::field("body", format!("could not read the body: {e}")))?;
+    drop(body);
+    if tx.is_closed() {
+        // The body stream was cut short because nobody waits for the answer any more.
+        return Err(ApiError::internal(
+            "the client went away during a batch lookup",
+        ));
+    }
+    file.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| ApiError::internal(format!("cannot rewind the spooled batch body: {e}")))?;
+    Ok(file)
 }
 
 /// One input point: its id (JSON) or its CSV record, and its position or why it has none.

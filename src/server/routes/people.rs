@@ -38,6 +38,7 @@ pub struct PersonOut {
     #[schema(value_type = super::super::schemas::PersonRoleName)]
     pub role: PersonRole,
     pub grids: Vec<String>,
+    /// Only shown to callers with a token (viewer or above); null for anonymous readers.
     pub phone: Option<String>,
 }
 
@@ -50,6 +51,18 @@ impl From<Person> for PersonOut {
             grids: p.grids.into_iter().map(|g| g.0).collect(),
             phone: p.phone,
         }
+    }
+}
+
+impl PersonOut {
+    /// Phone numbers are personal data: only token holders (viewer and above) see them;
+    /// anonymous readers get `phone: null`.
+    fn for_caller(p: Person, caller: &Caller) -> Self {
+        let mut out = PersonOut::from(p);
+        if matches!(caller, Caller::Anonymous) {
+            out.phone = None;
+        }
+        out
     }
 }
 
@@ -113,7 +126,12 @@ pub async fn list(
         role.is_none_or(|r| p.role == r) && grid.as_ref().is_none_or(|g| p.grids.contains(g))
     });
     people.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Json(people.into_iter().map(PersonOut::from).collect()))
+    Ok(Json(
+        people
+            .into_iter()
+            .map(|p| PersonOut::for_caller(p, &caller))
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = String, Path)),
@@ -124,7 +142,9 @@ pub async fn one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<PersonOut>> {
     caller.require_read(&state)?;
-    find(&state, &id).await.map(|p| Json(p.into()))
+    find(&state, &id)
+        .await
+        .map(|p| Json(PersonOut::for_caller(p, &caller)))
 }
 
 async fn find(state: &SharedState, id: &str) -> ApiResult<Person> {

@@ -107,13 +107,29 @@ pub async fn create(
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
-    responses((status = 204, description = "Revoked"), (status = 404, description = "Unknown token", body = super::super::error::Problem)))]
+    responses((status = 204, description = "Revoked"), (status = 404, description = "Unknown token", body = super::super::error::Problem),
+        (status = 409, description = "The last admin token cannot be revoked", body = super::super::error::Problem)))]
 pub async fn remove(
     State(state): State<SharedState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
+    // Held across the check and the removal so that two admins of this process revoking each
+    // other cannot both pass the check.
+    let _guard = state.sync.lock().await;
+    let tokens = state.store.tokens().await?;
+    let Some(target) = tokens.iter().find(|t| t.id == id) else {
+        return Err(ApiError::not_found(format!("token {id} does not exist")));
+    };
+    if target.role == Role::Admin && tokens.iter().filter(|t| t.role == Role::Admin).count() == 1 {
+        return Err(ApiError::conflict(
+            None,
+            format!(
+                "token {id} is the last admin token; create another admin token before revoking it"
+            ),
+        ));
+    }
     if !state.store.remove_token(&id).await? {
         return Err(ApiError::not_found(format!("token {id} does not exist")));
     }

@@ -5,7 +5,7 @@
 // Both paths give every grid feature the same properties: id, code, name, layer, status,
 // households, residents, band_min, band_max (the last two only when a standard applies).
 
-import { get } from './api.js';
+import { get, token } from './api.js';
 
 export const GRID_LAYERS = ['base', 'micro', 'special', 'composite'];
 export const ADMIN_LAYERS = ['districts', 'towns', 'communities'];
@@ -21,7 +21,9 @@ const standardById = new Map();
 /** Decides once whether vector tiles are served. */
 export async function init() {
   try {
-    const res = await fetch(TILEJSON, { method: 'GET' });
+    // With anonymous reading off, the tiles need the token like every other read.
+    const tok = token();
+    const res = await fetch(TILEJSON, { method: 'GET', headers: tok ? { Authorization: `Bearer ${tok}` } : {} });
     mode = res.ok ? 'tiles' : 'geojson';
     if (res.ok) tileJson = await res.json();
   } catch {
@@ -30,6 +32,15 @@ export async function init() {
   const tree = (await get('/areas')).body;
   districtCode = tree[0]?.code || null;
   return { mode, tree };
+}
+
+/** MapLibre's transformRequest: tile and TileJSON requests to this service carry the token. */
+export function withToken(url) {
+  const tok = token();
+  if (tok && url.startsWith(`${location.origin}/tiles/`)) {
+    return { url, headers: { Authorization: `Bearer ${tok}` } };
+  }
+  return { url };
 }
 
 export function usesTiles() {

@@ -5,6 +5,7 @@
 // MapLibre 6 is an ES module with named exports only.
 import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 import { config } from './config.js';
+import { withToken } from './data.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
@@ -36,6 +37,7 @@ export function createMap(container, bounds) {
     // Tests and screenshots read the canvas back.
     canvasContextAttributes: { preserveDrawingBuffer: true },
     doubleClickZoom: false,
+    transformRequest: (url) => withToken(url),
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');

@@ -10,11 +10,18 @@ let el = null;
 let problems = [];
 let map = null;
 
+// A problem kind in the interface language (the raw kind when it has no label yet).
+function kindLabel(kind) {
+  const key = `kind_${kind}`;
+  const label = t(key);
+  return label === key ? kind : label;
+}
+
 function render() {
   el.innerHTML = `<h2>${t('validation')}</h2>${problems.length
     ? `<ul class="problems">${problems.map((p, i) => {
       const q = p.properties;
-      return `<li class="sev-${esc(q.severity)}" data-i="${i}" data-kind="${esc(q.kind)}"><b>${esc(q.kind)}</b> · ${esc(q.severity)}<br>${esc(q.message)}</li>`;
+      return `<li class="sev-${esc(q.severity)}" data-i="${i}" data-kind="${esc(q.kind)}"><b>${esc(kindLabel(q.kind))}</b> · ${esc(q.severity)}<br>${esc(q.message)}</li>`;
     }).join('')}</ul>`
     : `<p class="muted">${t('no_problems')}</p>`}`;
 }

@@ -89,10 +89,12 @@ fn apply_one(
             });
         }
         if current.valid_from > date {
-            return Err(EditError::BeforeCurrentVersion {
+            // Planning refuses this already; a change set applied without planning (replay of a
+            // foreign log) is refused the same way.
+            return Err(EditError::DateBeforeVersion {
                 grid: before.id.clone(),
-                current_from: current.valid_from,
                 date,
+                current_from: current.valid_from,
             });
         }
         next_version = before.version + 1;

@@ -15,6 +15,33 @@ use crate::model::{GridId, Layer};
 /// Width of the sequence part when no sibling shows another width.
 pub const DEFAULT_SEQUENCE_WIDTH: usize = 3;
 
+/// The widest sequence part a code given by a client may have.
+pub const MAX_SEQUENCE_WIDTH: usize = 6;
+
+/// Whether `code`, given by a client for a grid of `layer` under `parent`, follows the code
+/// rule: [`prefix_for`] (the community's 12-digit code; for micro/special grids the base grid's
+/// code and `W`/`Z`) followed by a sequence of [`DEFAULT_SEQUENCE_WIDTH`] to
+/// [`MAX_SEQUENCE_WIDTH`] ASCII digits. The error says what was expected.
+pub fn check_code(d: &District, layer: &Layer, parent: &str, code: &str) -> Result<(), String> {
+    let prefix = prefix_for(d, layer, parent);
+    let seq = code.strip_prefix(prefix.as_str());
+    let ok = seq.is_some_and(|seq| {
+        (DEFAULT_SEQUENCE_WIDTH..=MAX_SEQUENCE_WIDTH).contains(&seq.len())
+            && seq.bytes().all(|b| b.is_ascii_digit())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{code:?} does not follow the code rule for a {} grid under {parent}: {prefix} \
+             followed by {DEFAULT_SEQUENCE_WIDTH} to {MAX_SEQUENCE_WIDTH} digits (e.g. {prefix}{:0w$})",
+            layer.as_str(),
+            1,
+            w = DEFAULT_SEQUENCE_WIDTH
+        ))
+    }
+}
+
 /// The code prefix under which grids of `layer` under `parent` (a community code, or a base grid
 /// id) are numbered.
 pub fn prefix_for(d: &District, layer: &Layer, parent: &str) -> String {
@@ -140,6 +167,30 @@ mod numbering_tests {
             next_codes(&d, &Layer::Special, "341002001001001", 1, 3),
             vec!["341002001001001Z005"]
         );
+        // Codes given by a client must follow the rule.
+        assert!(check_code(&d, &Layer::Base, "341002001001", "341002001001007").is_ok());
+        assert!(check_code(&d, &Layer::Micro, "341002001001001", "341002001001001W012").is_ok());
+        for bad in [
+            "341002001001",
+            "34100200100107",
+            "341002001002001",
+            "341002001001\u{202e}001",
+            "341002001001001'; DROP TABLE grids; --",
+            "341002001001１２３",
+            "341002001001W001",
+        ] {
+            assert!(
+                check_code(&d, &Layer::Base, "341002001001", bad).is_err(),
+                "{bad:?}"
+            );
+        }
+        assert!(check_code(
+            &d,
+            &Layer::Special,
+            "341002001001001",
+            "341002001001001W001"
+        )
+        .is_err());
         // A wider configured sequence.
         assert_eq!(
             next_codes(&d, &Layer::Base, "341002001001", 1, 4),

@@ -57,15 +57,19 @@ pub enum EditError {
         grid: GridId,
         reason: String,
     },
+    /// A new geometry lies far outside the district, or is larger than it.
+    OutsideDistrict {
+        grid: GridId,
+        reason: String,
+    },
+    /// The edit's date is before the start of a version it would replace: history runs forward.
+    DateBeforeVersion {
+        grid: GridId,
+        date: NaiveDate,
+        current_from: NaiveDate,
+    },
     /// The edit creates problems that break the hierarchy; save it with `force_draft` to keep it.
     BreaksHierarchy(Vec<Problem>),
-    /// The change's date is before the day the grid's current version starts: history is
-    /// written forwards only.
-    BeforeCurrentVersion {
-        grid: GridId,
-        current_from: NaiveDate,
-        date: NaiveDate,
-    },
     /// A change set could not be applied; nothing was changed.
     Apply {
         grid: GridId,
@@ -135,6 +139,17 @@ impl fmt::Display for EditError {
             EditError::InvalidGeometry { grid, reason } => {
                 write!(f, "grid {grid} would have an invalid geometry: {reason}")
             }
+            EditError::OutsideDistrict { grid, reason } => {
+                write!(f, "grid {grid} would lie outside the district: {reason}")
+            }
+            EditError::DateBeforeVersion {
+                grid,
+                date,
+                current_from,
+            } => write!(
+                f,
+                "the edit's date {date} is before the current version of grid {grid}, which starts on {current_from}; give a date on or after it"
+            ),
             EditError::BreaksHierarchy(problems) => {
                 write!(f, "the edit breaks the grid hierarchy:")?;
                 for p in problems {
@@ -142,14 +157,6 @@ impl fmt::Display for EditError {
                 }
                 Ok(())
             }
-            EditError::BeforeCurrentVersion {
-                grid,
-                current_from,
-                date,
-            } => write!(
-                f,
-                "the change's date {date} is before {current_from}, when the current version of grid {grid} starts; date a change on or after it"
-            ),
             EditError::Apply { grid, reason } => {
                 write!(f, "could not apply the change to grid {grid}: {reason}")
             }

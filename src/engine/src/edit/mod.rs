@@ -10,7 +10,8 @@
 //! - [`codes`]: codes for new grids (never reused);
 //! - [`topology`]: exact vertex/edge sharing on the lattice, [`topology::insert_vertices`];
 //! - [`cut`]: cutting a grid by a line, keeping every vertex;
-//! - [`error`]: why an edit is refused ([`EditError`]).
+//! - [`error`]: why an edit is refused ([`EditError`]);
+//! - [`scope`]: how far an edit reaches: near the district, inside a planner's areas.
 //!
 //! Rules:
 //! - Every change closes the grid's current version on the edit's date and opens version + 1
@@ -33,6 +34,9 @@
 //!   ([`crate::validate::ProblemKind::breaks_hierarchy`]) is refused with
 //!   [`EditError::BreaksHierarchy`] unless `force_draft`; a forced plan marks its new versions
 //!   with the property `"draft": true`.
+//! - An edit is refused when a version it replaces starts after the edit's date
+//!   ([`EditError::DateBeforeVersion`]), and when a geometry it saves lies far outside the
+//!   district or is larger than it ([`EditError::OutsideDistrict`]) — drafts included.
 
 pub mod change;
 pub mod codes;
@@ -42,6 +46,7 @@ pub mod followups;
 pub mod impact;
 pub mod ops;
 pub mod plan;
+pub mod scope;
 pub mod topology;
 
 pub use change::{apply, ChangeSet, GridChange};
@@ -107,6 +112,9 @@ pub struct EditOptions {
     pub expected_versions: Vec<(GridId, u32)>,
     /// Digits of the sequence part of new grid codes (wider when siblings already use more).
     pub sequence_width: usize,
+    /// How far (metres) a new geometry may reach beyond the bounding box of the district's
+    /// admin areas ([`scope::check_within_district`]).
+    pub district_margin_m: f64,
 }
 
 impl EditOptions {
@@ -117,6 +125,7 @@ impl EditOptions {
             config: Config::default(),
             expected_versions: vec![],
             sequence_width: codes::DEFAULT_SEQUENCE_WIDTH,
+            district_margin_m: scope::DEFAULT_DISTRICT_MARGIN_M,
         }
     }
 }

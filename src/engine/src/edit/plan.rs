@@ -4,6 +4,7 @@ use super::change::{apply, apply_logged, undo, ChangeSet, GridChange};
 use super::error::EditError;
 use super::followups::{composites, repair_t_junctions};
 use super::impact::{affected_rect, compare, snapshot, Impact};
+use super::scope::check_within_district;
 use super::{ops, Edit, EditOptions};
 use crate::district::District;
 use crate::model::{GridId, Layer};
@@ -17,6 +18,9 @@ pub struct Plan {
     /// The plan creates problems that break the hierarchy and was kept because of
     /// `force_draft`; its new versions carry `"draft": true`.
     pub draft: bool,
+    /// Composite grids changed only because their members changed (they follow their members,
+    /// [`composites`]); who may make the edit is decided by the members' own changes.
+    pub followers: Vec<GridId>,
 }
 
 /// Plans an edit. The district is applied to and restored before returning (same versions,
@@ -51,7 +55,10 @@ pub fn plan(d: &mut District, edit: &Edit, opts: &EditOptions) -> Result<Plan, E
     repair_t_junctions(d, &mut changes, date);
     check_geometries(&changes)?;
     let follow = composites(d, &changes, &primary.replaced, date)?;
+    let followers: Vec<GridId> = follow.iter().filter_map(|c| c.id().cloned()).collect();
     changes.extend(follow);
+    check_dates(&changes, date)?;
+    check_within_district(d, &changes, opts.district_margin_m)?;
     // Base grids first, then children (their parents must exist), composites last (their
     // geometry is recomputed from members' current versions when added).
     changes.sort_by_key(
@@ -91,6 +98,7 @@ pub fn plan(d: &mut District, edit: &Edit, opts: &EditOptions) -> Result<Plan, E
         changes: cs,
         impact,
         draft,
+        followers,
     })
 }
 
@@ -99,6 +107,22 @@ pub fn commit(d: &mut District, edit: &Edit, opts: &EditOptions) -> Result<Plan,
     let plan = plan(d, edit, opts)?;
     apply(d, &plan.changes)?;
     Ok(plan)
+}
+
+/// Refuses an edit dated before the start of a version it replaces (or retires): a version
+/// cannot end before it begins. Checked here, for every grid the edit reaches (neighbours and
+/// composites included), so it is the client's 4xx and not a failure while applying.
+fn check_dates(changes: &[GridChange], date: chrono::NaiveDate) -> Result<(), EditError> {
+    for b in changes.iter().filter_map(|c| c.before.as_ref()) {
+        if b.valid_from > date {
+            return Err(EditError::DateBeforeVersion {
+                grid: b.id.clone(),
+                date,
+                current_from: b.valid_from,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Refuses geometries that cannot be stored meaningfully (empty, self-intersecting…); problems

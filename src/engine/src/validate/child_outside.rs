@@ -1,7 +1,7 @@
 //! Micro and special grids must lie inside their base grid: the area of a child outside its
 //! parent is reported with its size.
 
-use super::common::{near, place, Ctx};
+use super::common::{check_failed, near, place, Ctx};
 use super::report::{area_geometry, Measure, Problem, ProblemKind, Severity};
 use crate::lattice;
 use crate::measure::area_m2;
@@ -24,12 +24,15 @@ fn child_outside(ctx: &Ctx, c: u32) -> Option<Problem> {
         return None;
     }
     let parent = ctx.grid(p);
-    let outside = lattice::difference(&child.geometry, &parent.geometry).ok()?;
+    let area = parent.parent.clone();
+    let outside = match lattice::difference(&child.geometry, &parent.geometry) {
+        Ok(outside) => outside,
+        Err(e) => return Some(check_failed(ctx, "child_outside_parent", [c, p], area, &e)),
+    };
     let m2 = area_m2(&outside);
     if m2 < ctx.config.min_area_m2 {
         return None;
     }
-    let area = parent.parent.clone();
     let message = format!(
         "{} grid {} has {m2:.1} m² outside its base grid {} {} {}",
         child.layer.as_str(),

@@ -2,6 +2,7 @@
 //! grids have valid geometry), places and messages, bounding boxes and adjacency.
 
 use super::config::Config;
+use super::report::{Measure, Problem, ProblemKind, Severity};
 use crate::district::District;
 use crate::model::{Grid, Layer};
 use chrono::NaiveDate;
@@ -139,6 +140,58 @@ pub(super) fn borders(piece: &MultiPolygon<f64>, grid: &MultiPolygon<f64>) -> bo
                 .iter()
                 .any(|ring| Euclidean.distance(&p, *ring) <= TOUCH_TOLERANCE_DEG)
         })
+}
+
+/// The problem for a check that could not run on `slots`: kind `check_failed`, severity error,
+/// the grids, the check and the reason. Its geometry is the box of the grids, so that a run
+/// scoped to a region near them keeps it.
+pub(super) fn check_failed(
+    ctx: &Ctx,
+    check: &str,
+    slots: impl IntoIterator<Item = u32>,
+    area: Option<String>,
+    reason: &dyn std::fmt::Display,
+) -> Problem {
+    let slots: Vec<u32> = slots.into_iter().collect();
+    let grids = sorted_ids(ctx, slots.iter().copied());
+    let bbox = union_rects(
+        slots
+            .iter()
+            .filter_map(|&s| ctx.grid(s).geometry.bounding_rect()),
+    );
+    let named = match grids.len() {
+        0 => "no grid".to_string(),
+        1..=5 => format!("grid(s) {}", grids.join(", ")),
+        n => format!("{n} grids ({}, …)", grids[..3].join(", ")),
+    };
+    let mut details = serde_json::Map::new();
+    details.insert("check".into(), check.into());
+    details.insert("reason".into(), reason.to_string().into());
+    Problem {
+        kind: ProblemKind::CheckFailed,
+        severity: Severity::Error,
+        measure: Measure::count(grids.len() as f64),
+        message: format!(
+            "the {check} check could not run for {named} {}: {reason}",
+            place(area.as_deref())
+        ),
+        grids,
+        buildings: vec![],
+        area,
+        details,
+        geometry: bbox.map(|r| geo::Geometry::Polygon(r.to_polygon())),
+    }
+}
+
+/// The polygons of `mp` whose boxes meet `rect`: the only ones an overlay confined to `rect`
+/// needs (a mask of lakes over a whole province, cut down to one community).
+pub(super) fn parts_meeting(mp: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f64> {
+    MultiPolygon(
+        mp.0.iter()
+            .filter(|p| p.bounding_rect().is_some_and(|b| rects_meet(b, rect)))
+            .cloned()
+            .collect(),
+    )
 }
 
 /// Grid ids of slots, sorted and deduplicated.

@@ -1,7 +1,7 @@
 //! Base grids must stay inside their community: the part of a base grid beyond its community's
 //! boundary is reported with its size.
 
-use super::common::{near, Ctx};
+use super::common::{check_failed, near, Ctx};
 use super::report::{area_geometry, Measure, Problem, ProblemKind, Severity};
 use crate::lattice;
 use crate::measure::area_m2;
@@ -18,7 +18,18 @@ fn crossing(ctx: &Ctx, s: u32) -> Option<Problem> {
     if !ctx.is_valid(s) {
         return None;
     }
-    let outside = lattice::difference(&grid.geometry, community).ok()?;
+    let outside = match lattice::difference(&grid.geometry, community) {
+        Ok(outside) => outside,
+        Err(e) => {
+            return Some(check_failed(
+                ctx,
+                "crosses_community",
+                [s],
+                Some(code.clone()),
+                &e,
+            ))
+        }
+    };
     let m2 = area_m2(&outside);
     if m2 < ctx.config.min_area_m2 {
         return None;

@@ -5,7 +5,9 @@
 //! examined, so that a gap found by an incremental run is the same piece (same grids, same area)
 //! as the one a full run finds.
 
-use super::common::{borders, rect_polygon, rect_within, rects_meet, union_rect, Ctx};
+use super::common::{
+    borders, check_failed, parts_meeting, rect_polygon, rect_within, rects_meet, union_rect, Ctx,
+};
 use super::report::Problem;
 use super::slivers::{coverage_problem, Coverage};
 use crate::lattice;
@@ -28,11 +30,23 @@ pub(super) fn community_gaps(ctx: &Ctx, community: &AdminArea) -> Vec<Problem> {
         .filter(|&s| ctx.grid(s).parent.as_deref() == Some(community.code.as_str()))
         .collect();
     let mut cover: Vec<&MultiPolygon<f64>> = slots.iter().map(|&s| &ctx.grid(s).geometry).collect();
-    if let Some(allowed) = &ctx.config.allowed_gaps {
-        cover.push(allowed);
-    }
-    let Ok(gaps) = lattice::difference_all(geom, cover) else {
-        return vec![];
+    let allowed = ctx
+        .config
+        .allowed_gaps
+        .as_ref()
+        .map(|a| parts_meeting(a, bbox));
+    cover.extend(allowed.as_ref());
+    let gaps = match lattice::difference_all(geom, cover) {
+        Ok(gaps) => gaps,
+        Err(e) => {
+            return vec![check_failed(
+                ctx,
+                "gap",
+                slots,
+                Some(community.code.clone()),
+                &e,
+            )]
+        }
     };
     gaps.0
         .into_iter()
@@ -80,8 +94,9 @@ pub(super) fn unparented_holes(ctx: &Ctx, region: Option<Rect<f64>>) -> Vec<Prob
             .filter(|&s| ctx.grid(s).parent.is_none())
             .collect();
         let whole = rect_within(extent, q);
-        let Ok(union) = lattice::union_all(slots.iter().map(|&s| &ctx.grid(s).geometry)) else {
-            return vec![];
+        let union = match lattice::union_all(slots.iter().map(|&s| &ctx.grid(s).geometry)) {
+            Ok(union) => union,
+            Err(e) => return vec![check_failed(ctx, "gap", slots, None, &e)],
         };
         let mut decided = true;
         for h in hole_polygons(&union) {
@@ -102,7 +117,8 @@ pub(super) fn unparented_holes(ctx: &Ctx, region: Option<Rect<f64>>) -> Vec<Prob
             );
             match lattice::difference(&rect_polygon(near), &filled) {
                 Ok(open) if open.0.is_empty() => {}
-                _ => decided = false,
+                Ok(_) => decided = false,
+                Err(e) => return vec![check_failed(ctx, "gap", slots, None, &e)],
             }
         }
         if decided || whole {
@@ -118,9 +134,14 @@ fn widened(r: Rect<f64>, by: f64) -> Rect<f64> {
 }
 
 /// The holes of the union of `slots`, those meeting `region` when given.
+///
+/// The union is one overlay per group of touching grids (see [`lattice::union_all`]), so a
+/// coverage with islands on both sides of ±180° or spread over a continent is handled as long
+/// as each connected group fits the lattice; one that does not is a `check_failed` problem.
 fn holes_of(ctx: &Ctx, slots: &[u32], region: Option<Rect<f64>>) -> Vec<Problem> {
-    let Ok(union) = lattice::union_all(slots.iter().map(|&s| &ctx.grid(s).geometry)) else {
-        return vec![];
+    let union = match lattice::union_all(slots.iter().map(|&s| &ctx.grid(s).geometry)) {
+        Ok(union) => union,
+        Err(e) => return vec![check_failed(ctx, "gap", slots.iter().copied(), None, &e)],
     };
     let mut out = Vec::new();
     for hole in hole_polygons(&union) {
@@ -129,13 +150,38 @@ fn holes_of(ctx: &Ctx, slots: &[u32], region: Option<Rect<f64>>) -> Vec<Problem>
                 continue;
             }
         }
+        let Some(hb) = hole.bounding_rect() else {
+            continue;
+        };
         let hole = MultiPolygon(vec![hole]);
-        let pieces = match &ctx.config.allowed_gaps {
-            Some(allowed) => match lattice::difference(&hole, allowed) {
+        // What lies inside the hole is not a gap: islands of the union (their boxes lie within
+        // the hole's box; the shore's does not) and allowed gaps.
+        let mut cover: Vec<MultiPolygon<f64>> = vec![MultiPolygon(
+            union
+                .0
+                .iter()
+                .filter(|p| p.bounding_rect().is_some_and(|b| rect_within(b, hb)))
+                .cloned()
+                .collect(),
+        )];
+        if let Some(allowed) = &ctx.config.allowed_gaps {
+            cover.push(parts_meeting(allowed, hb));
+        }
+        let pieces = if cover.iter().all(|c| c.0.is_empty()) {
+            hole
+        } else {
+            match lattice::difference_all(&hole, cover.iter()) {
                 Ok(p) => p,
-                Err(_) => continue,
-            },
-            None => hole,
+                Err(e) => {
+                    let around: Vec<u32> = slots
+                        .iter()
+                        .copied()
+                        .filter(|&s| borders(&hole, &ctx.grid(s).geometry))
+                        .collect();
+                    out.push(check_failed(ctx, "gap", around, None, &e));
+                    continue;
+                }
+            }
         };
         out.extend(
             pieces

@@ -2,7 +2,7 @@
 //! base grids with no parent) and micro/special grids of the same base grid. Candidates come from
 //! the R-tree; each pair is intersected once on the exact lattice.
 
-use super::common::{rects_share_area, sorted_ids, Ctx};
+use super::common::{check_failed, rects_share_area, sorted_ids, Ctx};
 use super::report::Problem;
 use super::slivers::{coverage_problem, Coverage};
 use crate::lattice;
@@ -50,11 +50,12 @@ fn pair_overlaps(ctx: &Ctx, a: u32, b: u32) -> Vec<Problem> {
         return vec![];
     }
     let (ga, gb) = (ctx.grid(a), ctx.grid(b));
-    let Ok(common) = lattice::intersection(&ga.geometry, &gb.geometry) else {
-        return vec![];
+    let area = ctx.community_of(ga);
+    let common = match lattice::intersection(&ga.geometry, &gb.geometry) {
+        Ok(common) => common,
+        Err(e) => return vec![check_failed(ctx, "overlap", [a, b], area, &e)],
     };
     let grids = sorted_ids(ctx, [a, b]);
-    let area = ctx.community_of(ga);
     common
         .0
         .into_iter()

@@ -33,6 +33,10 @@ pub enum ProblemKind {
     EmptyGrid,
     /// Summary of reserved and suspended grids.
     StatusSummary,
+    /// A check that could not run on some grids (an overlay refused their geometry): nothing
+    /// is known about those grids for that check, which is an error of its own, never "no
+    /// problem". `details` names the check and the reason.
+    CheckFailed,
 }
 
 impl ProblemKind {
@@ -49,6 +53,7 @@ impl ProblemKind {
             ProblemKind::HouseholdStandard => "household_standard",
             ProblemKind::EmptyGrid => "empty_grid",
             ProblemKind::StatusSummary => "status_summary",
+            ProblemKind::CheckFailed => "check_failed",
         }
     }
 
@@ -64,6 +69,8 @@ impl ProblemKind {
                 | ProblemKind::ChildOutsideParent
                 | ProblemKind::CrossesCommunity
                 | ProblemKind::InvalidGeometry
+                // Unknown is not fine: an edit whose result cannot be checked is refused too.
+                | ProblemKind::CheckFailed
         )
     }
 }
