@@ -120,7 +120,7 @@ async fn schemathesis_finds_no_server_error_or_schema_mismatch() {
 }
 
 /// Found by schemathesis: an edit dated before the day the grid's current version starts
-/// (`date=2000-01-01` on a grid drawn in 2024) failed while being applied and was answered as a
+/// (`date=2023-12-31` on a grid drawn on 2024-01-01) failed while being applied and was answered as a
 /// 500. It is bad input in `date`, and nothing is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edit_dated_before_the_current_version_is_a_400_naming_date_not_a_500() {
@@ -131,7 +131,7 @@ async fn edit_dated_before_the_current_version_is_a_400_naming_date_not_a_500() 
         let r = s
             .client
             .put(s.url(&format!(
-                "/api/v1/grids/{grid}/status?dry_run={dry_run}&reason=test&date=2000-01-01"
+                "/api/v1/grids/{grid}/status?dry_run={dry_run}&reason=test&date=2023-12-31"
             )))
             .bearer_auth(http_common::ADMIN)
             .json(&serde_json::json!({"status": "suspended"}))
