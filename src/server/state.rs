@@ -31,7 +31,15 @@ pub struct ServerConfig {
     pub admin_secret: Option<String>,
     /// How often to replay changes other processes committed.
     pub poll_interval: Duration,
+    /// Most positions one request geometry (polygon rings together, a split line, a reroute
+    /// path) may have; more is refused with 413 before any lock or planning.
+    pub max_vertices: usize,
 }
+
+/// The default of [`ServerConfig::max_vertices`]: real grids have tens to a few hundred
+/// vertices (the demo district's largest base grid has under 1,000, the benchmark city's 20), so
+/// 20,000 leaves room for detailed boundaries while bounding one edit's work.
+pub const DEFAULT_MAX_VERTICES: usize = 20_000;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -41,6 +49,7 @@ impl Default for ServerConfig {
             seed_dir: None,
             admin_secret: None,
             poll_interval: Duration::from_millis(250),
+            max_vertices: DEFAULT_MAX_VERTICES,
         }
     }
 }

@@ -7,7 +7,6 @@ use super::impact::{affected_rect, compare, snapshot, Impact};
 use super::{ops, Edit, EditOptions};
 use crate::district::District;
 use crate::model::{GridId, Layer};
-use geo::Validation;
 
 /// A planned edit: what it changes and what that does.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +119,7 @@ fn check_geometries(changes: &[GridChange]) -> Result<(), EditError> {
             .as_ref()
             .is_some_and(|b| b.geometry == after.geometry);
         if !same {
-            if let Some(e) = after.geometry.validation_errors().into_iter().next() {
+            if let Some(e) = crate::validity::first_error(&after.geometry) {
                 return Err(EditError::InvalidGeometry {
                     grid: after.id.clone(),
                     reason: e.to_string(),
