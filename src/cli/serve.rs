@@ -31,7 +31,7 @@ pub struct Args {
     pub max_body_bytes: usize,
     /// Most positions one edit's geometry, split line or reroute path may have (413 above)
     #[arg(long, default_value_t = crate::server::state::DEFAULT_MAX_VERTICES, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(4..).map(|n| n as usize))]
+          value_parser = clap::builder::TypedValueParser::map(clap::value_parser!(u32).range(4..), |n| n as usize))]
     pub max_vertices: usize,
     /// File holding the bootstrap admin token's secret; created with a fresh secret if missing.
     /// The environment variable WANGGE_ADMIN_TOKEN gives the secret directly.

@@ -457,9 +457,9 @@ mod tests {
         assert!(large < 20_000 * 400, "{large} steps for 20,000 segments");
         let mp = MultiPolygon(vec![Polygon::new(star(20_000), vec![])]);
         assert!(is_valid(&mp));
-        // Break it: move one outer vertex across the ring; the sweep must notice.
+        // Break it: move the outer vertex at 180° across the ring to 0°; the sweep must notice.
         let mut bad = star(20_000);
-        bad.0[10_000] = coord! {x: -1000.0, y: 0.5};
+        bad.0[10_000] = coord! {x: 1000.0, y: 0.5};
         assert!(!is_valid(&MultiPolygon(vec![Polygon::new(bad, vec![])])));
     }
 

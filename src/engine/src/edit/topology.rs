@@ -8,6 +8,7 @@
 
 use crate::lattice::UNITS_PER_DEGREE;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
+use rstar::{RTree, AABB};
 use std::collections::{HashMap, HashSet};
 
 /// A lattice point in integer units.
@@ -114,18 +115,35 @@ pub fn insert_vertices(
     tol: f64,
 ) -> Option<MultiPolygon<f64>> {
     let existing = vertex_set(mp);
+    // Each edge is tested only against the points in its box (widened by the tolerance), found
+    // in an R-tree of the points: testing every point against every edge was quadratic, and a
+    // detailed reshape or split line (thousands of new vertices on a grid of thousands of edges)
+    // took minutes (issue #11, High 5).
+    let candidates: HashSet<Pt> = points
+        .iter()
+        .copied()
+        .filter(|p| !existing.contains(p))
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    let tree = RTree::bulk_load(candidates.into_iter().map(|(x, y)| [x, y]).collect());
+    let pad = tol.ceil() as i64;
     // Each point goes into the one edge nearest to it: with a tolerance, a point near a corner
-    // could otherwise land in both edges meeting there.
+    // could otherwise land in both edges meeting there. Edges are visited in ring order, so a
+    // tie goes to the first edge, as before.
     let mut best: HashMap<Pt, (usize, usize, f64, f64)> = HashMap::new();
     for (ri, ring) in rings(mp).enumerate() {
         let pts = ring_units(ring);
         let n = pts.len();
         for i in 0..n {
             let (a, b) = (pts[i], pts[(i + 1) % n]);
-            for &p in points {
-                if existing.contains(&p) {
-                    continue;
-                }
+            let env = AABB::from_corners(
+                [a.0.min(b.0) - pad, a.1.min(b.1) - pad],
+                [a.0.max(b.0) + pad, a.1.max(b.1) + pad],
+            );
+            for &[x, y] in tree.locate_in_envelope(env) {
+                let p = (x, y);
                 let Some((t, dist)) = on_segment_interior(a, b, p, tol) else {
                     continue;
                 };
