@@ -130,9 +130,18 @@ async fn over_limit_geometry_refused_413_names_geometry() {
     assert_eq!(s.changes().await, changes);
 }
 
+/// The vertex limit of the tests that plan at the limit: small enough that a debug build plans
+/// it in seconds (planning validates around the edit with exact overlay, which a debug build
+/// runs tens of times slower), large enough that planning takes far longer than a read.
+const TEST_LIMIT: usize = 2_000;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planner_outside_areas_refused_before_planning_a_maximal_geometry() {
-    let s = start().await;
+    let s = start_with(Config {
+        max_vertices: TEST_LIMIT,
+        ..Config::default()
+    })
+    .await;
     // A planner of another community names G1: 403 at once, naming the grid, however large
     // the geometry (the plan would take long; authorization must not wait for it).
     let planner = s.token(Role::Planner, &["341002001002"]).await;
@@ -140,7 +149,7 @@ async fn planner_outside_areas_refused_before_planning_a_maximal_geometry() {
     let ring = d.grid(&GridId(G1.into()), None).expect("grid").geometry.0[0]
         .exterior()
         .clone();
-    let body = polygon_json(densify(&ring, wangge::server::state::DEFAULT_MAX_VERTICES));
+    let body = polygon_json(densify(&ring, TEST_LIMIT));
     let t = Instant::now();
     let r = s
         .client
@@ -171,7 +180,11 @@ async fn planner_outside_areas_refused_before_planning_a_maximal_geometry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_answers_while_maximal_dry_run_runs() {
-    let s = start().await;
+    let s = start_with(Config {
+        max_vertices: TEST_LIMIT,
+        ..Config::default()
+    })
+    .await;
     let d = district();
     let g = d.grid(&GridId(G1.into()), None).expect("grid").clone();
     let ring = g.geometry.0[0].exterior().clone();
@@ -182,7 +195,7 @@ async fn health_answers_while_maximal_dry_run_runs() {
     assert_eq!(s.get_json(&lookup_q).await["base"]["id"], G1);
 
     // A maximal dry run: G1 redrawn with exactly the vertex limit.
-    let body = polygon_json(densify(&ring, wangge::server::state::DEFAULT_MAX_VERTICES));
+    let body = polygon_json(densify(&ring, TEST_LIMIT));
     let (client, url) = (
         s.client.clone(),
         s.url(&format!("/api/v1/grids/{G1}/geometry?dry_run=true")),
