@@ -74,7 +74,12 @@ async fn over_limit_geometry_refused_413_names_geometry() {
         .expect("put");
     let p = problem(r, 413).await;
     assert!(names_field(&p, "geometry"), "{p}");
-    assert!(p["detail"].as_str().is_some_and(|d| d.contains(&limit.to_string())), "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&limit.to_string())),
+        "{p}"
+    );
     // At the limit: accepted for planning (whatever the rules then say, it is not refused as
     // too large).
     let r = s
@@ -121,8 +126,10 @@ async fn over_limit_geometry_refused_413_names_geometry() {
         .client
         .post(s.url("/api/v1/grids?dry_run=true"))
         .bearer_auth(ADMIN)
-        .json(&json!({"type": "Feature", "geometry": polygon_json(densify(&ring, limit + 1)),
-            "properties": {"layer": "base", "parent": COMMUNITY1, "name": "big"}}))
+        .json(
+            &json!({"type": "Feature", "geometry": polygon_json(densify(&ring, limit + 1)),
+            "properties": {"layer": "base", "parent": COMMUNITY1, "name": "big"}}),
+        )
         .send()
         .await
         .expect("post");
@@ -175,7 +182,10 @@ async fn planner_outside_areas_refused_before_planning_a_maximal_geometry() {
     assert!(r.status() == 200 || r.status() == 422, "{}", r.status());
     let planned = t.elapsed();
     eprintln!("refusal {took:?}, plan {planned:?}");
-    assert!(took < planned / 2, "refused in {took:?}, planned in {planned:?}");
+    assert!(
+        took < planned / 2,
+        "refused in {took:?}, planned in {planned:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

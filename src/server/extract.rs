@@ -210,7 +210,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
 pub fn too_many_vertices(field: &str, count: usize, limit: usize) -> ApiError {
     let mut e = ApiError::field(
         field,
-        format!("has {count} positions, more than the limit of {limit} per geometry (--max-vertices)"),
+        format!(
+            "has {count} positions, more than the limit of {limit} per geometry (--max-vertices)"
+        ),
     );
     e.status = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
     e.slug = "geometry-too-large";

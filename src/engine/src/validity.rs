@@ -174,7 +174,10 @@ fn visit_holes(
             sink(InvalidPolygon::InteriorRingNotContainedInExteriorRing(role))?;
         }
         if im.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional {
-            sink(InvalidPolygon::IntersectingRingsOnALine(RingRole::Exterior, role))?;
+            sink(InvalidPolygon::IntersectingRingsOnALine(
+                RingRole::Exterior,
+                role,
+            ))?;
         }
         let hole_box = hole.bounding_rect();
         for (j, other) in p.interiors().iter().enumerate().skip(i + 1) {
@@ -336,7 +339,8 @@ fn sweep(pts: &[Coord<f64>], n: usize) -> Option<bool> {
             .next()
             .copied();
         if insert {
-            if below.is_some_and(|b| meet(&b.0, &key.0)) || above.is_some_and(|a| meet(&a.0, &key.0))
+            if below.is_some_and(|b| meet(&b.0, &key.0))
+                || above.is_some_and(|a| meet(&a.0, &key.0))
             {
                 return Some(false);
             }
@@ -451,7 +455,10 @@ mod tests {
         let (large_ok, large) = work_for(&star(20_000));
         assert!(small_ok && large_ok);
         let ratio = large as f64 / small as f64;
-        assert!(ratio < 6.0, "work grew {ratio:.1}× for 4× the vertices ({small} → {large})");
+        assert!(
+            ratio < 6.0,
+            "work grew {ratio:.1}× for 4× the vertices ({small} → {large})"
+        );
         // A B-tree search compares with up to 11 keys per level: ~150 steps per segment here,
         // where the pairwise loop makes 20,000.
         assert!(large < 20_000 * 400, "{large} steps for 20,000 segments");
