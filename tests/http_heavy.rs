@@ -252,7 +252,7 @@ async fn health_answers_while_maximal_dry_run_runs() {
 
 /// What a copy of the district costs (the edit path plans on one; see `planning_copy` in
 /// `src/server/routes/edits.rs`). Figures only:
-/// `cargo test --release --test http_heavy -- --ignored district_clone_cost --nocapture`.
+/// `cargo test --test http_heavy -- --ignored district_clone_cost --nocapture`.
 #[test]
 #[ignore]
 fn district_clone_cost() {
