@@ -1,8 +1,8 @@
 //! Engine benchmarks: lookup (batch and single), validation (full and incremental after one
 //! edit), assignment, on the demo district, the real Helsinki buildings and a synthetic city of
-//! 50,000 base grids.
+//! 50,000 base grids; the validity check of one large polygon (`validity`).
 //!
-//! Run: `cargo bench --bench engine`. Figures go in the issue notes; none is asserted here.
+//! Run: `cargo bench --bench engine` (one group: `cargo bench --bench engine -- validity`). Figures go in the issue notes; none is asserted here.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use geo::Coord;
@@ -138,5 +138,40 @@ fn assignment(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, lookups, validation, assignment);
+/// A star ring of `n` vertices: every segment's x-range overlaps many others (the worst case of
+/// a sort-by-x check), valid.
+fn star(n: usize) -> geo::MultiPolygon<f64> {
+    let ring: Vec<Coord<f64>> = (0..=n)
+        .map(|k| {
+            let a = (k % n) as f64 / n as f64 * std::f64::consts::TAU;
+            let r = if k % 2 == 0 { 1000.0 } else { 10.0 };
+            Coord {
+                x: r * a.cos(),
+                y: r * a.sin(),
+            }
+        })
+        .collect();
+    geo::MultiPolygon(vec![geo::Polygon::new(geo::LineString(ring), vec![])])
+}
+
+/// The geometry check of every edit and request (issue #11, High 5): O(n log n) here, where
+/// geo's `Validation` is pairwise (its 2,000-vertex figure is given for comparison; 100,000
+/// vertices took it minutes).
+fn validity(c: &mut Criterion) {
+    let mut group = c.benchmark_group("validity");
+    group.sample_size(10);
+    for n in [2_000, 20_000, 100_000] {
+        let mp = star(n);
+        group.bench_function(format!("star_{n}_vertices"), |b| {
+            b.iter(|| black_box(wangge::engine::validity::is_valid(&mp)))
+        });
+    }
+    let mp = star(2_000);
+    group.bench_function("star_2000_vertices_geo_pairwise", |b| {
+        b.iter(|| black_box(geo::Validation::is_valid(&mp)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, validity, lookups, validation, assignment);
 criterion_main!(benches);

@@ -30,6 +30,10 @@ pub struct Args {
     /// Largest request body in bytes
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     pub max_body_bytes: usize,
+    /// Most positions one edit's geometry, split line or reroute path may have (413 above)
+    #[arg(long, default_value_t = crate::server::state::DEFAULT_MAX_VERTICES, value_name = "N",
+          value_parser = clap::builder::TypedValueParser::map(clap::value_parser!(u32).range(4..), |n| n as usize))]
+    pub max_vertices: usize,
     /// File holding the bootstrap admin token's secret; created with a fresh secret if missing.
     /// The environment variable WANGGE_ADMIN_TOKEN gives the secret directly. It creates an
     /// admin only while the store has none: once revoked it is not re-created (a warning says so)
@@ -157,6 +161,7 @@ pub fn run(args: Args) -> CliResult {
     let config = Config {
         anonymous_read: args.anonymous_read,
         max_body_bytes: args.max_body_bytes,
+        max_vertices: args.max_vertices,
         seed_dir: Some(args.seed.clone().unwrap_or_else(demo_dir)),
         admin_secret: admin_secret(&args)?,
         public_url: public_url(&args)?,

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts, HeaderMap};
 use chrono::NaiveDate;
-use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -213,10 +213,27 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     Ok(value)
 }
 
-/// A GeoJSON Polygon or MultiPolygon (or a Feature holding one), checked: known type, positions
-/// in range, closed rings of at least four positions, and valid by OGC rules (no
-/// self-intersection) so that nothing broken reaches the engine.
-pub fn polygonal(field: &str, v: &Value) -> ApiResult<MultiPolygon<f64>> {
+/// The refusal of a request geometry with more than `limit` positions: 413, naming the field
+/// and the limit (`--max-vertices`).
+pub fn too_many_vertices(field: &str, count: usize, limit: usize) -> ApiError {
+    let mut e = ApiError::field(
+        field,
+        format!(
+            "has {count} positions, more than the limit of {limit} per geometry (--max-vertices)"
+        ),
+    );
+    e.status = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+    e.slug = "geometry-too-large";
+    e.title = "Geometry too large";
+    e
+}
+
+/// A GeoJSON Polygon or MultiPolygon (or a Feature holding one), checked: at most `max_vertices`
+/// positions in all (counted before anything else is read: 413), known type, positions in
+/// range, closed rings of at least four positions, and valid by OGC rules (no
+/// self-intersection, checked in O(n log n) by [`wangge_engine::validity`]) so that nothing
+/// broken reaches the engine.
+pub fn polygonal(field: &str, v: &Value, max_vertices: usize) -> ApiResult<MultiPolygon<f64>> {
     let v = if v.get("type").and_then(Value::as_str) == Some("Feature") {
         v.get("geometry").unwrap_or(&Value::Null)
     } else {
@@ -243,6 +260,17 @@ pub fn polygonal(field: &str, v: &Value) -> ApiResult<MultiPolygon<f64>> {
             )))
         }
     };
+    // Count first: the limit bounds every later step (parsing, the validity check, planning).
+    let count: usize = polys
+        .iter()
+        .filter_map(|p| p.as_array())
+        .flatten()
+        .filter_map(Value::as_array)
+        .map(Vec::len)
+        .sum();
+    if count > max_vertices {
+        return Err(too_many_vertices(field, count, max_vertices));
+    }
     let mut out = Vec::with_capacity(polys.len());
     for (pi, rings) in polys.into_iter().enumerate() {
         let rings = rings
@@ -274,14 +302,15 @@ pub fn polygonal(field: &str, v: &Value) -> ApiResult<MultiPolygon<f64>> {
         return Err(bad("the geometry is empty".into()));
     }
     let mp = MultiPolygon(out);
-    if let Some(e) = mp.validation_errors().into_iter().next() {
+    if let Some(e) = wangge_engine::validity::first_error(&mp) {
         return Err(bad(format!("invalid polygon: {e}")));
     }
     Ok(mp)
 }
 
-/// A GeoJSON LineString (the geometry object or its bare coordinate array).
-pub fn linestring(field: &str, v: &Value) -> ApiResult<LineString<f64>> {
+/// A GeoJSON LineString (the geometry object or its bare coordinate array) of at most
+/// `max_vertices` positions (more: 413, before the positions are read).
+pub fn linestring(field: &str, v: &Value, max_vertices: usize) -> ApiResult<LineString<f64>> {
     let coords = match v.get("type").and_then(Value::as_str) {
         Some("LineString") => v.get("coordinates").unwrap_or(&Value::Null),
         Some(other) => {
@@ -292,6 +321,11 @@ pub fn linestring(field: &str, v: &Value) -> ApiResult<LineString<f64>> {
         }
         None => v,
     };
+    if let Some(count) = coords.as_array().map(Vec::len) {
+        if count > max_vertices {
+            return Err(too_many_vertices(field, count, max_vertices));
+        }
+    }
     let ls = line(field, coords)?;
     if ls.0.len() < 2 {
         return Err(ApiError::field(

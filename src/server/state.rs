@@ -38,7 +38,15 @@ pub struct ServerConfig {
     pub limits: super::Limits,
     /// Which dates edits may take, and the district's time zone for "today".
     pub edit_dates: super::routes::edits::EditDates,
+    /// Most positions one request geometry (polygon rings together, a split line, a reroute
+    /// path) may have; more is refused with 413 before any lock or planning.
+    pub max_vertices: usize,
 }
+
+/// The default of [`ServerConfig::max_vertices`]: grids have tens of vertices (the demo
+/// district's largest grid has 48 positions, its largest admin area 1,202; the benchmark city's
+/// grids 21), so 20,000 leaves room for detailed boundaries while bounding one edit's work.
+pub const DEFAULT_MAX_VERTICES: usize = 20_000;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -51,6 +59,7 @@ impl Default for ServerConfig {
             public_url: None,
             limits: super::Limits::default(),
             edit_dates: Default::default(),
+            max_vertices: DEFAULT_MAX_VERTICES,
         }
     }
 }

@@ -8,7 +8,6 @@ use super::scope::check_within_district;
 use super::{ops, Edit, EditOptions};
 use crate::district::District;
 use crate::model::{GridId, Layer};
-use geo::Validation;
 
 /// A planned edit: what it changes and what that does.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,7 +143,7 @@ fn check_geometries(changes: &[GridChange]) -> Result<(), EditError> {
             .as_ref()
             .is_some_and(|b| b.geometry == after.geometry);
         if !same {
-            if let Some(e) = after.geometry.validation_errors().into_iter().next() {
+            if let Some(e) = crate::validity::first_error(&after.geometry) {
                 return Err(EditError::InvalidGeometry {
                     grid: after.id.clone(),
                     reason: e.to_string(),

@@ -8,6 +8,7 @@
 
 use crate::lattice::UNITS_PER_DEGREE;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
+use rstar::{RTree, AABB};
 use std::collections::{HashMap, HashSet};
 
 /// A lattice point in integer units.
@@ -114,18 +115,35 @@ pub fn insert_vertices(
     tol: f64,
 ) -> Option<MultiPolygon<f64>> {
     let existing = vertex_set(mp);
+    // Each edge is tested only against the points in its box (widened by the tolerance), found
+    // in an R-tree of the points: testing every point against every edge was quadratic, and a
+    // detailed reshape or split line (thousands of new vertices on a grid of thousands of edges)
+    // took minutes (issue #11, High 5).
+    let candidates: HashSet<Pt> = points
+        .iter()
+        .copied()
+        .filter(|p| !existing.contains(p))
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    let tree = RTree::bulk_load(candidates.into_iter().map(|(x, y)| [x, y]).collect());
+    let pad = tol.ceil() as i64;
     // Each point goes into the one edge nearest to it: with a tolerance, a point near a corner
-    // could otherwise land in both edges meeting there.
+    // could otherwise land in both edges meeting there. Edges are visited in ring order, so a
+    // tie goes to the first edge, as before.
     let mut best: HashMap<Pt, (usize, usize, f64, f64)> = HashMap::new();
     for (ri, ring) in rings(mp).enumerate() {
         let pts = ring_units(ring);
         let n = pts.len();
         for i in 0..n {
             let (a, b) = (pts[i], pts[(i + 1) % n]);
-            for &p in points {
-                if existing.contains(&p) {
-                    continue;
-                }
+            let env = AABB::from_corners(
+                [a.0.min(b.0) - pad, a.1.min(b.1) - pad],
+                [a.0.max(b.0) + pad, a.1.max(b.1) + pad],
+            );
+            for &[x, y] in tree.locate_in_envelope(env) {
+                let p = (x, y);
                 let Some((t, dist)) = on_segment_interior(a, b, p, tol) else {
                     continue;
                 };
@@ -294,6 +312,65 @@ mod tests {
         assert!(!ext.contains(&off));
         // Already present: nothing to do.
         assert!(insert_vertices(&out, &[mid], 0.0).is_none());
+    }
+
+    /// The pairwise insertion this module used before the R-tree (every point against every
+    /// edge), as the oracle.
+    fn insert_pairwise(mp: &MultiPolygon<f64>, points: &[Pt], tol: f64) -> Vec<Vec<Pt>> {
+        let existing = vertex_set(mp);
+        let mut best: HashMap<Pt, (usize, usize, f64, f64)> = HashMap::new();
+        for (ri, ring) in rings(mp).enumerate() {
+            let pts = ring_units(ring);
+            let n = pts.len();
+            for i in 0..n {
+                for &p in points.iter().filter(|p| !existing.contains(p)) {
+                    if let Some((t, d)) = on_segment_interior(pts[i], pts[(i + 1) % n], p, tol) {
+                        if best.get(&p).is_none_or(|c| d < c.3) {
+                            best.insert(p, (ri, i, t, d));
+                        }
+                    }
+                }
+            }
+        }
+        rings(mp)
+            .enumerate()
+            .map(|(ri, ring)| {
+                let mut out = vec![];
+                for (i, p) in ring_units(ring).into_iter().enumerate() {
+                    out.push(p);
+                    let mut on: Vec<(f64, Pt)> = best
+                        .iter()
+                        .filter(|(_, b)| (b.0, b.1) == (ri, i))
+                        .map(|(q, b)| (b.2, *q))
+                        .collect();
+                    on.sort_by(|x, y| x.0.total_cmp(&y.0));
+                    out.extend(on.into_iter().map(|(_, q)| q));
+                }
+                out
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, rng_seed: proptest::test_runner::RngSeed::Fixed(5), .. Default::default() })]
+
+        /// Issue #11 (High 5): the R-tree insertion answers what the pairwise one did, on
+        /// slanted rings with points on, beside and off their edges, with and without tolerance.
+        #[test]
+        fn insert_vertices_agrees_with_pairwise_insertion(
+            ring in proptest::collection::vec((0i64..40, 0i64..40), 3..8),
+            points in proptest::collection::vec((0i64..40, 0i64..40), 0..30),
+            tolerant in proptest::bool::ANY,
+        ) {
+            let tol = if tolerant { ON_EDGE_UNITS } else { 0.0 };
+            let mp = MultiPolygon(vec![Polygon::new(ring_from_units(&ring), vec![])]);
+            let expected = insert_pairwise(&mp, &points, tol);
+            let got: Vec<Vec<Pt>> = match insert_vertices(&mp, &points, tol) {
+                Some(out) => rings(&out).map(ring_units).collect(),
+                None => rings(&mp).map(ring_units).collect(),
+            };
+            proptest::prop_assert_eq!(got, expected);
+        }
     }
 
     #[test]

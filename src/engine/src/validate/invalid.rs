@@ -6,7 +6,7 @@
 use super::common::Ctx;
 use super::report::{Measure, Problem, ProblemKind, Severity};
 use geo::algorithm::line_intersection::{line_intersection, LineIntersection};
-use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon, RingRole, Validation};
+use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon, RingRole};
 use geo::{BoundingRect, Coord, Geometry, Line, LineString, MultiPolygon};
 use rayon::prelude::*;
 
@@ -26,7 +26,7 @@ fn invalid_geometry(ctx: &Ctx, s: u32) -> Option<Problem> {
         return None;
     }
     let grid = ctx.grid(s);
-    let errors = grid.geometry.validation_errors();
+    let errors = crate::validity::validation_errors(&grid.geometry);
     if errors.is_empty() {
         return None;
     }
