@@ -1005,3 +1005,26 @@ fn antimeridian_multipolygon_grids_are_checked_part_by_part() {
     }
     assert_eq!(r.count(ProblemKind::Gap), 0, "{}", dump(&r));
 }
+
+#[test]
+fn community_without_outline_is_check_failed_not_silence() {
+    // A community loaded without its outline: gaps between its grids and grids crossing it
+    // cannot be found, so the report says the check could not run instead of staying clean.
+    let mut f = tiled();
+    let area = f
+        .areas
+        .iter_mut()
+        .find(|a| a.code == C1)
+        .expect("community C1");
+    area.geometry = None;
+    let d = f.district();
+    let r = validate(&d, &Scope::All, None, &Config::default());
+    let failed: Vec<&Problem> = r.of_kind(ProblemKind::CheckFailed).collect();
+    assert_eq!(failed.len(), 1, "{}", dump(&r));
+    let p = failed[0];
+    assert_eq!(p.severity, Severity::Error);
+    assert_eq!(p.area.as_deref(), Some(C1));
+    assert!(p.grids.contains(&"g1".to_string()), "{p}");
+    assert!(p.message.contains("no outline"), "{p}");
+    assert!(!r.is_clean());
+}

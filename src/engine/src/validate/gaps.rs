@@ -18,7 +18,23 @@ use geo::{BoundingRect, MultiPolygon, Polygon, Rect};
 /// Gap problems of one community.
 pub(super) fn community_gaps(ctx: &Ctx, community: &AdminArea) -> Vec<Problem> {
     let Some(geom) = &community.geometry else {
-        return vec![];
+        // Without an outline neither gaps nor grids crossing it can be found: say so for the
+        // community's base grids instead of reporting nothing.
+        let slots: Vec<u32> = ctx
+            .d
+            .slots_with_parent(&community.code)
+            .filter(|&s| ctx.grid(s).layer == Layer::Base && ctx.d.visible(s, ctx.as_of))
+            .collect();
+        if slots.is_empty() {
+            return vec![];
+        }
+        return vec![check_failed(
+            ctx,
+            "gap and crossing",
+            slots,
+            Some(community.code.clone()),
+            &"the community has no outline to check its base grids against",
+        )];
     };
     let Some(bbox) = geom.bounding_rect() else {
         return vec![];
