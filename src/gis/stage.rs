@@ -235,12 +235,12 @@ pub fn check_extent(outcome: &ImportOutcome, outline: &Outline) -> Result<(), St
             ));
         }
         let Some(rect) = rect else { continue };
-        let gap = rect_gap_m(&rect, &outline.bounds);
-        if gap > FAR_OUTSIDE_M {
+        let reach = rect_reach_m(&rect, &outline.bounds);
+        if reach > FAR_OUTSIDE_M {
             return Err(format!(
-                "{}: nothing imported, {feature} lies {:.1} km outside the district (at lon {:.5}, lat {:.5}); check the file's CRS (--crs)",
+                "{}: nothing imported, {feature} lies {:.1} km outside the district (its box centre is at lon {:.5}, lat {:.5}); check the file's CRS (--crs)",
                 outcome.source,
-                gap / 1000.0,
+                reach / 1000.0,
                 rect.center().x,
                 rect.center().y
             ));
@@ -249,21 +249,22 @@ pub fn check_extent(outcome: &ImportOutcome, outline: &Outline) -> Result<(), St
     Ok(())
 }
 
-/// Geodesic distance between the nearest points of two lon/lat rectangles (0 when they meet).
-fn rect_gap_m(a: &Rect<f64>, b: &Rect<f64>) -> f64 {
-    // Per axis: the pair of nearest coordinates (equal where the rectangles overlap).
-    let nearest = |amin: f64, amax: f64, bmin: f64, bmax: f64| {
-        if amax < bmin {
-            (amax, bmin)
-        } else if amin > bmax {
-            (amin, bmax)
+/// How far rectangle `a` reaches beyond rectangle `b`, geodesic metres (0 when `a` lies inside
+/// `b`): the distance from `a`'s corner farthest outside `b` to the nearest point of `b`. A
+/// feature is judged by its farthest part, so a grid with one part at home and one in Paris is
+/// as far outside as the Paris part.
+fn rect_reach_m(a: &Rect<f64>, b: &Rect<f64>) -> f64 {
+    // Per axis: a's coordinate farthest outside b's range, and the nearest coordinate of b to it.
+    let farthest = |amin: f64, amax: f64, bmin: f64, bmax: f64| {
+        let v = if bmin - amin > amax - bmax {
+            amin
         } else {
-            let v = amin.max(bmin);
-            (v, v)
-        }
+            amax
+        };
+        (v, v.clamp(bmin, bmax))
     };
-    let (ax, bx) = nearest(a.min().x, a.max().x, b.min().x, b.max().x);
-    let (ay, by) = nearest(a.min().y, a.max().y, b.min().y, b.max().y);
+    let (ax, bx) = farthest(a.min().x, a.max().x, b.min().x, b.max().x);
+    let (ay, by) = farthest(a.min().y, a.max().y, b.min().y, b.max().y);
     distance_m(Point::new(ax, ay), Point::new(bx, by))
 }
 
@@ -272,17 +273,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rect_gap_is_zero_when_touching_and_metric_apart() {
+    fn rect_reach_is_zero_inside_and_counts_the_farthest_part() {
         let d = Rect::new((118.0, 29.0), (118.1, 29.1));
         assert_eq!(
-            rect_gap_m(&Rect::new((118.05, 29.05), (118.2, 29.2)), &d),
+            rect_reach_m(&Rect::new((118.02, 29.02), (118.08, 29.08)), &d),
             0.0
         );
         // 0.1° of latitude is about 11.1 km.
         let north = Rect::new((118.0, 29.2), (118.1, 29.3));
-        let g = rect_gap_m(&north, &d);
-        assert!((g - 11_090.0).abs() < 100.0, "{g}");
+        let g = rect_reach_m(&north, &d);
+        assert!((g - 22_180.0).abs() < 200.0, "{g}");
         let far = Rect::new((0.0, 0.0), (0.001, 0.001));
-        assert!(rect_gap_m(&far, &d) > 10_000_000.0);
+        assert!(rect_reach_m(&far, &d) > 10_000_000.0);
+    }
+
+    #[test]
+    fn multipolygon_with_one_part_far_away_reaches_far_outside() {
+        // A grid at home plus a square in Paris: its box overlaps the district's, yet it reaches
+        // thousands of kilometres beyond it (the import must refuse it, not pass the dry run).
+        let d = Rect::new((118.0, 29.0), (118.1, 29.1));
+        let both = Rect::new((2.35, 29.05), (118.05, 48.85));
+        assert!(rect_reach_m(&both, &d) > 5_000_000.0);
     }
 }
