@@ -143,8 +143,13 @@ async fn over_limit_geometry_refused_413_names_geometry() {
 /// runs tens of times slower), large enough that planning takes far longer than a read.
 const TEST_LIMIT: usize = 2_000;
 
+/// Held by the tests that plan a maximal geometry: two such plans at once fill both cores of a
+/// small machine, and a read then waits on the other test's plan, not on this test's dry run.
+static MAXIMAL_PLANS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planner_outside_areas_refused_before_planning_a_maximal_geometry() {
+    let _alone = MAXIMAL_PLANS.lock().await;
     let s = start_with(Config {
         max_vertices: TEST_LIMIT,
         ..Config::default()
@@ -194,6 +199,7 @@ async fn health_answers_while_maximal_dry_run_runs() {
     // The real default: a maximal dry run at it must finish (in seconds, even in a debug build)
     // while reads go on.
     let limit = DEFAULT_MAX_VERTICES;
+    let _alone = MAXIMAL_PLANS.lock().await;
     let s = start_with(Config::default()).await;
     let d = district();
     let g = d.grid(&GridId(G1.into()), None).expect("grid").clone();
