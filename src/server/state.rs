@@ -45,8 +45,12 @@ pub struct ServerConfig {
 
 /// The default of [`ServerConfig::max_vertices`]: grids have tens of vertices (the demo
 /// district's largest grid has 48 positions, its largest admin area 1,202; the benchmark city's
-/// grids 21), so 20,000 leaves room for detailed boundaries while bounding one edit's work.
-pub const DEFAULT_MAX_VERTICES: usize = 20_000;
+/// grids 21), so 10,000 leaves room for detailed boundaries while bounding one edit's work.
+/// Why not more: planning validates around the edit with exact overlay, whose cost grows
+/// faster than linearly on a finely densified ring (demo grid 341002001001001 redrawn with
+/// 8,000 positions plans in 1–3 s in a debug build, 10,000 in 2–4 s, 12,000 in 4–7 s, 16,000 in
+/// minutes), and the maximal dry run must stay seconds (`tests/http_heavy.rs`).
+pub const DEFAULT_MAX_VERTICES: usize = 10_000;
 
 impl Default for ServerConfig {
     fn default() -> Self {
