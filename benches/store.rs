@@ -16,7 +16,7 @@ mod synth;
 use std::path::Path;
 use std::time::Instant;
 use wangge::io::dataset::{load_dir, Dataset};
-use wangge::store::{ChangeMeta, Store};
+use wangge::store::{ChangeMeta, Operation, Store};
 
 fn vm(field: &str) -> String {
     std::fs::read_to_string("/proc/self/status")
@@ -47,7 +47,7 @@ async fn run(name: &str, backend: &str, ds: Dataset, pg: Option<&postgis::PgClus
     let meta = ChangeMeta {
         actor: "bench".into(),
         reason: "bench".into(),
-        operation: "import".into(),
+        operation: Operation::Import,
         at: chrono::Utc::now(),
     };
     let n = rows(&ds);

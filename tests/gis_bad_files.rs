@@ -9,13 +9,13 @@ use std::process::Command;
 use wangge::engine::Layer;
 use wangge::gis::stage::store_outcome;
 use wangge::gis::{read_file, write_file, Format, GisError, ImportOptions, Target};
-use wangge::store::{ChangeMeta, Store};
+use wangge::store::{ChangeMeta, Operation, Store};
 
 fn meta() -> ChangeMeta {
     ChangeMeta {
         actor: "test".into(),
         reason: "import".into(),
-        operation: "import".into(),
+        operation: Operation::Import,
         at: chrono::Utc::now(),
     }
 }

@@ -5,6 +5,7 @@ mod http_common;
 
 use http_common::*;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 use wangge::store::Role;
@@ -215,4 +216,108 @@ async fn bad_tile_requests_are_problems_naming_the_field() {
         assert!(names_field(&p, field), "{path}: {p}");
     }
     problem(s.get("/tiles/roads/3/0/0.mvt").await, 404).await;
+}
+
+/// Decodes several tiles in one node run (tiles/tests/decode.mjs takes many files).
+fn decode_all(tiles: &[Vec<u8>]) -> Vec<Value> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files: Vec<PathBuf> = tiles
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let f = dir.path().join(format!("{i}.mvt"));
+            std::fs::write(&f, b).expect("write tile");
+            f
+        })
+        .collect();
+    let out = Command::new("node")
+        .arg(root.join("tiles/tests/decode.mjs"))
+        .args(&files)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("decoder JSON"))
+        .collect()
+}
+
+/// Every layer's properties, over the tiles covering the demo district at zoom 14 (where every
+/// layer shows), are exactly the fields its TileJSON entry lists: both come from one list. (The
+/// problems layer is empty for the clean demo and is compared only when it has features.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_layers_tile_properties_are_its_tilejson_fields() {
+    let s = start().await;
+    let tj = s.get_json("/tiles/grids.json").await;
+    let b: Vec<f64> = tj["bounds"]
+        .as_array()
+        .expect("bounds")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect();
+    let (x0, y0) = tile_of(b[0], b[3], 14);
+    let (x1, y1) = tile_of(b[2], b[1], 14);
+    let mut bytes = Vec::new();
+    for x in x0..=x1 {
+        for y in y0..=y1 {
+            let r = s.get(&format!("/tiles/grids/14/{x}/{y}.mvt")).await;
+            assert_eq!(r.status(), 200);
+            bytes.push(r.bytes().await.expect("bytes").to_vec());
+        }
+    }
+    let tiles = decode_all(&bytes);
+    let layers = tj["vector_layers"].as_array().expect("layers");
+    assert_eq!(layers.len(), 9, "every layer is listed");
+    for l in layers {
+        let name = l["id"].as_str().expect("layer id");
+        let fields: BTreeSet<&str> = l["fields"]
+            .as_object()
+            .expect("fields")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut keys = BTreeSet::new();
+        let mut count = 0;
+        for t in &tiles {
+            for f in layer(t, name) {
+                count += 1;
+                keys.extend(
+                    f["properties"]
+                        .as_object()
+                        .expect("properties")
+                        .keys()
+                        .map(String::as_str),
+                );
+            }
+        }
+        if name == "problems" && count == 0 {
+            // The demo district validates clean: no problem features to compare.
+            continue;
+        }
+        assert!(count > 0, "no {name} features in the demo's tiles");
+        // The demo configures household standards for base grids only (by area kind): micro and
+        // special grids, which can have one per layer or area, carry no band there.
+        let mut expected = fields.clone();
+        if name == "micro" || name == "special" {
+            for f in ["band_min", "band_max", "standard"] {
+                assert!(expected.remove(f), "{name} lists {f}");
+            }
+        }
+        assert_eq!(
+            keys, expected,
+            "{name}: tile properties against TileJSON fields"
+        );
+    }
+    let base = layers
+        .iter()
+        .find(|l| l["id"] == "base")
+        .expect("base layer");
+    for f in ["band_min", "band_max", "standard"] {
+        assert!(base["fields"].get(f).is_some(), "base lists {f}");
+    }
 }

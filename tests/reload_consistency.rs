@@ -124,7 +124,7 @@ fn meta(operation: &str) -> ChangeMeta {
     ChangeMeta {
         actor: "planner-1".into(),
         reason: format!("reload test: {operation}"),
-        operation: operation.into(),
+        operation: operation.parse().expect("a known operation"),
         at: Utc
             .with_ymd_and_hms(2025, 3, 1, 9, 0, 0)
             .single()

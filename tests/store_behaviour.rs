@@ -10,7 +10,9 @@ use support::{Backend, TestStore};
 use wangge::engine::edit::{ChangeSet, GridChange};
 use wangge::engine::{Footprint, Grid, GridId, GridStatus, Household, HouseholdLocation};
 use wangge::io::dataset::{load_dir, Dataset};
-use wangge::store::{ChangeMeta, Person, PersonRole, Role, Store, StoreError, TokenRecord};
+use wangge::store::{
+    ChangeMeta, Person, PersonRole, Role, Store, StoreError, TokenRecord, UnknownOperation,
+};
 
 fn demo() -> Dataset {
     let mut ds = load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/tunxi"))
@@ -44,7 +46,7 @@ fn meta(op: &str, minute: u32) -> ChangeMeta {
     ChangeMeta {
         actor: "planner-1".into(),
         reason: format!("test {op} 网格调整"),
-        operation: op.into(),
+        operation: op.parse().expect("a known operation"),
         at: at(minute),
     }
 }
@@ -123,6 +125,7 @@ every_backend!(
     people_and_tokens_crud,
     is_empty_until_import,
     a_change_planned_before_another_commit_is_stale,
+    an_unknown_stored_operation_is_a_typed_error,
 );
 
 async fn import_then_load_is_identical(b: Backend) {
@@ -471,4 +474,39 @@ async fn a_change_planned_before_another_commit_is_stale(b: Backend) {
         .commit_based_on(&reshape(&other, day(5)), &meta("reshape", 2), first)
         .await
         .expect("replanned edit");
+}
+
+/// Change logs store the operation as its name; a name no operation has (a newer version's, or
+/// damage) is refused with a typed error naming it, never read as some default.
+async fn an_unknown_stored_operation_is_a_typed_error(b: Backend) {
+    let t = TestStore::new(b).await;
+    t.store
+        .import(&demo(), &meta("import", 0))
+        .await
+        .expect("import");
+    let tamper = "UPDATE change_sets SET operation = 'frobnicate'";
+    match b {
+        // The memory store keeps the enum itself: nothing to tamper with.
+        Backend::Memory => return,
+        Backend::Gpkg => {
+            let file = t.dir.path().join("data").join("wangge.gpkg");
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
+                .await
+                .expect("opening the GeoPackage");
+            sqlx::query(tamper).execute(&pool).await.expect("tampering");
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let url = t.url.as_deref().expect("PostgreSQL URL");
+            let pool = sqlx::PgPool::connect(url).await.expect("connecting");
+            sqlx::query(tamper).execute(&pool).await.expect("tampering");
+            pool.close().await;
+        }
+    }
+    assert_eq!(
+        t.store.changes_after(0).await,
+        Err(StoreError::UnknownOperation(UnknownOperation(
+            "frobnicate".into()
+        )))
+    );
 }

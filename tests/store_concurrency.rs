@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 use support::{store_args, Backend, TestStore};
 use wangge::engine::edit::{ChangeSet, GridChange};
 use wangge::engine::GridId;
-use wangge::store::{ChangeMeta, StoreError};
+use wangge::store::{ChangeMeta, Operation, StoreError};
 
 fn meta(actor: String) -> ChangeMeta {
     ChangeMeta {
         actor,
         reason: "concurrency test".into(),
-        operation: "set_status".into(),
+        operation: Operation::SetStatus,
         at: Utc::now(),
     }
 }

@@ -7,7 +7,7 @@
 use super::{CliError, CliResult};
 use crate::gis::stage::{store_outcome, Stored};
 use crate::gis::{read_file_with_progress, CrsOverride, FieldMap, ImportOptions, Target};
-use crate::store::{ChangeMeta, Store};
+use crate::store::{ChangeMeta, Operation, Store};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wangge_engine::validate::Severity;
@@ -76,7 +76,7 @@ pub fn run(args: Args) -> CliResult {
     let meta = ChangeMeta {
         actor: std::env::var("USER").unwrap_or_else(|_| "cli".into()),
         reason: format!("import {}", args.file.display()),
-        operation: "import".into(),
+        operation: Operation::Import,
         at: chrono::Utc::now(),
     };
     match runtime.block_on(store_outcome(&store, &outcome, &meta, args.dry_run))? {

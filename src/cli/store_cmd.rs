@@ -6,7 +6,7 @@
 
 use super::{CliError, CliResult};
 use crate::io::dataset::load_dir;
-use crate::store::{ChangeMeta, Store};
+use crate::store::{ChangeMeta, Operation, Store};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -107,7 +107,7 @@ pub fn load(args: LoadArgs) -> CliResult {
         let meta = ChangeMeta {
             actor: args.actor.clone(),
             reason: args.reason.clone(),
-            operation: "import".into(),
+            operation: Operation::Import,
             at: chrono::Utc::now(),
         };
         let importing = Instant::now();

@@ -313,7 +313,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { grid, .. } => ApiError::conflict(Some(&grid.0), e.to_string()),
             StoreError::Invalid(m) => ApiError::conflict(None, m.clone()),
             StoreError::Stale { .. } => ApiError::conflict(None, e.to_string()),
-            StoreError::Backend(_) => ApiError::internal(e.to_string()),
+            StoreError::Backend(_) | StoreError::UnknownOperation(_) => {
+                ApiError::internal(e.to_string())
+            }
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use super::error::{ApiError, ApiResult};
 use crate::io::dataset::Dataset;
-use crate::store::{ChangeMeta, Store, TokenRecord};
+use crate::store::{ChangeMeta, Operation, Store, TokenRecord};
 use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -128,7 +128,7 @@ impl AppState {
                 let meta = ChangeMeta {
                     actor: "wangge serve".into(),
                     reason: "first start with an empty store: demo district".into(),
-                    operation: "import".into(),
+                    operation: Operation::Import,
                     at: chrono::Utc::now(),
                 };
                 self.store
@@ -180,7 +180,10 @@ impl AppState {
         }
         // An import adds whole datasets and is logged without a change set to replay: read
         // everything again (imports are rare; edits are replayed one by one below).
-        if changes.iter().any(|c| c.meta.operation == "import") {
+        if changes
+            .iter()
+            .any(|c| c.meta.operation == Operation::Import)
+        {
             return self.reload_locked().await.map_err(ApiError::internal);
         }
         let mut d = self.district.write();

@@ -44,18 +44,210 @@ pub const MAX_ZOOM: u8 = 20;
 const CACHE_BYTES: usize = 256 * 1024 * 1024;
 const MEDIA: &str = "application/vnd.mapbox-vector-tile";
 
-/// The tile layers and the lowest zoom each appears at (keeps low-zoom tiles small).
-const LAYERS: [(&str, u8); 9] = [
-    ("districts", 0),
-    ("towns", 6),
-    ("communities", 9),
-    ("base", 10),
-    ("composite", 10),
-    ("micro", 13),
-    ("special", 13),
-    ("buildings", 14),
-    ("problems", 10),
+/// The layers of the tiles. Each names its properties ([`TileLayer::fields`]): the features'
+/// properties are set only through them ([`Props`]) and the TileJSON `vector_layers` list them,
+/// so the two cannot drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TileLayer {
+    Districts,
+    Towns,
+    Communities,
+    Base,
+    Composite,
+    Micro,
+    Special,
+    Buildings,
+    Problems,
+}
+
+/// The properties features of the tile layers carry. A feature leaves out those that do not
+/// apply to it (a grid without a parent, category, network or household standard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    Code,
+    Name,
+    Level,
+    Kind,
+    Layer,
+    Status,
+    Version,
+    Parent,
+    Category,
+    Network,
+    Households,
+    Residents,
+    Buildings,
+    BandMin,
+    BandMax,
+    Standard,
+    Usage,
+    Severity,
+    Grids,
+    Measure,
+    Message,
+}
+
+impl Field {
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Code => "code",
+            Field::Name => "name",
+            Field::Level => "level",
+            Field::Kind => "kind",
+            Field::Layer => "layer",
+            Field::Status => "status",
+            Field::Version => "version",
+            Field::Parent => "parent",
+            Field::Category => "category",
+            Field::Network => "network",
+            Field::Households => "households",
+            Field::Residents => "residents",
+            Field::Buildings => "buildings",
+            Field::BandMin => "band_min",
+            Field::BandMax => "band_max",
+            Field::Standard => "standard",
+            Field::Usage => "usage",
+            Field::Severity => "severity",
+            Field::Grids => "grids",
+            Field::Measure => "measure",
+            Field::Message => "message",
+        }
+    }
+}
+
+const AREA_FIELDS: &[Field] = &[Field::Code, Field::Name, Field::Level, Field::Kind];
+/// Composite grids: what every grid carries and their business network (no households of
+/// their own).
+const COMPOSITE_FIELDS: &[Field] = &[
+    Field::Id,
+    Field::Code,
+    Field::Name,
+    Field::Layer,
+    Field::Status,
+    Field::Kind,
+    Field::Version,
+    Field::Parent,
+    Field::Network,
 ];
+/// Base and micro grids: what every grid carries, their counts and their household standard.
+const GRID_FIELDS: &[Field] = &[
+    Field::Id,
+    Field::Code,
+    Field::Name,
+    Field::Layer,
+    Field::Status,
+    Field::Kind,
+    Field::Version,
+    Field::Parent,
+    Field::Households,
+    Field::Residents,
+    Field::Buildings,
+    Field::BandMin,
+    Field::BandMax,
+    Field::Standard,
+];
+/// Special grids: the base and micro fields and their category.
+const SPECIAL_FIELDS: &[Field] = &[
+    Field::Id,
+    Field::Code,
+    Field::Name,
+    Field::Layer,
+    Field::Status,
+    Field::Kind,
+    Field::Version,
+    Field::Parent,
+    Field::Category,
+    Field::Households,
+    Field::Residents,
+    Field::Buildings,
+    Field::BandMin,
+    Field::BandMax,
+    Field::Standard,
+];
+const BUILDING_FIELDS: &[Field] = &[Field::Id, Field::Households, Field::Residents, Field::Usage];
+const PROBLEM_FIELDS: &[Field] = &[
+    Field::Kind,
+    Field::Severity,
+    Field::Grids,
+    Field::Measure,
+    Field::Message,
+];
+
+impl TileLayer {
+    /// Every layer, in the order a tile holds them.
+    pub const ALL: [TileLayer; 9] = [
+        TileLayer::Districts,
+        TileLayer::Towns,
+        TileLayer::Communities,
+        TileLayer::Base,
+        TileLayer::Composite,
+        TileLayer::Micro,
+        TileLayer::Special,
+        TileLayer::Buildings,
+        TileLayer::Problems,
+    ];
+
+    /// The layer's name in tiles and TileJSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            TileLayer::Districts => "districts",
+            TileLayer::Towns => "towns",
+            TileLayer::Communities => "communities",
+            TileLayer::Base => "base",
+            TileLayer::Composite => "composite",
+            TileLayer::Micro => "micro",
+            TileLayer::Special => "special",
+            TileLayer::Buildings => "buildings",
+            TileLayer::Problems => "problems",
+        }
+    }
+
+    /// The lowest zoom the layer appears at (keeps low-zoom tiles small).
+    pub fn min_zoom(self) -> u8 {
+        match self {
+            TileLayer::Districts => 0,
+            TileLayer::Towns => 6,
+            TileLayer::Communities => 9,
+            TileLayer::Base | TileLayer::Composite | TileLayer::Problems => 10,
+            TileLayer::Micro | TileLayer::Special => 13,
+            TileLayer::Buildings => 14,
+        }
+    }
+
+    /// The properties the layer's features may carry.
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            TileLayer::Districts | TileLayer::Towns | TileLayer::Communities => AREA_FIELDS,
+            TileLayer::Composite => COMPOSITE_FIELDS,
+            TileLayer::Base | TileLayer::Micro => GRID_FIELDS,
+            TileLayer::Special => SPECIAL_FIELDS,
+            TileLayer::Buildings => BUILDING_FIELDS,
+            TileLayer::Problems => PROBLEM_FIELDS,
+        }
+    }
+}
+
+/// The properties of one feature, named by [`Field`]s. The layer's field list says
+/// which it may carry (the grid model keeps a category only on special grids and a network
+/// only on composite ones); `each_layers_tile_properties_are_its_tilejson_fields`
+/// (tests/http_tiles.rs) checks the two agree.
+#[derive(Default)]
+struct Props {
+    list: Vec<(String, PropValue)>,
+}
+
+impl Props {
+    fn set(&mut self, field: Field, value: PropValue) -> &mut Self {
+        self.list.push((field.name().to_string(), value));
+        self
+    }
+
+    fn string(&mut self, field: Field, value: &str) -> &mut Self {
+        self.set(field, PropValue::String(value.to_string()))
+    }
+}
 
 pub fn router() -> Router<SharedState> {
     Router::new()
@@ -89,11 +281,11 @@ struct LayerData {
 }
 
 /// (layer, date, zoom bucket)
-type DerivedKey = (&'static str, Option<NaiveDate>, u8);
+type DerivedKey = (TileLayer, Option<NaiveDate>, u8);
 /// Per-grid counts by slot, for one date.
 type GridCounts = Arc<HashMap<u32, Counts>>;
 /// Shared-arc topologies by (layer, date).
-type Topologies = HashMap<(&'static str, Option<NaiveDate>), Arc<Topology>>;
+type Topologies = HashMap<(TileLayer, Option<NaiveDate>), Arc<Topology>>;
 
 pub struct TileService {
     /// A read lock serves hits (TileCache::get takes &self), so hits on all cores never wait
@@ -161,7 +353,7 @@ impl TileService {
     fn layer(
         &self,
         d: &District,
-        name: &'static str,
+        name: TileLayer,
         as_of: Option<NaiveDate>,
         z: u8,
     ) -> Arc<LayerData> {
@@ -178,15 +370,19 @@ impl TileService {
     fn build_layer(
         &self,
         d: &District,
-        name: &'static str,
+        name: TileLayer,
         as_of: Option<NaiveDate>,
         z: u8,
     ) -> LayerData {
         let features: Vec<Feature> = match name {
-            "districts" | "towns" | "communities" => self.area_features(d, name, as_of, z),
-            "base" | "micro" | "special" | "composite" => self.grid_features(d, name, as_of, z),
-            "buildings" => building_features(d),
-            _ => problem_features(d, as_of, &self.config),
+            TileLayer::Districts | TileLayer::Towns | TileLayer::Communities => {
+                self.area_features(d, name, as_of, z)
+            }
+            TileLayer::Base | TileLayer::Micro | TileLayer::Special | TileLayer::Composite => {
+                self.grid_features(d, name, as_of, z)
+            }
+            TileLayer::Buildings => building_features(d),
+            TileLayer::Problems => problem_features(d, as_of, &self.config),
         };
         let features: Vec<PreparedFeature> =
             features.into_iter().map(PreparedFeature::new).collect();
@@ -197,7 +393,7 @@ impl TileService {
     /// Shapes simplified at zoom `z` through the layer's shared-arc topology.
     fn simplified(
         &self,
-        name: &'static str,
+        name: TileLayer,
         as_of: Option<NaiveDate>,
         z: u8,
         shapes: impl FnOnce() -> Vec<MultiPolygon<f64>>,
@@ -228,13 +424,13 @@ impl TileService {
     fn area_features(
         &self,
         d: &District,
-        name: &'static str,
+        name: TileLayer,
         as_of: Option<NaiveDate>,
         z: u8,
     ) -> Vec<Feature> {
         let level = match name {
-            "districts" => AdminLevel::District,
-            "towns" => AdminLevel::Town,
+            TileLayer::Districts => AdminLevel::District,
+            TileLayer::Towns => AdminLevel::Town,
             _ => AdminLevel::Community,
         };
         let areas: Vec<_> = d
@@ -252,12 +448,14 @@ impl TileService {
             .map(|(a, s)| Feature {
                 id: numeric_id(&a.code),
                 geometry: Geometry::MultiPolygon(s),
-                properties: vec![
-                    ("code".into(), PropValue::String(a.code.clone())),
-                    ("name".into(), PropValue::String(a.name.clone())),
-                    ("level".into(), PropValue::String(a.level.as_str().into())),
-                    ("kind".into(), PropValue::String(a.kind.as_str().into())),
-                ],
+                properties: {
+                    let mut p = Props::default();
+                    p.string(Field::Code, &a.code)
+                        .string(Field::Name, &a.name)
+                        .string(Field::Level, a.level.as_str())
+                        .string(Field::Kind, a.kind.as_str());
+                    p.list
+                },
             })
             .collect()
     }
@@ -265,11 +463,16 @@ impl TileService {
     fn grid_features(
         &self,
         d: &District,
-        name: &'static str,
+        name: TileLayer,
         as_of: Option<NaiveDate>,
         z: u8,
     ) -> Vec<Feature> {
-        let layer = Layer::parse(name).unwrap_or(Layer::Base);
+        let layer = match name {
+            TileLayer::Micro => Layer::Micro,
+            TileLayer::Special => Layer::Special,
+            TileLayer::Composite => Layer::Composite,
+            _ => Layer::Base,
+        };
         let slots = d.layer_slots(&layer, as_of);
         let shapes = self.simplified(name, as_of, z, || {
             slots.iter().map(|s| d.slot(*s).geometry.clone()).collect()
@@ -301,29 +504,27 @@ fn grid_properties(
     g: &Grid,
     c: Counts,
 ) -> Vec<(String, PropValue)> {
-    let s = |v: &str| PropValue::String(v.to_string());
-    let mut p = vec![
-        ("id".to_string(), s(&g.id.0)),
-        ("code".to_string(), s(&g.code)),
-        ("name".to_string(), s(&g.name)),
-        ("layer".to_string(), s(g.layer.as_str())),
-        ("status".to_string(), s(g.status.as_str())),
-        ("kind".to_string(), s(g.kind.as_str())),
-        ("version".to_string(), PropValue::Int(g.version.into())),
-    ];
+    let mut p = Props::default();
+    p.string(Field::Id, &g.id.0)
+        .string(Field::Code, &g.code)
+        .string(Field::Name, &g.name)
+        .string(Field::Layer, g.layer.as_str())
+        .string(Field::Status, g.status.as_str())
+        .string(Field::Kind, g.kind.as_str())
+        .set(Field::Version, PropValue::Int(g.version.into()));
     if let Some(parent) = &g.parent {
-        p.push(("parent".into(), s(parent)));
+        p.string(Field::Parent, parent);
     }
     if let Some(cat) = g.category {
-        p.push(("category".into(), s(cat.as_str())));
+        p.string(Field::Category, cat.as_str());
     }
     if let Some(n) = &g.network {
-        p.push(("network".into(), s(n)));
+        p.string(Field::Network, n);
     }
     if g.layer != Layer::Composite {
-        p.push(("households".into(), PropValue::Int(c.households.into())));
-        p.push(("residents".into(), PropValue::Int(c.residents.into())));
-        p.push(("buildings".into(), PropValue::Int(c.buildings.into())));
+        p.set(Field::Households, PropValue::Int(c.households.into()))
+            .set(Field::Residents, PropValue::Int(c.residents.into()))
+            .set(Field::Buildings, PropValue::Int(c.buildings.into()));
         let chain: Vec<String> = g
             .parent
             .as_deref()
@@ -337,8 +538,8 @@ fn grid_properties(
         let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
         let band = standards.band_for(&g.layer, g.kind, &chain);
         if let Some(b) = band {
-            p.push(("band_min".into(), PropValue::Int(b.min.into())));
-            p.push(("band_max".into(), PropValue::Int(b.max.into())));
+            p.set(Field::BandMin, PropValue::Int(b.min.into()))
+                .set(Field::BandMax, PropValue::Int(b.max.into()));
             let fit = if c.households < b.min {
                 "below"
             } else if c.households > b.max {
@@ -346,10 +547,10 @@ fn grid_properties(
             } else {
                 "within"
             };
-            p.push(("standard".into(), s(fit)));
+            p.string(Field::Standard, fit);
         }
     }
-    p
+    p.list
 }
 
 fn building_features(d: &District) -> Vec<Feature> {
@@ -361,21 +562,17 @@ fn building_features(d: &District) -> Vec<Feature> {
                 Footprint::Polygon(p) => Geometry::Polygon(p.clone()),
                 Footprint::Point(p) => Geometry::Point(*p),
             };
-            let mut properties = vec![
-                ("id".to_string(), PropValue::String(b.id.clone())),
-                (
-                    "households".to_string(),
-                    PropValue::Int(b.households.into()),
-                ),
-                ("residents".to_string(), PropValue::Int(b.residents.into())),
-            ];
+            let mut p = Props::default();
+            p.string(Field::Id, &b.id)
+                .set(Field::Households, PropValue::Int(b.households.into()))
+                .set(Field::Residents, PropValue::Int(b.residents.into()));
             if let Some(u) = &b.usage {
-                properties.push(("usage".into(), PropValue::String(u.clone())));
+                p.string(Field::Usage, u);
             }
             Feature {
                 id: i as u64 + 1,
                 geometry,
-                properties,
+                properties: p.list,
             }
         })
         .collect()
@@ -391,16 +588,16 @@ fn problem_features(d: &District, as_of: Option<NaiveDate>, config: &Config) -> 
             Some(Feature {
                 id: i as u64 + 1,
                 geometry: p.geometry.clone()?,
-                properties: vec![
-                    ("kind".into(), PropValue::String(p.kind.as_str().into())),
-                    (
-                        "severity".into(),
-                        PropValue::String(p.severity.as_str().into()),
-                    ),
-                    ("grids".into(), PropValue::String(p.grids.join(","))),
-                    ("measure".into(), PropValue::Float(p.measure.value)),
-                    ("message".into(), PropValue::String(p.message.clone())),
-                ],
+                properties: {
+                    let mut props = Props::default();
+                    props
+                        .string(Field::Kind, p.kind.as_str())
+                        .string(Field::Severity, p.severity.as_str())
+                        .string(Field::Grids, &p.grids.join(","))
+                        .set(Field::Measure, PropValue::Float(p.measure.value))
+                        .string(Field::Message, &p.message);
+                    props.list
+                },
             })
         })
         .collect()
@@ -432,7 +629,7 @@ fn render(state: &SharedState, tile: TileId, as_of: Option<NaiveDate>) -> ApiRes
     let layers: Vec<PreparedLayer<'_>> = picked
         .iter()
         .map(|(name, data, slots)| PreparedLayer {
-            name,
+            name: name.name(),
             features: slots.iter().map(|&s| &data.features[s as usize]).collect(),
         })
         .collect();
@@ -442,7 +639,7 @@ fn render(state: &SharedState, tile: TileId, as_of: Option<NaiveDate>) -> ApiRes
 }
 
 /// The layers a tile shows and, for each, the slots of its derived features near the tile.
-type Picked = Vec<(&'static str, Arc<LayerData>, Vec<u32>)>;
+type Picked = Vec<(TileLayer, Arc<LayerData>, Vec<u32>)>;
 
 fn pick(tiles: &TileService, d: &District, tile: TileId, as_of: Option<NaiveDate>) -> Picked {
     let bounds = tile.bounds_lonlat();
@@ -454,8 +651,8 @@ fn pick(tiles: &TileService, d: &District, tile: TileId, as_of: Option<NaiveDate
         (bounds.max().x + pad_x, bounds.max().y + pad_y),
     );
     let mut picked = Vec::new();
-    for (name, min_zoom) in LAYERS {
-        if tile.z() < min_zoom {
+    for name in TileLayer::ALL {
+        if tile.z() < name.min_zoom() {
             continue;
         }
         let data = tiles.layer(d, name, as_of, tile.z());
@@ -552,35 +749,15 @@ async fn tilejson(State(state): State<SharedState>, caller: Caller) -> ApiResult
         ),
         None => (vec![-180.0, -85.0, 180.0, 85.0], vec![0.0, 0.0, 1.0]),
     };
-    let fields = |names: &[&str]| -> serde_json::Value {
-        names
-            .iter()
-            .map(|n| (n.to_string(), serde_json::Value::String("String".into())))
-            .collect::<serde_json::Map<_, _>>()
-            .into()
-    };
-    let grid_fields = fields(&[
-        "id",
-        "code",
-        "name",
-        "layer",
-        "status",
-        "kind",
-        "households",
-        "residents",
-        "buildings",
-        "standard",
-    ]);
-    let vector_layers: Vec<serde_json::Value> = LAYERS
+    let vector_layers: Vec<serde_json::Value> = TileLayer::ALL
         .iter()
-        .map(|(name, minzoom)| {
-            let f = match *name {
-                "districts" | "towns" | "communities" => fields(&["code", "name", "level", "kind"]),
-                "buildings" => fields(&["id", "households", "residents", "usage"]),
-                "problems" => fields(&["kind", "severity", "grids", "measure", "message"]),
-                _ => grid_fields.clone(),
-            };
-            serde_json::json!({"id": name, "fields": f, "minzoom": minzoom, "maxzoom": MAX_ZOOM})
+        .map(|l| {
+            let f: serde_json::Map<_, _> = l
+                .fields()
+                .iter()
+                .map(|f| (f.name().to_string(), "String".into()))
+                .collect();
+            serde_json::json!({"id": l.name(), "fields": f, "minzoom": l.min_zoom(), "maxzoom": MAX_ZOOM})
         })
         .collect();
     let body = serde_json::json!({

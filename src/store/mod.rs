@@ -30,10 +30,85 @@ use wangge_engine::GridId;
 pub struct ChangeMeta {
     pub actor: String,
     pub reason: String,
-    /// The edit's name: create, reshape, split, merge, move_boundary, reroute_boundary,
-    /// set_status, retire, import.
-    pub operation: String,
+    /// What made the change: one of the edits, or an import.
+    pub operation: Operation,
     pub at: DateTime<Utc>,
+}
+
+/// What made a change. Stored (and shown in `/changes`) as its snake_case name, the same strings
+/// the change logs have always held: `create`, `reshape`, `split`, `merge`, `move_boundary`,
+/// `reroute_boundary`, `set_status`, `retire`, `import`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Create,
+    Reshape,
+    Split,
+    Merge,
+    MoveBoundary,
+    RerouteBoundary,
+    SetStatus,
+    Retire,
+    /// Whole datasets loaded (logged without a change set to replay).
+    Import,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 9] = [
+        Operation::Create,
+        Operation::Reshape,
+        Operation::Split,
+        Operation::Merge,
+        Operation::MoveBoundary,
+        Operation::RerouteBoundary,
+        Operation::SetStatus,
+        Operation::Retire,
+        Operation::Import,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Reshape => "reshape",
+            Operation::Split => "split",
+            Operation::Merge => "merge",
+            Operation::MoveBoundary => "move_boundary",
+            Operation::RerouteBoundary => "reroute_boundary",
+            Operation::SetStatus => "set_status",
+            Operation::Retire => "retire",
+            Operation::Import => "import",
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored operation name that no [`Operation`] has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownOperation(pub String);
+
+impl fmt::Display for UnknownOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown operation \"{}\" in the change log", self.0)
+    }
+}
+
+impl std::error::Error for UnknownOperation {}
+
+impl std::str::FromStr for Operation {
+    type Err = UnknownOperation;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Operation::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| UnknownOperation(s.to_string()))
+    }
 }
 
 /// A committed change: the audit trail and what other processes replay to stay in sync.
@@ -111,6 +186,9 @@ pub enum StoreError {
     Invalid(String),
     /// The backend failed; the message is for logs, not for clients.
     Backend(String),
+    /// The change log holds an operation this version does not know (written by a newer one, or
+    /// damaged): the log cannot be replayed.
+    UnknownOperation(UnknownOperation),
 }
 
 impl fmt::Display for StoreError {
@@ -130,11 +208,25 @@ impl fmt::Display for StoreError {
             ),
             StoreError::Invalid(m) => write!(f, "{m}"),
             StoreError::Backend(m) => write!(f, "storage error: {m}"),
+            StoreError::UnknownOperation(e) => write!(f, "storage error: {e}"),
         }
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::UnknownOperation(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<UnknownOperation> for StoreError {
+    fn from(e: UnknownOperation) -> Self {
+        StoreError::UnknownOperation(e)
+    }
+}
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -333,5 +425,29 @@ impl Store {
             Store::Gpkg(s) => s.remove_token(id).await,
             Store::Postgres(s) => s.remove_token(id).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stored names are the serde names, and every name reads back as its operation.
+    #[test]
+    fn operation_names_round_trip() {
+        for op in Operation::ALL {
+            let json = serde_json::to_string(&op).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", op.as_str()));
+            assert_eq!(op.as_str().parse::<Operation>(), Ok(op));
+            assert_eq!(
+                serde_json::from_str::<Operation>(&json).expect("deserialize"),
+                op
+            );
+        }
+        assert_eq!(Operation::MoveBoundary.as_str(), "move_boundary");
+        assert_eq!(
+            "Import".parse::<Operation>(),
+            Err(UnknownOperation("Import".into()))
+        );
     }
 }

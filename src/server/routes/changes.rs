@@ -79,7 +79,7 @@ pub async fn list(
                     c.meta.actor
                 },
                 reason: c.meta.reason,
-                operation: c.meta.operation,
+                operation: c.meta.operation.to_string(),
                 at: c.meta.at.to_rfc3339(),
                 date: c.changes.date.to_string(),
                 grids: c

@@ -23,7 +23,7 @@ use super::super::extract::{linestring, parse_date, point, polygonal, require_js
 use super::super::state::SharedState;
 use super::{blocking, Typed};
 use crate::io::features::{collection, grid_from_feature, grid_to_feature, GridReading};
-use crate::store::{ChangeMeta, StoreError};
+use crate::store::{ChangeMeta, Operation, StoreError};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -233,7 +233,7 @@ async fn run_edit(
     caller: Caller,
     q: EditQuery,
     expected: Vec<(GridId, u32)>,
-    operation: &'static str,
+    operation: Operation,
     edit: Edit,
 ) -> ApiResult<Response> {
     caller.require_editor()?;
@@ -271,7 +271,7 @@ async fn run_edit(
         let meta = ChangeMeta {
             actor: caller.actor(),
             reason: q.reason.clone().unwrap_or_default(),
-            operation: operation.to_string(),
+            operation,
             at: chrono::Utc::now(),
         };
         let id = match state
@@ -290,7 +290,7 @@ async fn run_edit(
         state.catch_up_locked().await?;
         body["dry_run"] = false.into();
         body["change_id"] = id.into();
-        let status = if operation == "create" {
+        let status = if operation == Operation::Create {
             StatusCode::CREATED
         } else {
             StatusCode::OK
@@ -436,7 +436,15 @@ pub async fn create(
     grid.valid_from = q.date;
     grid.valid_to = None;
     grid.version = 1;
-    run_edit(state, caller, q, vec![], "create", Edit::Create { grid }).await
+    run_edit(
+        state,
+        caller,
+        q,
+        vec![],
+        Operation::Create,
+        Edit::Create { grid },
+    )
+    .await
 }
 
 #[utoipa::path(put, path = "/api/v1/grids/{id}/geometry", tag = "edits",
@@ -465,7 +473,7 @@ pub async fn reshape(
         caller,
         q,
         expected,
-        "reshape",
+        Operation::Reshape,
         Edit::Reshape { id, geometry },
     )
     .await
@@ -512,7 +520,7 @@ pub async fn split(
         caller,
         q,
         expected,
-        "split",
+        Operation::Split,
         Edit::Split { id, line, new_ids },
     )
     .await
@@ -547,7 +555,7 @@ pub async fn merge(
         caller,
         q,
         expected,
-        "merge",
+        Operation::Merge,
         Edit::Merge { ids, keep },
     )
     .await
@@ -579,7 +587,7 @@ pub async fn move_boundary(
         caller,
         q,
         vec![],
-        "move_boundary",
+        Operation::MoveBoundary,
         Edit::MoveBoundary { from, to },
     )
     .await
@@ -616,7 +624,7 @@ pub async fn reroute(
         caller,
         q,
         expected,
-        "reroute_boundary",
+        Operation::RerouteBoundary,
         Edit::RerouteBoundary { a, b: bb, path },
     )
     .await
@@ -659,7 +667,7 @@ pub async fn set_status(
         caller,
         q,
         expected,
-        "set_status",
+        Operation::SetStatus,
         Edit::SetStatus { id, status },
     )
     .await
@@ -682,7 +690,15 @@ pub async fn retire(
     let q = EditQuery::from(&params, &state)?;
     let id = GridId(id);
     let expected = if_match(&headers, std::slice::from_ref(&id))?;
-    run_edit(state, caller, q, expected, "retire", Edit::Retire { id }).await
+    run_edit(
+        state,
+        caller,
+        q,
+        expected,
+        Operation::Retire,
+        Edit::Retire { id },
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::Typed;
 use crate::gis::open::import_extensions;
 use crate::gis::stage::{store_outcome, StageError, Stored};
 use crate::gis::{read_file, CrsOverride, FieldMap, ImportOptions, Target};
-use crate::store::ChangeMeta;
+use crate::store::{ChangeMeta, Operation};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
@@ -98,7 +98,7 @@ pub async fn import(
     let meta = ChangeMeta {
         actor: caller.actor(),
         reason: reason.unwrap_or_default(),
-        operation: "import".into(),
+        operation: Operation::Import,
         at: chrono::Utc::now(),
     };
     let _guard = state.sync.lock().await;

@@ -359,7 +359,7 @@ impl GpkgStore {
                     meta: ChangeMeta {
                         actor,
                         reason,
-                        operation,
+                        operation: operation.parse()?,
                         at: timestamp(&at)?,
                     },
                     changes: record::changes_from_json(date(&day)?, &json)?,
@@ -523,7 +523,7 @@ async fn log_change(
     )
     .bind(&meta.actor)
     .bind(&meta.reason)
-    .bind(&meta.operation)
+    .bind(meta.operation.as_str())
     .bind(timestamp_text(&meta.at))
     .bind(changes.date.format("%Y-%m-%d").to_string())
     .bind(record::changes_to_json(changes)?)

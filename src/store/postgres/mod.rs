@@ -338,7 +338,7 @@ impl PgStore {
                     meta: ChangeMeta {
                         actor: r.try_get(1).map_err(&e)?,
                         reason: r.try_get(2).map_err(&e)?,
-                        operation: r.try_get(3).map_err(&e)?,
+                        operation: r.try_get::<String, _>(3).map_err(&e)?.parse()?,
                         at: r.try_get(4).map_err(&e)?,
                     },
                     changes: record::changes_from_json(r.try_get(5).map_err(&e)?, &json)?,
@@ -554,7 +554,7 @@ async fn log_change(
     )
     .bind(&meta.actor)
     .bind(&meta.reason)
-    .bind(&meta.operation)
+    .bind(meta.operation.as_str())
     .bind(meta.at)
     .bind(changes.date)
     .bind(record::changes_to_json(changes)?)
