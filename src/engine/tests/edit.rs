@@ -225,7 +225,7 @@ fn a_line_that_does_not_cross_is_refused() {
         &opts(10),
     );
     assert_eq!(err, Err(EditError::LineDoesNotSplit(id(1))));
-    assert!(err.unwrap_err().to_string().contains(&id(1).0));
+    assert!(err.expect_err("refused").to_string().contains(&id(1).0));
 }
 
 #[test]
