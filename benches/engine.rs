@@ -1,19 +1,24 @@
 //! Engine benchmarks: lookup (batch and single), validation (full and incremental after one
 //! edit), assignment, on the demo district, the real Helsinki buildings and a synthetic city of
-//! 50,000 base grids; the validity check of one large polygon (`validity`).
+//! 50,000 base grids; the validity check of one large polygon (`validity`); planning each kind of
+//! edit on a 30 × 30 partition with 9,000 buildings (`edit`, formerly the ignored `timings` test in
+//! `src/engine/tests/edit.rs`).
 //!
 //! Run: `cargo bench --bench engine` (one group: `cargo bench --bench engine -- validity`). Figures go in the issue notes; none is asserted here.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use geo::Coord;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use geo::{polygon, BoundingRect, Coord, LineString, MultiPolygon};
 use std::hint::black_box;
 use std::path::PathBuf;
 use wangge::demo::city::city;
 use wangge::engine::assign::assign;
-use wangge::engine::edit::{plan, Edit, EditOptions};
+use wangge::engine::edit::{apply, plan, Edit, EditOptions};
 use wangge::engine::lookup::{base_batch, lookup, rtree_batch};
 use wangge::engine::validate::{validate, validate_around, Config, Scope};
-use wangge::engine::{District, GridId};
+use wangge::engine::District;
+use wangge::engine::{
+    AdminArea, AdminLevel, AreaKind, Building, Footprint, Grid, GridId, GridStatus, Layer,
+};
 use wangge::io::dataset::{load_dir, read_buildings};
 
 fn root() -> PathBuf {
@@ -173,5 +178,150 @@ fn validity(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, validity, lookups, validation, assignment);
+const COMMUNITY: &str = "341002001001";
+const X0: f64 = 118.30;
+const Y0: f64 = 29.70;
+/// The community is a 0.02° square.
+const SIDE: f64 = 0.02;
+
+fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+    MultiPolygon(vec![polygon![
+        (x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)
+    ]])
+}
+
+fn base_id(n: usize) -> GridId {
+    GridId(format!("{COMMUNITY}{n:03}"))
+}
+
+/// A community square tiled by `n × n` equal base grids (numbered column by column from 1), each
+/// with 10 buildings of 30 households on its diagonal.
+fn square_partition(n: usize) -> District {
+    let cell = SIDE / n as f64;
+    let at = |k: usize| ((k as f64 * cell) * 1e7).round() / 1e7;
+    let mut grids = Vec::new();
+    let mut buildings = Vec::new();
+    for i in 0..n {
+        for j in 0..n {
+            let number = grids.len() + 1;
+            let (x0, y0, x1, y1) = (X0 + at(i), Y0 + at(j), X0 + at(i + 1), Y0 + at(j + 1));
+            grids.push(Grid {
+                id: base_id(number),
+                code: base_id(number).0,
+                name: base_id(number).0,
+                layer: Layer::Base,
+                parent: Some(COMMUNITY.to_string()),
+                kind: AreaKind::Urban,
+                status: GridStatus::Active,
+                category: None,
+                network: None,
+                members: vec![],
+                properties: Default::default(),
+                geometry: rect(x0, y0, x1, y1),
+                valid_from: chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date"),
+                valid_to: None,
+                version: 1,
+            });
+            for b in 0..10 {
+                let t = (b as f64 + 0.5) / 10.0;
+                let (cx, cy, h) = (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t, 0.0001);
+                buildings.push(Building {
+                    id: format!("b{number}-{b}"),
+                    footprint: Footprint::Polygon(polygon![
+                        (x: cx - h, y: cy - h), (x: cx + h, y: cy - h),
+                        (x: cx + h, y: cy + h), (x: cx - h, y: cy + h)
+                    ]),
+                    households: 30,
+                    residents: 90,
+                    usage: Some("residential".into()),
+                });
+            }
+        }
+    }
+    let area = AdminArea {
+        code: COMMUNITY.into(),
+        name: "c".into(),
+        level: AdminLevel::Community,
+        parent: None,
+        kind: AreaKind::Urban,
+        geometry: Some(rect(X0, Y0, X0 + SIDE, Y0 + SIDE)),
+    };
+    District::new(vec![area], grids, buildings, vec![]).expect("partition")
+}
+
+/// Planning each kind of edit (dry run with impact) around the middle grid of a 30 × 30
+/// partition with 9,000 buildings, and one plan + apply.
+fn edits(c: &mut Criterion) {
+    let n = 30;
+    let mut d = square_partition(n);
+    let cell = SIDE / n as f64;
+    let centre = Coord {
+        x: X0 + cell * 15.0,
+        y: Y0 + cell * 15.0,
+    };
+    let g = d.grid(&base_id(15 * n + 15), None).expect("grid").clone();
+    let r = g.geometry.bounding_rect().expect("non-empty");
+    let opts = EditOptions::on(chrono::NaiveDate::from_ymd_opt(2025, 3, 10).expect("date"));
+    let move_vertex = Edit::MoveBoundary {
+        from: centre,
+        to: Coord {
+            x: centre.x + cell * 0.2,
+            y: centre.y + cell * 0.1,
+        },
+    };
+    let cases = [
+        ("plan_move_vertex", move_vertex.clone(), true),
+        (
+            "plan_split",
+            Edit::Split {
+                id: g.id.clone(),
+                line: LineString::from(vec![
+                    (r.min().x - 1e-4, r.min().y + r.height() * 0.3),
+                    (r.max().x + 1e-4, r.min().y + r.height() * 0.6),
+                ]),
+                new_ids: None,
+            },
+            true,
+        ),
+        (
+            "plan_merge",
+            Edit::Merge {
+                ids: [g.id.clone(), base_id(15 * n + 16)],
+                keep: g.id.clone(),
+            },
+            true,
+        ),
+        // Widening one grid over its neighbour: an overlap, so the plan is refused.
+        (
+            "plan_reshape_refused",
+            Edit::Reshape {
+                id: g.id.clone(),
+                geometry: rect(r.min().x, r.min().y, r.max().x + cell * 0.5, r.max().y),
+            },
+            false,
+        ),
+    ];
+    let mut group = c.benchmark_group("edit");
+    group.sample_size(20);
+    for (name, edit, accepted) in &cases {
+        assert_eq!(plan(&mut d, edit, &opts).is_ok(), *accepted, "{name}");
+        group.bench_function(format!("{name}_900_grids_9k_buildings"), |b| {
+            b.iter(|| black_box(plan(&mut d, edit, &opts).is_ok()))
+        });
+    }
+    group.bench_function("plan_apply_move_vertex_900_grids_9k_buildings", |b| {
+        b.iter_batched(
+            || d.clone(),
+            |mut d| {
+                let p = plan(&mut d, &move_vertex, &opts).expect("plan");
+                apply(&mut d, &p.changes).expect("apply");
+                d
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, validity, lookups, validation, assignment, edits);
 criterion_main!(benches);

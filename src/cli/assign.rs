@@ -19,7 +19,7 @@ pub struct Args {
     format: String,
 }
 
-pub fn run(args: Args) -> CliResult {
+pub(super) fn run(args: Args) -> CliResult {
     let (district, _) = args.source.load()?;
     let result = assign(&district, args.as_of);
     let stdout = std::io::stdout();

@@ -24,7 +24,7 @@ enum Action {
     },
 }
 
-pub fn run(args: Args) -> CliResult {
+pub(super) fn run(args: Args) -> CliResult {
     let Action::Build { source, out } = args.action;
     let read = |name: &str| {
         let path = source.join(name);

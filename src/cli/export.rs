@@ -34,7 +34,7 @@ pub struct Args {
     what: String,
 }
 
-pub fn run(args: Args) -> CliResult {
+pub(super) fn run(args: Args) -> CliResult {
     crate::gis::quiet_gdal();
     let layers: Vec<Layer> = match args.layer.as_str() {
         "all" => vec![Layer::Base, Layer::Micro, Layer::Special, Layer::Composite],

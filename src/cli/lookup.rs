@@ -48,7 +48,7 @@ pub struct Args {
     format: String,
 }
 
-pub fn run(args: Args) -> CliResult {
+pub(super) fn run(args: Args) -> CliResult {
     let (district, _) = args.source.load()?;
     if let Some(path) = &args.points {
         let table = read_points(path, &args.lon_field, &args.lat_field)?;

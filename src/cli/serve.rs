@@ -59,7 +59,7 @@ pub struct Args {
 
 /// Where the service's data lives: PostGIS when a URL is given (flag or DATABASE_URL), else the
 /// embedded GeoPackage in the data folder.
-pub async fn open_store(args: &Args) -> Result<Store, CliError> {
+pub(super) async fn open_store(args: &Args) -> Result<Store, CliError> {
     let url = args
         .database
         .clone()
@@ -150,7 +150,7 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-pub fn run(args: Args) -> CliResult {
+pub(super) fn run(args: Args) -> CliResult {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

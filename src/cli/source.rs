@@ -26,7 +26,7 @@ pub struct Source {
 }
 
 /// The demo dataset: `geodata/tunxi` under the working directory, else under the source tree.
-pub fn demo_dir() -> PathBuf {
+pub(super) fn demo_dir() -> PathBuf {
     let local = PathBuf::from("geodata/tunxi");
     if local.join(crate::io::dataset::GRIDS).exists() {
         return local;

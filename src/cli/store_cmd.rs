@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
-pub struct StoreArgs {
+pub(super) struct StoreArgs {
     /// PostgreSQL/PostGIS URL (postgres://…); default: the DATABASE_URL environment variable,
     /// then the GeoPackage in --data-dir
     #[arg(long)]
@@ -79,7 +79,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))
 }
 
-pub fn migrate(args: MigrateArgs) -> CliResult {
+pub(super) fn migrate(args: MigrateArgs) -> CliResult {
     runtime()?.block_on(async {
         let store = args.store.open().await?;
         store.migrate().await?;
@@ -89,7 +89,7 @@ pub fn migrate(args: MigrateArgs) -> CliResult {
     })
 }
 
-pub fn load(args: LoadArgs) -> CliResult {
+pub(super) fn load(args: LoadArgs) -> CliResult {
     let started = Instant::now();
     let ds = load_dir(&args.data)?;
     let rows = ds.areas.len() + ds.grids.len() + ds.buildings.len() + ds.households.len();
@@ -130,7 +130,7 @@ pub fn load(args: LoadArgs) -> CliResult {
 }
 
 /// Prints the latest change id, then every newer one as it is committed (by any process).
-pub fn watch(args: WatchArgs) -> CliResult {
+pub(super) fn watch(args: WatchArgs) -> CliResult {
     runtime()?.block_on(async {
         let store = args.store.open().await?;
         let mut rx = store.subscribe().await?;

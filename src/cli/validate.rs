@@ -30,7 +30,7 @@ pub struct Args {
     format: String,
 }
 
-pub fn run(args: Args) -> CliResult {
+pub(super) fn run(args: Args) -> CliResult {
     if !(args.sliver_width.is_finite() && args.sliver_width >= 0.0) {
         return Err(CliError(format!(
             "--sliver-width must be a width in metres ≥ 0, got {}",

@@ -18,7 +18,7 @@ use wangge_engine::{
 /// Households per urban base grid (the district's rule: about 300–500).
 const URBAN_HOUSEHOLDS: std::ops::RangeInclusive<u32> = 320..=480;
 /// Households per rural base grid (village group).
-const RURAL_HOUSEHOLDS: std::ops::RangeInclusive<u32> = 40..=90;
+pub(super) const RURAL_HOUSEHOLDS: std::ops::RangeInclusive<u32> = 40..=90;
 /// Compound (micro grid) margin inside its cell, metres.
 const COMPOUND_INSET_M: f64 = 12.0;
 /// Special-site margin inside its cell, metres.

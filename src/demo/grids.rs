@@ -20,7 +20,7 @@ const STREET_OFFSETS: [(f64, f64); 4] = [(6.0, 0.0), (0.0, 4.0), (-6.0, 1.0), (-
 const TOWN_DISTANCE_CELLS: f64 = 30.0;
 const TOWN_BEARINGS_DEG: [f64; 5] = [0.0, 70.0, 150.0, 220.0, 290.0];
 /// The communities redrawn on 2024-01-01 get this many base grids, all with an earlier version.
-const HISTORY_GRIDS: usize = 4;
+pub(super) const HISTORY_GRIDS: usize = 4;
 
 #[derive(Debug, Clone)]
 pub struct CommunityPlan {

@@ -15,29 +15,120 @@ fn demo() -> &'static Demo {
     })
 }
 
+/// The demo's figures follow the generator's rules: one area per division of the source, the 2023
+/// layout kept only for the redrawn rural grids, special grids only in urban communities (one or
+/// two sites each) and micro grids only in urban ones, each network's composites dividing every
+/// community's current base grids among them, and rural grids holding the households
+/// `buildings::RURAL_HOUSEHOLDS` allows.
 #[test]
-fn figures() {
+fn figures_follow_the_generator_rules() {
     let d = demo();
+    let source = source::parse_divisions(DIVISIONS).expect("divisions");
     let count = |l: AdminLevel| d.areas.iter().filter(|a| a.level == l).count();
-    let layer = |l: wangge_engine::Layer| {
-        d.grids
-            .iter()
-            .filter(|g| g.layer == l && g.is_current())
-            .count()
-    };
-    let hh: u32 = d.buildings.iter().map(|b| b.households).sum();
-    eprintln!(
-        "towns {} communities {} base {} micro {} special {} composite {} versions {} buildings {} households {}",
-        count(AdminLevel::Town),
+    assert_eq!(count(AdminLevel::Town), source.children.len());
+    assert_eq!(
         count(AdminLevel::Community),
-        layer(wangge_engine::Layer::Base),
-        layer(wangge_engine::Layer::Micro),
-        layer(wangge_engine::Layer::Special),
-        layer(wangge_engine::Layer::Composite),
-        d.grids.len(),
-        d.buildings.len(),
-        hh
+        source
+            .children
+            .iter()
+            .map(|t| t.children.len())
+            .sum::<usize>()
     );
+
+    // Old versions: the redraw of one rural community, each followed by its current version.
+    let retired: Vec<&Grid> = d.grids.iter().filter(|g| !g.is_current()).collect();
+    assert!(
+        (1..=grids::HISTORY_GRIDS).contains(&retired.len()),
+        "{} retired versions",
+        retired.len()
+    );
+    let redrawn: BTreeSet<_> = retired.iter().map(|g| g.parent.clone()).collect();
+    assert_eq!(redrawn.len(), 1, "redrawn communities {redrawn:?}");
+    for old in &retired {
+        assert_eq!(old.layer, Layer::Base, "{}", old.id);
+        assert_eq!(old.kind, AreaKind::Rural, "{}", old.id);
+        assert!(
+            d.grids
+                .iter()
+                .any(|g| g.is_current() && g.id == old.id && g.version == old.version + 1),
+            "{} has no current version",
+            old.id
+        );
+    }
+
+    let current: Vec<&Grid> = d.grids.iter().filter(|g| g.is_current()).collect();
+    let base_kind: BTreeMap<&str, AreaKind> = current
+        .iter()
+        .filter(|g| g.layer == Layer::Base)
+        .map(|g| (g.code.as_str(), g.kind))
+        .collect();
+    let mut specials: BTreeMap<&str, usize> = BTreeMap::new();
+    for g in current.iter().filter(|g| g.layer.is_child()) {
+        let parent = g.parent.as_deref().expect("parent");
+        assert_eq!(
+            base_kind.get(parent),
+            Some(&AreaKind::Urban),
+            "{} {:?} outside an urban base grid",
+            g.code,
+            g.layer
+        );
+        if g.layer == Layer::Special {
+            *specials.entry(&parent[..12]).or_default() += 1;
+        }
+    }
+    assert!(!specials.is_empty());
+    for (community, n) in &specials {
+        assert!((1..=2).contains(n), "{community} has {n} special grids");
+    }
+
+    for c in d.areas.iter().filter(|a| a.level == AdminLevel::Community) {
+        let mut bases: Vec<&GridId> = current
+            .iter()
+            .filter(|g| g.layer == Layer::Base && g.parent.as_deref() == Some(&c.code))
+            .map(|g| &g.id)
+            .collect();
+        bases.sort();
+        let mut counts = Vec::new();
+        for network in ["party_building", "urban_management"] {
+            let groups: Vec<&Grid> = current
+                .iter()
+                .copied()
+                .filter(|g| {
+                    g.layer == Layer::Composite
+                        && g.parent.as_deref() == Some(&c.code)
+                        && g.network.as_deref() == Some(network)
+                })
+                .collect();
+            let mut members: Vec<&GridId> = groups.iter().flat_map(|g| &g.members).collect();
+            members.sort();
+            assert_eq!(members, bases, "{} {network}", c.code);
+            counts.push(groups.len());
+        }
+        assert_eq!(counts[0], counts[1], "{}", c.code);
+    }
+
+    let households = |g: &Grid| g.properties.get("households").and_then(|v| v.as_u64());
+    for g in current
+        .iter()
+        .filter(|g| g.layer == Layer::Base && g.kind == AreaKind::Rural)
+    {
+        let n = households(g).expect("households");
+        match g.status {
+            GridStatus::Reserved => assert_eq!(n, 0, "{}", g.code),
+            _ => assert!(
+                buildings::RURAL_HOUSEHOLDS.contains(&u32::try_from(n).expect("u32")),
+                "{} has {n} households",
+                g.code
+            ),
+        }
+    }
+    let total: u64 = d.buildings.iter().map(|b| u64::from(b.households)).sum();
+    let by_grid: u64 = current
+        .iter()
+        .filter(|g| g.layer == Layer::Base)
+        .map(|g| households(g).unwrap_or(0))
+        .sum();
+    assert_eq!(total, by_grid);
 }
 
 use chrono::NaiveDate;
@@ -46,7 +137,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use wangge_engine::district::normalise;
 use wangge_engine::lookup::{base_at, lookup};
 use wangge_engine::measure::area_m2;
-use wangge_engine::{District, Footprint, GridStatus, Layer};
+use wangge_engine::{District, Footprint, GridId, GridStatus, Layer};
 
 fn district() -> &'static District {
     static D: OnceLock<District> = OnceLock::new();

@@ -279,6 +279,7 @@ fn read_opened(
     };
     // GDAL reports a damaged file (truncated .shp…) by ending the feature loop early and
     // leaving an error behind; reset first so only this read's errors count.
+    // SAFETY: takes no arguments and only clears GDAL's thread-local error state.
     unsafe { gdal_sys::CPLErrorReset() };
     for (index, feature) in layer.features().enumerate() {
         out.read += 1;
@@ -415,6 +416,7 @@ fn check_layer_geometry(
     source: &str,
 ) -> GisResult<()> {
     use OGRwkbGeometryType::*;
+    // SAFETY: a pure function of an integer (any value is accepted); no pointers involved.
     let flat = unsafe { gdal_sys::OGR_GT_Flatten(ty) };
     let ok = match target {
         Target::Grids(_) => matches!(
@@ -532,11 +534,16 @@ fn column_names(
     text: &TextDecoding,
     source: &str,
 ) -> GisResult<Vec<String>> {
-    // SAFETY: the definition handle lives as long as `layer`; name pointers are copied at once.
+    // SAFETY: reads the handle only; the definition is owned by the layer, which `layer`
+    // borrows for this whole function, so the handle stays valid while it is used below.
     let defn = unsafe { layer.defn().c_defn() };
+    // SAFETY: `defn` is a valid definition handle (above); the call only reads it.
     let n = unsafe { gdal_sys::OGR_FD_GetFieldCount(defn) };
     (0..n)
         .map(|i| {
+            // SAFETY: `defn` is valid (above) and `i` is in 0..field count, so GDAL returns a
+            // valid field definition; its name pointer (checked for null) points into that
+            // definition and is copied at once, before any other GDAL call.
             let bytes = unsafe {
                 let fld = gdal_sys::OGR_FD_GetFieldDefn(defn, i);
                 let p = gdal_sys::OGR_Fld_GetNameRef(fld);

@@ -8,15 +8,15 @@ use wangge_engine::{AdminLevel, AreaKind, Grid, GridStatus, Layer, SpecialCatego
 
 /// A stored value the model does not know: the database was edited by hand or by a newer
 /// version. Named so the log says which column is wrong.
-pub fn unknown(column: &str, value: &str) -> StoreError {
+pub(super) fn unknown(column: &str, value: &str) -> StoreError {
     StoreError::Backend(format!("unknown {column} \"{value}\" in the store"))
 }
 
-pub fn layer(s: &str) -> StoreResult<Layer> {
+pub(super) fn layer(s: &str) -> StoreResult<Layer> {
     Layer::parse(s).ok_or_else(|| unknown("grid layer", s))
 }
 
-pub fn kind(s: &str) -> StoreResult<AreaKind> {
+pub(super) fn kind(s: &str) -> StoreResult<AreaKind> {
     match s {
         "urban" => Ok(AreaKind::Urban),
         "rural" => Ok(AreaKind::Rural),
@@ -24,16 +24,16 @@ pub fn kind(s: &str) -> StoreResult<AreaKind> {
     }
 }
 
-pub fn status(s: &str) -> StoreResult<GridStatus> {
+pub(super) fn status(s: &str) -> StoreResult<GridStatus> {
     GridStatus::parse(s).ok_or_else(|| unknown("grid status", s))
 }
 
-pub fn category(s: Option<&str>) -> StoreResult<Option<SpecialCategory>> {
+pub(super) fn category(s: Option<&str>) -> StoreResult<Option<SpecialCategory>> {
     s.map(|s| SpecialCategory::parse(s).ok_or_else(|| unknown("special category", s)))
         .transpose()
 }
 
-pub fn level(s: &str) -> StoreResult<AdminLevel> {
+pub(super) fn level(s: &str) -> StoreResult<AdminLevel> {
     match s {
         "district" => Ok(AdminLevel::District),
         "town" => Ok(AdminLevel::Town),
@@ -43,19 +43,19 @@ pub fn level(s: &str) -> StoreResult<AdminLevel> {
 }
 
 /// Enums serialise as their snake_case serde name; the same string goes into the database.
-pub fn enum_text<T: Serialize>(v: &T) -> String {
+pub(super) fn enum_text<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         other => format!("{other:?}"),
     }
 }
 
-pub fn person_role(s: &str) -> StoreResult<PersonRole> {
+pub(super) fn person_role(s: &str) -> StoreResult<PersonRole> {
     serde_json::from_value(serde_json::Value::String(s.into()))
         .map_err(|_| unknown("person role", s))
 }
 
-pub fn token_role(s: &str) -> StoreResult<Role> {
+pub(super) fn token_role(s: &str) -> StoreResult<Role> {
     serde_json::from_value(serde_json::Value::String(s.into()))
         .map_err(|_| unknown("token role", s))
 }
@@ -67,7 +67,7 @@ struct ChangeJson {
     after: Option<Grid>,
 }
 
-pub fn changes_to_json(c: &ChangeSet) -> StoreResult<String> {
+pub(super) fn changes_to_json(c: &ChangeSet) -> StoreResult<String> {
     let list: Vec<ChangeJson> = c
         .changes
         .iter()
@@ -82,7 +82,7 @@ pub fn changes_to_json(c: &ChangeSet) -> StoreResult<String> {
 
 /// Parses the log's JSON. serde_json is built with `float_roundtrip`, so coordinates come back
 /// bit-identical to what was written.
-pub fn changes_from_json(date: chrono::NaiveDate, json: &str) -> StoreResult<ChangeSet> {
+pub(super) fn changes_from_json(date: chrono::NaiveDate, json: &str) -> StoreResult<ChangeSet> {
     let list: Vec<ChangeJson> = serde_json::from_str(json)
         .map_err(|e| StoreError::Backend(format!("change log entry is not readable: {e}")))?;
     Ok(ChangeSet {
@@ -97,18 +97,18 @@ pub fn changes_from_json(date: chrono::NaiveDate, json: &str) -> StoreResult<Cha
     })
 }
 
-pub fn json_text<T: Serialize>(v: &T, what: &str) -> StoreResult<String> {
+pub(super) fn json_text<T: Serialize>(v: &T, what: &str) -> StoreResult<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("cannot encode {what}: {e}")))
 }
 
-pub fn from_json_text<T: for<'de> Deserialize<'de>>(s: &str, what: &str) -> StoreResult<T> {
+pub(super) fn from_json_text<T: for<'de> Deserialize<'de>>(s: &str, what: &str) -> StoreResult<T> {
     serde_json::from_str(s)
         .map_err(|e| StoreError::Backend(format!("stored {what} is not readable: {e}")))
 }
 
 /// Maps a database error: constraint violations are the caller's (Invalid, named by the
 /// constraint), anything else is the backend's and is logged with `what`.
-pub fn db_error(what: &str, e: sqlx::Error) -> StoreError {
+pub(super) fn db_error(what: &str, e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(d) = &e {
         if d.is_unique_violation() {
             let c = d.constraint().unwrap_or("a unique key");

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use wangge::engine::{District, Grid, Layer};
 
-pub fn demo() -> &'static District {
+pub(crate) fn demo() -> &'static District {
     static D: OnceLock<District> = OnceLock::new();
     D.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/tunxi");
@@ -15,12 +15,12 @@ pub fn demo() -> &'static District {
     })
 }
 
-pub fn current(layer: &Layer) -> Vec<&'static Grid> {
+pub(crate) fn current(layer: &Layer) -> Vec<&'static Grid> {
     demo().grids_of_layer(layer, None)
 }
 
 /// Runs a GDAL command-line tool (Debian package gdal-bin), failing loudly when it is missing.
-pub fn gdal_tool(tool: &str, args: &[&str]) -> std::process::Output {
+pub(crate) fn gdal_tool(tool: &str, args: &[&str]) -> std::process::Output {
     let out = Command::new(tool)
         .args(args)
         .output()
@@ -33,6 +33,6 @@ pub fn gdal_tool(tool: &str, args: &[&str]) -> std::process::Output {
     out
 }
 
-pub fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }

@@ -8,19 +8,19 @@ use std::path::PathBuf;
 use wangge::server::{self, Config, Running};
 use wangge::store::{Role, Store, TokenRecord};
 
-pub const ADMIN: &str = "test-admin-secret-0123456789";
+pub(crate) const ADMIN: &str = "test-admin-secret-0123456789";
 
-pub fn demo_dir() -> PathBuf {
+pub(crate) fn demo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/tunxi")
 }
 
-pub struct Server {
+pub(crate) struct Server {
     pub running: Running,
     pub client: Client,
     pub base: String,
 }
 
-pub async fn start_with(config: Config) -> Server {
+pub(crate) async fn start_with(config: Config) -> Server {
     let config = Config {
         seed_dir: Some(demo_dir()),
         admin_secret: Some(ADMIN.into()),
@@ -43,27 +43,27 @@ pub async fn start_with(config: Config) -> Server {
     }
 }
 
-pub async fn start() -> Server {
+pub(crate) async fn start() -> Server {
     start_with(Config::default()).await
 }
 
 impl Server {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
-    pub async fn get(&self, path: &str) -> Response {
+    pub(crate) async fn get(&self, path: &str) -> Response {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
-    pub async fn get_json(&self, path: &str) -> Value {
+    pub(crate) async fn get_json(&self, path: &str) -> Value {
         let r = self.get(path).await;
         assert_eq!(r.status(), 200, "GET {path}");
         r.json().await.expect("JSON")
     }
 
     /// Adds a token directly to the store (as an admin would through the API).
-    pub async fn token(&self, role: Role, areas: &[&str]) -> String {
+    pub(crate) async fn token(&self, role: Role, areas: &[&str]) -> String {
         let secret = format!("secret-{role:?}-{}", areas.join("-"));
         let rec = TokenRecord {
             id: format!("t-{role:?}-{}", areas.join("-")),
@@ -83,7 +83,7 @@ impl Server {
         secret
     }
 
-    pub async fn changes(&self) -> usize {
+    pub(crate) async fn changes(&self) -> usize {
         self.get_json("/api/v1/changes")
             .await
             .as_array()
@@ -92,7 +92,7 @@ impl Server {
 }
 
 /// Asserts an RFC 9457 problem with `status`; returns it.
-pub async fn problem(r: Response, status: u16) -> Value {
+pub(crate) async fn problem(r: Response, status: u16) -> Value {
     assert_eq!(r.status(), status, "status");
     let ct = r
         .headers()
@@ -110,7 +110,7 @@ pub async fn problem(r: Response, status: u16) -> Value {
 }
 
 /// The problem's `errors` name `field`.
-pub fn names_field(p: &Value, field: &str) -> bool {
+pub(crate) fn names_field(p: &Value, field: &str) -> bool {
     p["errors"].as_array().is_some_and(|e| {
         e.iter()
             .any(|x| x["field"] == field && x["reason"].is_string())

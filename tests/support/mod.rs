@@ -3,22 +3,22 @@
 
 #![allow(dead_code)]
 
-pub mod postgis;
-pub mod synth;
+pub(crate) mod postgis;
+pub(crate) mod synth;
 
 use std::path::Path;
 use tempfile::TempDir;
 use wangge::store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+pub(crate) enum Backend {
     Memory,
     Gpkg,
     Postgres,
 }
 
 /// A store for one test, and what must live as long as it (the GeoPackage's folder).
-pub struct TestStore {
+pub(crate) struct TestStore {
     pub store: Store,
     pub backend: Backend,
     pub dir: TempDir,
@@ -27,7 +27,7 @@ pub struct TestStore {
 }
 
 impl TestStore {
-    pub async fn new(backend: Backend) -> TestStore {
+    pub(crate) async fn new(backend: Backend) -> TestStore {
         let dir = tempfile::tempdir().expect("cannot create a temporary folder");
         let (store, url) = match backend {
             Backend::Memory => (Store::memory(), None),
@@ -58,12 +58,12 @@ impl TestStore {
         }
     }
 
-    pub fn data_dir(&self) -> std::path::PathBuf {
+    pub(crate) fn data_dir(&self) -> std::path::PathBuf {
         self.dir.path().join("data")
     }
 
     /// A second, independent handle on the same stored data (as another process would open).
-    pub async fn reopen(&self) -> Store {
+    pub(crate) async fn reopen(&self) -> Store {
         match self.backend {
             Backend::Memory => self.store.clone(),
             _ => Store::open(self.url.as_deref(), &self.data_dir())
@@ -74,7 +74,7 @@ impl TestStore {
 }
 
 /// Arguments for `wangge` commands that address this store.
-pub fn store_args(url: Option<&str>, data_dir: &Path) -> Vec<String> {
+pub(crate) fn store_args(url: Option<&str>, data_dir: &Path) -> Vec<String> {
     match url {
         Some(u) => vec!["--database".into(), u.into()],
         None => vec!["--data-dir".into(), data_dir.display().to_string()],

@@ -19,11 +19,11 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-pub const BIN: &str = "/usr/lib/postgresql/15/bin";
+pub(crate) const BIN: &str = "/usr/lib/postgresql/15/bin";
 const POSTGIS_CONTROL: &str = "/usr/share/postgresql/15/extension/postgis.control";
 const TEMPLATE: &str = "wangge_template";
 
-pub struct PgCluster {
+pub(crate) struct PgCluster {
     dir: PathBuf,
     as_postgres: bool,
     next_db: AtomicUsize,
@@ -39,13 +39,13 @@ fn is_root() -> bool {
 
 impl PgCluster {
     /// The cluster shared by every test of this binary, started on first use.
-    pub fn shared() -> &'static PgCluster {
+    pub(crate) fn shared() -> &'static PgCluster {
         static CLUSTER: OnceLock<PgCluster> = OnceLock::new();
         CLUSTER.get_or_init(PgCluster::start)
     }
 
     /// Starts a new cluster; panics with what to install when PostgreSQL or PostGIS is missing.
-    pub fn start() -> PgCluster {
+    pub(crate) fn start() -> PgCluster {
         for tool in ["initdb", "pg_ctl", "psql"] {
             let p = Path::new(BIN).join(tool);
             assert!(
@@ -190,7 +190,7 @@ impl PgCluster {
     }
 
     /// A new database with PostGIS, for one test; returns its URL (unix socket).
-    pub fn fresh_database(&self) -> String {
+    pub(crate) fn fresh_database(&self) -> String {
         let n = self.next_db.fetch_add(1, Ordering::SeqCst);
         let name = format!("t{}_{n}", std::process::id());
         self.psql(
@@ -200,12 +200,12 @@ impl PgCluster {
         self.url(&name)
     }
 
-    pub fn url(&self, db: &str) -> String {
+    pub(crate) fn url(&self, db: &str) -> String {
         let host = self.dir.display().to_string().replace('/', "%2F");
         format!("postgres://postgres@{host}:5432/{db}")
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 }

@@ -5,7 +5,7 @@ use wangge::demo::city::city;
 use wangge::engine::{Household, HouseholdLocation};
 use wangge::io::dataset::Dataset;
 
-pub fn dataset(nx: usize, ny: usize, households: usize) -> Dataset {
+pub(crate) fn dataset(nx: usize, ny: usize, households: usize) -> Dataset {
     let c = city(nx, ny, 10.min(nx.max(1)), 0);
     let mut hs = Vec::with_capacity(households);
     let nb = c.buildings.len().max(1);

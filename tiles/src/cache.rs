@@ -215,6 +215,8 @@ impl TileCache {
 }
 
 #[cfg(test)]
+// Tests: an unwrap that panics is the failure report.
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use geo::Coord;

@@ -550,6 +550,8 @@ fn emit_ring(enc: &mut GeomWriter<'_>, ring: &[(i32, i32)], last: &mut Option<(i
 }
 
 #[cfg(test)]
+// Tests: an unwrap that panics is the failure report.
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use geo::polygon;

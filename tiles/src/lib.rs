@@ -9,6 +9,8 @@
 //! - `pbf`: the protobuf writer for MVT messages and geometry commands.
 //! - [`cache`]: a bounded tile cache with ETags and exact bbox eviction.
 
+#![forbid(unsafe_code)]
+
 pub mod cache;
 pub mod clip;
 pub mod encode;

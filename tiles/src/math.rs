@@ -259,6 +259,8 @@ pub fn tiles_covering_zooms(
 }
 
 #[cfg(test)]
+// Tests: an unwrap that panics is the failure report.
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -16,6 +16,8 @@
 //! - [`validate`]: typed problems of coverage, hierarchy, geometry and standards;
 //! - [`edit`]: planned, all-or-nothing grid edits with their impact.
 
+#![forbid(unsafe_code)]
+
 pub mod assign;
 pub mod cells;
 pub mod datum;

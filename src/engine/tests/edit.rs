@@ -225,7 +225,7 @@ fn a_line_that_does_not_cross_is_refused() {
         &opts(10),
     );
     assert_eq!(err, Err(EditError::LineDoesNotSplit(id(1))));
-    assert!(err.unwrap_err().to_string().contains(&id(1).0));
+    assert!(err.expect_err("refused").to_string().contains(&id(1).0));
 }
 
 #[test]
@@ -747,104 +747,6 @@ proptest! {
             assert_exact_partition(&d);
         }
     }
-}
-
-/// Timings on a 30 × 30 partition with 9,000 buildings: `cargo test --release --test edit
-/// timings -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn timings() {
-    let n = 30;
-    let mut d = partition(vec![1.0; n], vec![1.0; n]);
-    let grids = bases(&d);
-    let mut buildings = Vec::new();
-    for (k, g) in grids.iter().enumerate() {
-        let r = bbox(g);
-        for i in 0..10 {
-            let t = (i as f64 + 0.5) / 10.0;
-            buildings.push(building(
-                &format!("b{k}-{i}"),
-                r.min().x + r.width() * t,
-                r.min().y + r.height() * t,
-                30,
-            ));
-        }
-    }
-    let area = d.area(COMMUNITY).expect("community").clone();
-    d = District::new(vec![area], grids.clone(), buildings, vec![]).expect("district");
-    let cell = 0.02 / n as f64;
-    let centre = Coord {
-        x: X0 + cell * 15.0,
-        y: Y0 + cell * 15.0,
-    };
-    let g = d.grid(&id(15 * n as u32 + 15), None).expect("grid").clone();
-    let r = bbox(&g);
-    let edits = vec![
-        (
-            "move vertex",
-            Edit::MoveBoundary {
-                from: centre,
-                to: Coord {
-                    x: centre.x + cell * 0.2,
-                    y: centre.y + cell * 0.1,
-                },
-            },
-        ),
-        (
-            "split",
-            Edit::Split {
-                id: g.id.clone(),
-                line: LineString::from(vec![
-                    (r.min().x - 1e-4, r.min().y + r.height() * 0.3),
-                    (r.max().x + 1e-4, r.min().y + r.height() * 0.6),
-                ]),
-                new_ids: None,
-            },
-        ),
-        (
-            "merge",
-            Edit::Merge {
-                ids: [g.id.clone(), id(15 * n as u32 + 16)],
-                keep: g.id.clone(),
-            },
-        ),
-        (
-            "reshape (refused)",
-            Edit::Reshape {
-                id: g.id.clone(),
-                geometry: rect(r.min().x, r.min().y, r.max().x + cell * 0.5, r.max().y),
-            },
-        ),
-    ];
-    for (name, e) in &edits {
-        let t = std::time::Instant::now();
-        let reps = 20;
-        let mut outcome = String::new();
-        for _ in 0..reps {
-            outcome = match plan(&mut d, e, &opts(10)) {
-                Ok(p) => format!(
-                    "ok, {} grids change, {} buildings move",
-                    p.changes.changes.len(),
-                    p.impact.buildings_moved.len()
-                ),
-                Err(e) => format!(
-                    "refused: {}",
-                    e.to_string().lines().next().unwrap_or_default()
-                ),
-            };
-        }
-        println!(
-            "plan {name}: {:.2} ms ({outcome})",
-            t.elapsed().as_secs_f64() * 1e3 / reps as f64
-        );
-    }
-    let t = std::time::Instant::now();
-    let p = plan(&mut d, &edits[0].1, &opts(10)).expect("plan");
-    apply(&mut d, &p.changes).expect("apply");
-    println!(
-        "plan+apply move vertex: {:.2} ms",
-        t.elapsed().as_secs_f64() * 1e3
-    );
 }
 
 // ----- how far an edit reaches (issue #11) -----

@@ -1,20 +1,20 @@
 //! Rows for `COPY … FROM STDIN` in PostgreSQL's text format: tab-separated, `\N` for null,
 //! backslash escapes for the four characters that would break a row.
 
-pub struct CopyRows {
+pub(super) struct CopyRows {
     pub buf: String,
     pub rows: u64,
 }
 
 impl CopyRows {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         CopyRows {
             buf: String::with_capacity(1 << 20),
             rows: 0,
         }
     }
 
-    pub fn text(&mut self, v: &str) {
+    pub(super) fn text(&mut self, v: &str) {
         for ch in v.chars() {
             match ch {
                 '\\' => self.buf.push_str("\\\\"),
@@ -27,31 +27,31 @@ impl CopyRows {
         self.buf.push('\t');
     }
 
-    pub fn opt_text(&mut self, v: Option<&str>) {
+    pub(super) fn opt_text(&mut self, v: Option<&str>) {
         match v {
             Some(s) => self.text(s),
             None => self.null(),
         }
     }
 
-    pub fn null(&mut self) {
+    pub(super) fn null(&mut self) {
         self.buf.push_str("\\N\t");
     }
 
     /// Numbers and dates need no escaping. f64 Display prints the shortest text that parses
     /// back to the same bits, so coordinates survive exactly.
-    pub fn plain(&mut self, v: impl std::fmt::Display) {
+    pub(super) fn plain(&mut self, v: impl std::fmt::Display) {
         use std::fmt::Write;
         let _ = write!(self.buf, "{v}");
         self.buf.push('\t');
     }
 
     /// A column written by the caller straight into `buf` (hex EWKB), then closed.
-    pub fn raw_done(&mut self) {
+    pub(super) fn raw_done(&mut self) {
         self.buf.push('\t');
     }
 
-    pub fn end_row(&mut self) {
+    pub(super) fn end_row(&mut self) {
         if self.buf.ends_with('\t') {
             self.buf.pop();
         }
@@ -59,7 +59,7 @@ impl CopyRows {
         self.rows += 1;
     }
 
-    pub fn is_full(&self) -> bool {
+    pub(super) fn is_full(&self) -> bool {
         self.buf.len() >= 1 << 20
     }
 }

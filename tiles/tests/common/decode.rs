@@ -5,13 +5,13 @@
 use std::fmt::Write;
 
 #[derive(Clone, PartialEq, prost::Message)]
-pub struct Tile {
+pub(crate) struct Tile {
     #[prost(message, repeated, tag = "3")]
     pub layers: Vec<Layer>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
-pub struct Value {
+pub(crate) struct Value {
     #[prost(string, optional, tag = "1")]
     pub string_value: Option<String>,
     #[prost(float, optional, tag = "2")]
@@ -29,7 +29,7 @@ pub struct Value {
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
-pub struct Feature {
+pub(crate) struct Feature {
     #[prost(uint64, optional, tag = "1")]
     pub id: Option<u64>,
     #[prost(uint32, repeated, tag = "2")]
@@ -41,7 +41,7 @@ pub struct Feature {
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
-pub struct Layer {
+pub(crate) struct Layer {
     #[prost(uint32, optional, tag = "15")]
     pub version: Option<u32>,
     #[prost(string, optional, tag = "1")]
@@ -56,13 +56,13 @@ pub struct Layer {
     pub extent: Option<u32>,
 }
 
-pub fn decode(bytes: &[u8]) -> Tile {
+pub(crate) fn decode(bytes: &[u8]) -> Tile {
     <Tile as prost::Message>::decode(bytes).expect("tile decodes as vector_tile.proto")
 }
 
 /// One decoded path: MoveTo + LineTos, and whether a ClosePath ended it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Path {
+pub(crate) struct Path {
     pub points: Vec<(i64, i64)>,
     pub closed: bool,
 }
@@ -73,7 +73,7 @@ fn zigzag(v: u32) -> i64 {
 
 /// Decodes geometry commands (spec 4.3) into absolute tile coordinates, checking the command
 /// grammar as it goes: every path starts with MoveTo, ClosePath has count 1, no stray data.
-pub fn paths(geometry: &[u32]) -> Result<Vec<Path>, String> {
+pub(crate) fn paths(geometry: &[u32]) -> Result<Vec<Path>, String> {
     let mut out: Vec<Path> = Vec::new();
     let (mut x, mut y) = (0i64, 0i64);
     let mut i = 0;
@@ -118,14 +118,14 @@ pub fn paths(geometry: &[u32]) -> Result<Vec<Path>, String> {
 }
 
 /// Twice the surveyor's-formula area of a closed path in tile coordinates (y down).
-pub fn twice_area(p: &[(i64, i64)]) -> i64 {
+pub(crate) fn twice_area(p: &[(i64, i64)]) -> i64 {
     let n = p.len();
     (0..n)
         .map(|i| p[i].0 * p[(i + 1) % n].1 - p[(i + 1) % n].0 * p[i].1)
         .sum()
 }
 
-pub fn value_text(v: &Value) -> String {
+pub(crate) fn value_text(v: &Value) -> String {
     if let Some(s) = &v.string_value {
         format!("{s:?}")
     } else if let Some(f) = v.float_value {
@@ -147,7 +147,7 @@ pub fn value_text(v: &Value) -> String {
 
 /// Readable text of a whole tile: layers, features (id, type, tags), and each path's commands
 /// in absolute tile coordinates, with ring areas so winding is visible in the snapshot.
-pub fn to_text(bytes: &[u8]) -> String {
+pub(crate) fn to_text(bytes: &[u8]) -> String {
     let tile = decode(bytes);
     let mut s = String::new();
     for l in &tile.layers {

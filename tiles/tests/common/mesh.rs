@@ -19,7 +19,7 @@ fn jitter(seed: u64, horizontal: bool, i: u32, j: u32, t: u32) -> i64 {
     (z % 3) as i64 - 1
 }
 
-pub struct Mesh {
+pub(crate) struct Mesh {
     pub nx: u32,
     pub ny: u32,
     pub s: i64,
@@ -60,7 +60,7 @@ impl Mesh {
     }
 
     /// Cell rings in lattice units, counter-clockwise with y up, closed.
-    pub fn cells_lattice(&self) -> Vec<Vec<(i64, i64)>> {
+    pub(crate) fn cells_lattice(&self) -> Vec<Vec<(i64, i64)>> {
         let mut out = Vec::new();
         for j in 0..self.ny {
             for i in 0..self.nx {
@@ -76,7 +76,7 @@ impl Mesh {
 
     /// Cells mapped to lon/lat: lon0 + x·unit, lat0 + y·unit. With `unit` a power of two and
     /// lon0/lat0 exactly representable, the mapping is exact, so shared vertices stay shared.
-    pub fn cells_lonlat(&self, lon0: f64, lat0: f64, unit: f64) -> Vec<MultiPolygon<f64>> {
+    pub(crate) fn cells_lonlat(&self, lon0: f64, lat0: f64, unit: f64) -> Vec<MultiPolygon<f64>> {
         self.cells_lattice()
             .into_iter()
             .map(|r| {

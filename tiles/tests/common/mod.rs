@@ -1,16 +1,16 @@
 //! Test helpers shared by the integration tests (each test file uses a subset).
 #![allow(dead_code)]
 
-pub mod decode;
-pub mod mesh;
-pub mod samples;
-pub mod spec;
+pub(crate) mod decode;
+pub(crate) mod mesh;
+pub(crate) mod samples;
+pub(crate) mod spec;
 
 use std::path::PathBuf;
 
 /// Compares `actual` with the checked-in snapshot `tests/snapshots/NAME`. With
 /// UPDATE_SNAPSHOTS=1 the file is (re)written instead; review the diff before committing.
-pub fn assert_snapshot(name: &str, actual: &str) {
+pub(crate) fn assert_snapshot(name: &str, actual: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots")
         .join(name);

@@ -5,7 +5,7 @@ use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
 use wangge_tiles::math::{mercator_to_lonlat, TileId};
 use wangge_tiles::{Feature, Layer, PropValue};
 
-pub fn px(t: TileId, x: f64, y: f64) -> Coord<f64> {
+pub(crate) fn px(t: TileId, x: f64, y: f64) -> Coord<f64> {
     let b = t.bounds_mercator();
     let (w, h) = (b.width(), b.height());
     mercator_to_lonlat(Coord {
@@ -21,12 +21,12 @@ fn ring(t: TileId, pts: &[(f64, f64)]) -> LineString<f64> {
 }
 
 /// The sample tile: z14 over Beijing.
-pub fn tile() -> TileId {
+pub(crate) fn tile() -> TileId {
     TileId::new(14, 13492, 6208).expect("valid tile")
 }
 
 /// Layers exercising clipping, holes, winding repair, every geometry and property kind.
-pub fn layers() -> Vec<Layer> {
+pub(crate) fn layers() -> Vec<Layer> {
     let t = tile();
     let code = |c: &str| ("code".to_string(), PropValue::String(c.into()));
     let mut grids = Layer::new("grids");

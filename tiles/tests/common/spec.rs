@@ -18,7 +18,7 @@ use std::fmt;
 
 /// Which rule a tile broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
+pub(crate) enum Rule {
     /// Not a well-formed protobuf message: truncated field, over-long varint, field number 0,
     /// a group, a string that is not UTF-8, or a number too large for its uint32 field.
     Protobuf,
@@ -70,7 +70,7 @@ pub enum Rule {
 
 /// A rule broken, where, and the particulars.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Violation {
+pub(crate) struct Violation {
     pub rule: Rule,
     pub at: String,
     pub detail: String,
@@ -84,7 +84,7 @@ impl fmt::Display for Violation {
 
 /// A property value as stored, keeping its wire type.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SpecValue {
+pub(crate) enum SpecValue {
     String(String),
     Float(f32),
     Double(f64),
@@ -98,7 +98,7 @@ pub enum SpecValue {
 /// entry per point (points), per line (lines) or per ring without its closing point
 /// (polygons); it is empty for UNKNOWN, whose geometry the spec leaves uninterpreted.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SpecFeature {
+pub(crate) struct SpecFeature {
     pub id: Option<u64>,
     pub geom_type: u32,
     pub properties: Vec<(String, SpecValue)>,
@@ -106,7 +106,7 @@ pub struct SpecFeature {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct SpecLayer {
+pub(crate) struct SpecLayer {
     pub name: String,
     pub version: u32,
     pub extent: u32,
@@ -114,19 +114,19 @@ pub struct SpecLayer {
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SpecTile {
+pub(crate) struct SpecTile {
     pub layers: Vec<SpecLayer>,
 }
 
-pub const POINT: u32 = 1;
-pub const LINESTRING: u32 = 2;
-pub const POLYGON: u32 = 3;
+pub(crate) const POINT: u32 = 1;
+pub(crate) const LINESTRING: u32 = 2;
+pub(crate) const POLYGON: u32 = 3;
 
 /// Validates a whole tile; on success returns its decoded content, otherwise every violation
 /// found. Layer-level faults do not stop the features from being checked; within one feature
 /// (or one layer's wire data) checking stops at the first fault, since what follows a broken
 /// command cannot be read reliably.
-pub fn validate(bytes: &[u8]) -> Result<SpecTile, Vec<Violation>> {
+pub(crate) fn validate(bytes: &[u8]) -> Result<SpecTile, Vec<Violation>> {
     let raw = parse_tile(bytes).map_err(|(rule, detail)| {
         vec![Violation {
             rule,
@@ -159,7 +159,7 @@ pub fn validate(bytes: &[u8]) -> Result<SpecTile, Vec<Violation>> {
 }
 
 /// The rules broken, in the order found (for tests that expect particular faults).
-pub fn rules(violations: &[Violation]) -> Vec<Rule> {
+pub(crate) fn rules(violations: &[Violation]) -> Vec<Rule> {
     violations.iter().map(|v| v.rule).collect()
 }
 
@@ -540,7 +540,7 @@ fn zigzag(v: u32) -> i64 {
 
 /// Twice the surveyor's-formula area of an open ring in tile coordinates (y down). i128: the
 /// cursor may leave i32 (fixtures 049/050 are labelled valid with such overflow).
-pub fn twice_area(r: &[(i64, i64)]) -> i128 {
+pub(crate) fn twice_area(r: &[(i64, i64)]) -> i128 {
     let n = r.len();
     (0..n)
         .map(|i| {

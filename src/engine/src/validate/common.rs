@@ -25,7 +25,7 @@ pub(super) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(d: &'a District, as_of: Option<NaiveDate>, config: &'a Config) -> Self {
+    pub(super) fn new(d: &'a District, as_of: Option<NaiveDate>, config: &'a Config) -> Self {
         Ctx {
             d,
             as_of,
@@ -36,7 +36,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn is_valid(&self, slot: u32) -> bool {
+    pub(super) fn is_valid(&self, slot: u32) -> bool {
         let valid = || crate::validity::is_valid(&self.d.slot(slot).geometry);
         match self.validity.get(slot as usize) {
             Some(cell) => *cell.get_or_init(valid),
@@ -44,13 +44,13 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn grid(&self, slot: u32) -> &'a Grid {
+    pub(super) fn grid(&self, slot: u32) -> &'a Grid {
         self.d.slot(slot)
     }
 
     /// The community a grid lies in by the hierarchy: a base grid's parent, or the parent of a
     /// child grid's base grid.
-    pub fn community_of(&self, g: &Grid) -> Option<String> {
+    pub(super) fn community_of(&self, g: &Grid) -> Option<String> {
         match g.layer {
             Layer::Base => g.parent.clone(),
             Layer::Micro | Layer::Special => {

@@ -42,7 +42,7 @@ pub(super) enum Keep {
 }
 
 impl Keep {
-    pub fn keeps(&self, p: &Problem) -> bool {
+    pub(super) fn keeps(&self, p: &Problem) -> bool {
         match self {
             Keep::All => true,
             Keep::Areas(codes) => p.area.as_ref().is_some_and(|a| codes.contains(a)),
@@ -68,11 +68,11 @@ pub(super) struct Selection<'a> {
 }
 
 impl<'a> Selection<'a> {
-    pub fn grids(&self) -> Vec<u32> {
+    pub(super) fn grids(&self) -> Vec<u32> {
         self.base.iter().chain(&self.children).copied().collect()
     }
 
-    pub fn everything(ctx: &Ctx<'a>) -> Self {
+    pub(super) fn everything(ctx: &Ctx<'a>) -> Self {
         let d = ctx.d;
         let mut children = d.layer_slots(&Layer::Micro, ctx.as_of);
         children.extend(d.layer_slots(&Layer::Special, ctx.as_of));
@@ -87,7 +87,7 @@ impl<'a> Selection<'a> {
     }
 
     /// A district, town or community by code: the communities below it and their grids.
-    pub fn area(ctx: &Ctx<'a>, code: &str) -> Self {
+    pub(super) fn area(ctx: &Ctx<'a>, code: &str) -> Self {
         let d = ctx.d;
         let communities: Vec<&AdminArea> = d
             .areas_of_level(AdminLevel::Community)
@@ -125,7 +125,7 @@ impl<'a> Selection<'a> {
     }
 
     /// The grids `ids` and everything whose box meets `region`.
-    pub fn around(ctx: &Ctx<'a>, ids: &[GridId], region: Rect<f64>) -> Self {
+    pub(super) fn around(ctx: &Ctx<'a>, ids: &[GridId], region: Rect<f64>) -> Self {
         let d = ctx.d;
         let mut base: BTreeSet<u32> = d
             .slots_in_rect(&Layer::Base, region, ctx.as_of)

@@ -5,13 +5,13 @@ use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use wangge_engine::{AdminArea, AdminLevel, AreaKind, District, Grid, Layer};
 
-pub const X0: f64 = 118.30;
-pub const Y0: f64 = 29.70;
-pub const STEP: f64 = 0.001; // about 100 m
+pub(crate) const X0: f64 = 118.30;
+pub(crate) const Y0: f64 = 29.70;
+pub(crate) const STEP: f64 = 0.001; // about 100 m
 
 /// An `nx` × `ny` mesh whose interior vertices are jittered: quads with slanted shared edges that
 /// tile the rectangle exactly (neighbours use the very same vertex values).
-pub fn mesh(nx: usize, ny: usize, jitter: &[(i32, i32)]) -> Vec<Vec<Coord<f64>>> {
+pub(crate) fn mesh(nx: usize, ny: usize, jitter: &[(i32, i32)]) -> Vec<Vec<Coord<f64>>> {
     let mut v = vec![vec![Coord { x: 0.0, y: 0.0 }; ny + 1]; nx + 1];
     for (i, col) in v.iter_mut().enumerate() {
         for (j, c) in col.iter_mut().enumerate() {
@@ -33,7 +33,7 @@ pub fn mesh(nx: usize, ny: usize, jitter: &[(i32, i32)]) -> Vec<Vec<Coord<f64>>>
     v
 }
 
-pub fn quads(v: &[Vec<Coord<f64>>]) -> Vec<MultiPolygon<f64>> {
+pub(crate) fn quads(v: &[Vec<Coord<f64>>]) -> Vec<MultiPolygon<f64>> {
     let (nx, ny) = (v.len() - 1, v[0].len() - 1);
     let mut out = Vec::new();
     for i in 0..nx {
@@ -45,12 +45,12 @@ pub fn quads(v: &[Vec<Coord<f64>>]) -> Vec<MultiPolygon<f64>> {
     out
 }
 
-pub fn grid(id: &str, geometry: MultiPolygon<f64>) -> Grid {
+pub(crate) fn grid(id: &str, geometry: MultiPolygon<f64>) -> Grid {
     let from = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
     Grid::new(id, Layer::Base, Some("C1"), geometry, from)
 }
 
-pub fn district_of(polys: &[MultiPolygon<f64>], outline: MultiPolygon<f64>) -> District {
+pub(crate) fn district_of(polys: &[MultiPolygon<f64>], outline: MultiPolygon<f64>) -> District {
     let community = AdminArea {
         code: "C1".into(),
         name: "community".into(),
@@ -67,7 +67,7 @@ pub fn district_of(polys: &[MultiPolygon<f64>], outline: MultiPolygon<f64>) -> D
     District::new(vec![community], grids, vec![], vec![]).expect("district")
 }
 
-pub fn outline(nx: usize, ny: usize) -> MultiPolygon<f64> {
+pub(crate) fn outline(nx: usize, ny: usize) -> MultiPolygon<f64> {
     let (x1, y1) = (X0 + nx as f64 * STEP, Y0 + ny as f64 * STEP);
     MultiPolygon(vec![Polygon::new(
         LineString::from(vec![(X0, Y0), (x1, Y0), (x1, y1), (X0, y1), (X0, Y0)]),
