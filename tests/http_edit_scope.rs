@@ -483,6 +483,8 @@ fn border_split(d: &mut District) -> (String, String, String, LineString<f64>) {
                     line: line.clone(),
                     new_ids: None,
                 };
+                // Searching for a border grid the line really splits: a line that does not
+                // split this grid is the next candidate (the test asserts one is found).
                 let Ok(p) = plan(d, &edit, &EditOptions::on(g.valid_from)) else {
                     continue;
                 };

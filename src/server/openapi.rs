@@ -293,6 +293,8 @@ fn apply(path: &str, method: &HttpMethod, op: &mut Operation) {
     let responses = &mut op.responses.responses;
     // Annotated error responses keep their description and get the problem media type.
     for (code, r) in responses.iter_mut() {
+        // Keys that are not a status number ("default", ranges such as "4XX") are left as
+        // annotated: they name no single status to describe as a problem.
         let Ok(n) = code.parse::<u16>() else { continue };
         if n < 400 {
             continue;

@@ -87,7 +87,14 @@ async fn send_file(path: PathBuf) -> Response {
             bytes,
         )
             .into_response(),
-        Err(_) => ApiError::not_found("no such file").into_response(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            ApiError::not_found("no such file").into_response()
+        }
+        // Any other failure (permissions, I/O) is the server's, not a missing file.
+        Err(e) => {
+            tracing::error!("reading web-map file {}: {e}", path.display());
+            ApiError::internal("the file could not be read").into_response()
+        }
     }
 }
 
