@@ -8,243 +8,47 @@
 // previewed, saved and found by lookup, a merge and a status change are saved, a save on a stale
 // ETag shows the conflict and keeps the drawing, and the as-of date shows the 2023 layout of a
 // redrawn village. Screenshots go to
-// target/web-map-screenshots/ (or $WEB_MAP_SCREENSHOTS).
+// target/web-map-screenshots/ (or $WEB_MAP_SCREENSHOTS). Helpers live in lib.mjs; further suites
+// are the suite-*.mjs files, run after these on the same server.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { launch } from './browser.mjs';
+import {
+  here,
+  repo,
+  binary,
+  shots,
+  ADMIN,
+  COMMUNITY,
+  OTHER,
+  THIRD,
+  VILLAGE,
+  freePort,
+  startServer,
+  api,
+  planner,
+  partitionProblems,
+  innerSharedVertex,
+  settle,
+  view,
+  screen,
+  clickAt,
+  centroid,
+  waitSteps,
+  setToken,
+  selectGrid,
+  previewAndSave,
+  startTool,
+  clickNear,
+  previewEdit,
+  hasVertex,
+  renderedBase,
+  results,
+  test,
+} from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../..');
-const binary = process.argv[2] || path.join(repo, 'target/debug/wangge');
-const shots = process.env.WEB_MAP_SCREENSHOTS || path.join(repo, 'target/web-map-screenshots');
-const ADMIN = 'web-map-test-admin-secret-0001';
-const COMMUNITY = '341002001001'; // 荷花池社区: planner A may edit here
-const OTHER = '341002001002'; // 上新社区: planner B's only area
-const THIRD = '341002001003'; // 水心亭社区: planner C's area (draw, merge, status, conflict)
-const VILLAGE = '341002100200'; // redrawn in 2024: its base grids have version 1 from 2023
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function startServer() {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-web-'));
-  const child = spawn(binary, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-    cwd: repo,
-    env: { ...process.env, WANGGE_ADMIN_TOKEN: ADMIN, WANGGE_WEB_DIR: path.join(repo, 'web-map') },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${log}`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`the server did not become ready:\n${log}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  const stop = () => {
-    child.kill('SIGTERM');
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
-  return { base, stop };
-}
-
-async function api(base, method, p, { token, body } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${base}/api/v1${p}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function planner(base, name, areas) {
-  return (await api(base, 'POST', '/tokens', { token: ADMIN, body: { name, role: 'planner', areas } })).secret;
-}
-
-/** Gap and overlap problems of an area (the partition must stay exact after every edit). */
-async function partitionProblems(base, area) {
-  const fc = await api(base, 'GET', `/validation?area=${area}`);
-  return fc.features.filter((f) => ['gap', 'overlap'].includes(f.properties.kind));
-}
-
-/** A vertex shared by two base grids of the community and not on the community's outline. */
-async function innerSharedVertex(base) {
-  const grids = (await api(base, 'GET', `/grids?layer=base&area=${COMMUNITY}`)).features;
-  const outline = new Set();
-  const area = await api(base, 'GET', `/areas/${COMMUNITY}`);
-  const walk = (c) => (typeof c[0] === 'number' ? outline.add(`${c[0]},${c[1]}`) : c.forEach(walk));
-  walk(area.geometry.coordinates);
-  const count = new Map();
-  for (const g of grids) {
-    const seen = new Set();
-    const visit = (c) => {
-      if (typeof c[0] === 'number') seen.add(`${c[0]},${c[1]}`);
-      else c.forEach(visit);
-    };
-    visit(g.geometry.coordinates);
-    for (const k of seen) count.set(k, (count.get(k) || 0) + 1);
-  }
-  const key = [...count.entries()].find(([k, n]) => n >= 2 && !outline.has(k))?.[0];
-  assert.ok(key, 'the community has an inner vertex shared by two base grids');
-  return key.split(',').map(Number);
-}
-
-// ---------------------------------------------------------------- page helpers
-
-async function settle(page) {
-  await page.waitForFunction(() => window.wangge?.map && !window.wangge.map.isMoving() && window.wangge.map.loaded(), null, { timeout: 30_000 });
-  await page.evaluate(() => new Promise((r) => { const m = window.wangge.map; if (m.areTilesLoaded()) r(); else m.once('idle', r); }));
-}
-
-async function view(page, center, zoom) {
-  await page.evaluate(([c, z]) => window.wangge.map.jumpTo({ center: c, zoom: z }), [center, zoom]);
-  await settle(page);
-  await page.waitForTimeout(400); // the panels and snap targets follow moveend
-}
-
-/** Page coordinates of a lon/lat. */
-async function screen(page, lngLat) {
-  return page.evaluate((c) => {
-    const p = window.wangge.map.project(c);
-    const r = window.wangge.map.getCanvas().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  }, lngLat);
-}
-
-async function clickAt(page, lngLat) {
-  const p = await screen(page, lngLat);
-  await page.mouse.click(p.x, p.y);
-}
-
-function centroid(feature) {
-  const ring = feature.geometry.type === 'Polygon' ? feature.geometry.coordinates[0] : feature.geometry.coordinates[0][0];
-  const pts = ring.slice(0, -1);
-  return [pts.reduce((s, p) => s + p[0], 0) / pts.length, pts.reduce((s, p) => s + p[1], 0) / pts.length];
-}
-
-/** Clicks wait for the snap targets, so steps appear a little after the click. */
-async function waitSteps(page, n) {
-  await page.waitForFunction((v) => document.querySelector('[data-field=steps]')?.textContent === v, n, { timeout: 15_000 })
-    .catch(async () => assert.fail(`expected ${n} unsaved steps, saw ${await page.textContent('[data-field=steps]')}`));
-}
-
-async function setToken(page, secret) {
-  await page.fill('#token-input', secret);
-  await page.click('#token-save');
-}
-
-/** Shows the whole grid, then clicks it (after leaving any edit tool, whose clicks are steps). */
-async function selectGrid(page, base, id) {
-  if (await page.$('#edit-cancel')) await page.click('#edit-cancel');
-  const f = await api(base, 'GET', `/grids/${id}`);
-  const c = centroid(f);
-  await page.evaluate((g) => {
-    const b = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const [x, y] of g.geometry.coordinates.flat(2).length ? g.geometry.coordinates.flat(g.geometry.type === 'Polygon' ? 1 : 2) : []) {
-      b[0] = Math.min(b[0], x); b[1] = Math.min(b[1], y); b[2] = Math.max(b[2], x); b[3] = Math.max(b[3], y);
-    }
-    window.wangge.map.fitBounds(b, { padding: 60, animate: false });
-  }, f);
-  await settle(page);
-  await page.waitForTimeout(400);
-  await clickAt(page, c);
-  await page.waitForFunction((code) => document.querySelector('#card [data-field=code]')?.textContent === code, id, { timeout: 10_000 });
-  return f;
-}
-
-async function previewAndSave(page, reason) {
-  await page.click('#edit-preview');
-  await page.waitForSelector('#edit-panel [data-field=impact], #edit-panel .error-box', { timeout: 20_000 });
-  const err = await page.$('#edit-panel .error-box');
-  if (err) throw new Error(`the dry run was refused: ${await err.textContent()}`);
-  await page.fill('#edit-reason', reason);
-  await page.click('#edit-save');
-  await page.waitForSelector('#edit-panel [data-field=message]', { timeout: 20_000 });
-  const msg = await page.textContent('#edit-panel [data-field=message]');
-  assert.ok(await page.$('#edit-panel .ok-box'), `the save failed: ${msg}`);
-  return msg;
-}
-
-/**
- * Starts an edit tool and waits until the panel shows it active. The panel re-renders on every
- * session change (a card loading, a token saved), and a click on a button replaced meanwhile is
- * lost: the click is repeated until the tool is on.
- */
-async function startTool(page, tool) {
-  for (let i = 0; i < 5; i++) {
-    if (await page.evaluate((t) => window.wangge.session.state.tool === t, tool)) return;
-    await page.click(`[data-tool=${tool}]`);
-    try {
-      await page.waitForFunction((t) => window.wangge.session.state.tool === t, tool, { timeout: 2_000 });
-      return;
-    } catch { /* the click hit a replaced button: again */ }
-  }
-  assert.fail(`the ${tool} tool did not start`);
-}
-
-/** Clicks a few pixels off a lon/lat (to prove that snapping pulls the click back). */
-async function clickNear(page, lngLat, dx, dy) {
-  const p = await screen(page, lngLat);
-  await page.mouse.click(p.x + dx, p.y + dy);
-}
-
-/** Runs the dry run and waits for its impact (throws with the refusal's text). */
-async function previewEdit(page) {
-  await page.click('#edit-preview');
-  await page.waitForSelector('#edit-panel [data-field=impact], #edit-panel .error-box', { timeout: 20_000 });
-  const err = await page.$('#edit-panel .error-box');
-  if (err) throw new Error(`the dry run was refused: ${await err.textContent()}`);
-}
-
-function hasVertex(geometry, v) {
-  return JSON.stringify(geometry.coordinates).includes(`[${v[0]},${v[1]}]`);
-}
-
-/** The vector-tile base grids drawn on screen whose code starts with `prefix`. */
-async function renderedBase(page, prefix) {
-  return page.evaluate((pre) => {
-    const seen = new Map();
-    for (const f of window.wangge.map.queryRenderedFeatures({ layers: ['base-fill'] })) {
-      if (String(f.properties.code).startsWith(pre)) seen.set(f.properties.code, f.properties.version);
-    }
-    return [...seen.entries()].sort();
-  }, prefix);
-}
-
-// ---------------------------------------------------------------- the tests
-
-const results = [];
-async function test(name, f) {
-  const t0 = Date.now();
-  try {
-    await f();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}\n${e.stack || e}`);
-  }
-}
 
 async function main() {
   fs.mkdirSync(shots, { recursive: true });
@@ -536,6 +340,15 @@ async function main() {
     // The refused edit answers 403 and the conflicting save 412, which the browser logs as failed
     // resources: those are expected.
     assert.deepEqual(errors.filter((e) => !/status of (403|409|412)/.test(e)), [], 'no console errors during the run');
+
+    // Further suites: every web-map/tests/suite-*.mjs exports `run(ctx)` and registers its tests
+    // with ctx.test; they share the server (the core tests above ran first) and may open their own
+    // pages (ctx.launch, e.g. with a phone viewport).
+    const suites = fs.readdirSync(here).filter((f) => /^suite-.*\.mjs$/.test(f)).sort();
+    for (const file of suites) {
+      const suite = await import(path.join(here, file));
+      await suite.run({ server, browser, page, errors, shot, test, launch, api, planner });
+    }
   } catch (e) {
     results.push({ name: 'setup', ok: false });
     console.log(`FAIL ${e.stack || e}`);
