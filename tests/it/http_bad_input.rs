@@ -1,9 +1,7 @@
 //! Every kind of bad input is a 4xx `application/problem+json` naming the field, and nothing
 //! stored changes.
 
-mod http_common;
-
-use http_common::*;
+use crate::common::http::*;
 use serde_json::json;
 
 const G1: &str = "341002001001001";

@@ -1,14 +1,13 @@
 //! Concurrent writers and multi-process sync on the GeoPackage and PostGIS backends.
 
-mod support;
-
+use crate::common::store::{store_args, Backend, TestStore};
+use crate::common::wangge_command;
 use chrono::{NaiveDate, Utc};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use support::{store_args, Backend, TestStore};
 use wangge::engine::edit::{ChangeSet, GridChange};
 use wangge::engine::GridId;
 use wangge::store::{ChangeMeta, Operation, StoreError};
@@ -27,7 +26,7 @@ fn meta(actor: String) -> ChangeMeta {
 /// grid's versions form an unbroken chain with exactly one current version.
 async fn concurrent_writers(b: Backend) {
     let t = TestStore::new(b).await;
-    let ds = support::synth::dataset(3, 3, 0);
+    let ds = crate::common::synth::dataset(3, 3, 0);
     t.store
         .import(&ds, &meta("import".into()))
         .await
@@ -129,12 +128,12 @@ async fn concurrent_writers_postgres() {
 /// a second.
 async fn other_process_sees_commits(b: Backend) {
     let t = TestStore::new(b).await;
-    let ds = support::synth::dataset(2, 2, 0);
+    let ds = crate::common::synth::dataset(2, 2, 0);
     t.store
         .import(&ds, &meta("import".into()))
         .await
         .expect("import");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
+    let mut child = wangge_command()
         .arg("store-watch")
         .args(store_args(t.url.as_deref(), &t.data_dir()))
         .env_remove("DATABASE_URL")

@@ -12,14 +12,12 @@
 //! - A property test: random edit sequences of every kind (several per day, composites
 //!   following their members) and a reload from memory, GeoPackage and PostGIS.
 
-mod support;
-
+use crate::common::store::{Backend, TestStore};
 use chrono::{NaiveDate, TimeZone, Utc};
 use geo::{BoundingRect, Coord, CoordsIter, LineString, MultiPolygon, Polygon};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
-use support::{Backend, TestStore};
 use wangge::engine::edit::{apply, plan, Edit, EditError, EditOptions};
 use wangge::engine::{AdminArea, AdminLevel, AreaKind, District, Grid, GridId, GridStatus, Layer};
 use wangge::io::dataset::Dataset;

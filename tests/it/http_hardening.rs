@@ -3,9 +3,8 @@
 //! lost or re-created, ids that say nothing about secrets, problems for every error, strict
 //! JSON, personal data behind a token, configured links, and connection limits.
 
-mod http_common;
-
-use http_common::*;
+use crate::common::http::*;
+use crate::common::tile_of;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -39,16 +38,6 @@ async fn start_on(store: Store, config: Config) -> Server {
         client,
         base,
     }
-}
-
-/// The slippy-map tile holding a position.
-fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let r = lat.to_radians();
-    let y =
-        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
-    (x, y)
 }
 
 /// Every GET route of the router: the OpenAPI document's paths (with real ids filled in) plus

@@ -1,13 +1,12 @@
 //! Two `wangge serve` processes on one PostGIS: an edit saved through one is seen by lookups on
 //! the other within a second.
 
-mod support;
-
+use crate::common::store::{Backend, TestStore};
+use crate::common::wangge_command;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-use support::{Backend, TestStore};
 
 const ADMIN: &str = "sync-test-admin-secret-0123";
 const G1: &str = "341002001001001";
@@ -25,7 +24,7 @@ impl Drop for Serve {
 }
 
 fn serve(url: &str, dir: &std::path::Path) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
+    let mut child = wangge_command()
         .args([
             "serve",
             "--bind",

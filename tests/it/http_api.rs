@@ -1,12 +1,10 @@
 //! The HTTP API against the demo district, over real HTTP on loopback.
 
-mod http_common;
-
+use crate::common::demo_district;
+use crate::common::http::*;
 use chrono::NaiveDate;
 use geo::Coord;
-use http_common::*;
 use serde_json::{json, Value};
-use wangge::io::dataset::load_dir;
 use wangge::store::Role;
 use wangge_engine::edit::{commit, plan, Edit, EditOptions};
 use wangge_engine::lookup::lookup;
@@ -14,14 +12,6 @@ use wangge_engine::{District, GridId, Layer};
 
 const G1: &str = "341002001001001";
 const COMMUNITY1: &str = "341002001001";
-
-fn district() -> District {
-    load_dir(&demo_dir())
-        .expect("demo")
-        .into_district()
-        .expect("district")
-        .0
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_layers_areas_grids_and_openapi() {
@@ -118,7 +108,7 @@ async fn gcj02_lookup_converts_and_flags_points_within_the_error_bound() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_lookup_json_featurecollection_and_csv() {
     let s = start().await;
-    let d = district();
+    let d = demo_district();
     let pts: Vec<(f64, f64)> = (0..500)
         .map(|i| {
             (
@@ -202,8 +192,8 @@ async fn batch_lookup_json_featurecollection_and_csv() {
 }
 
 /// A million points in one request (release builds; debug builds default to 200,000 to keep
-/// `cargo test` quick). `WANGGE_BATCH_POINTS=1000000 cargo test --release --test http_api
-/// batch_lookup_of_many_points` is the documented full run.
+/// `cargo test` quick). `WANGGE_BATCH_POINTS=1000000 cargo test --release --test it
+/// http_api::batch_lookup_of_many_points` is the documented full run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_lookup_of_many_points_streams() {
     let n: usize = std::env::var("WANGGE_BATCH_POINTS")
@@ -329,7 +319,7 @@ async fn validation_dry_run_save_and_lookup_change() {
         "the demo validates clean (only the reserved/suspended summary)"
     );
     let planner = s.token(Role::Planner, &[COMMUNITY1]).await;
-    let mut d = district();
+    let mut d = demo_district();
     let (from, to, q, before_grid, after_grid) = find_move(&mut d);
     let body = json!({"from": [from.x, from.y], "to": [to.x, to.y]});
     let lookup_q = format!("/api/v1/lookup?lon={}&lat={}", q.x, q.y);
@@ -732,7 +722,7 @@ async fn reads_need_a_token_when_anonymous_read_is_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_split_and_merge_through_the_api() {
     let s = start().await;
-    let d = district();
+    let d = demo_district();
     let g = d.grid(&GridId(G1.into()), None).expect("grid").clone();
     let rect = geo::BoundingRect::bounding_rect(&g.geometry).expect("rect");
     let mid_x = (rect.min().x + rect.max().x) / 2.0;

@@ -1,18 +1,14 @@
-//! Starts the service in-process on 127.0.0.1:0 with the memory store and the demo district.
-
-#![allow(dead_code)]
+//! Starts the service in-process on 127.0.0.1:0 with the memory store and the demo district;
+//! tokens and the asserts on problem documents.
 
 use reqwest::{Client, Response};
 use serde_json::Value;
-use std::path::PathBuf;
 use wangge::server::{self, Config, Running};
 use wangge::store::{Role, Store, TokenRecord};
 
 pub(crate) const ADMIN: &str = "test-admin-secret-0123456789";
 
-pub(crate) fn demo_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/tunxi")
-}
+pub(crate) use super::demo_dir;
 
 pub(crate) struct Server {
     pub running: Running,

@@ -1,18 +1,13 @@
-//! Shared by the tests/gis_*.rs binaries: the demo district, loaded once per binary.
-#![allow(dead_code)]
+//! Shared by the gis_* modules: the demo district, loaded once per test process, and GDAL tools.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 use wangge::engine::{District, Grid, Layer};
 
 pub(crate) fn demo() -> &'static District {
     static D: OnceLock<District> = OnceLock::new();
-    D.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/tunxi");
-        let ds = wangge::io::dataset::load_dir(&dir).expect("demo dataset");
-        ds.into_district().expect("demo district").0
-    })
+    D.get_or_init(super::demo_district)
 }
 
 pub(crate) fn current(layer: &Layer) -> Vec<&'static Grid> {

@@ -1,9 +1,8 @@
 //! Bad files are refused with one clear message and nothing reaches the store; exported GeoJSON
 //! passes @mapbox/geojsonhint and ogrinfo.
 
-mod gis_common;
-
-use gis_common::{current, gdal_tool, s};
+use crate::common::gis::{current, gdal_tool, s};
+use crate::common::wangge_command;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wangge::engine::Layer;
@@ -139,7 +138,7 @@ fn cli_refuses_a_bad_file_with_one_line_and_exit_2() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let shp = demo_shapefile(tmp.path());
     std::fs::remove_file(shp.with_extension("prj")).expect("remove .prj");
-    let out = Command::new(env!("CARGO_BIN_EXE_wangge"))
+    let out = wangge_command()
         .args(["import", s(&shp), "--layer", "base", "--dry-run"])
         .output()
         .expect("run");

@@ -1,15 +1,8 @@
 //! The command-line interface as a user runs it: exit codes, one-line errors, CSV output.
 
+use crate::common::wangge;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn wangge(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wangge"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run wangge")
-}
+use std::process::Output;
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

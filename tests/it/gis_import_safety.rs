@@ -2,40 +2,14 @@
 //! files open only with the driver their extension names and fetch nothing; zips are capped;
 //! shapes across the antimeridian are refused naming the feature.
 
+use crate::common::{counting_listener, vrt_fetching};
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use wangge::engine::Layer;
 use wangge::gis::archive::ZipLimits;
 use wangge::gis::{read_file, ImportOptions, Target};
-
-/// A loopback listener that counts (and drops) every connection made to it.
-fn counting_listener() -> (u16, Arc<AtomicUsize>) {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    let count = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&count);
-    std::thread::spawn(move || {
-        for conn in l.incoming() {
-            seen.fetch_add(1, Ordering::SeqCst);
-            drop(conn);
-        }
-    });
-    (port, count)
-}
-
-fn vrt_pointing_at(port: u16) -> String {
-    format!(
-        r#"<OGRVRTDataSource>
-  <OGRVRTLayer name="grids">
-    <SrcDataSource>/vsicurl/http://127.0.0.1:{port}/grids.geojson</SrcDataSource>
-  </OGRVRTLayer>
-</OGRVRTDataSource>"#
-    )
-}
 
 fn grids() -> ImportOptions {
     ImportOptions::new(Target::Grids(Layer::Base))
@@ -47,7 +21,7 @@ fn cli_vrt_disguised_as_geojson_fetches_nothing() {
     let dir = tempfile::tempdir().expect("dir");
     for name in ["grids.geojson", "grids.kml", "grids.gml"] {
         let path = dir.path().join(name);
-        std::fs::write(&path, vrt_pointing_at(port)).expect("write");
+        std::fs::write(&path, vrt_fetching(port)).expect("write");
         let e = read_file(&path, &grids()).expect_err("a VRT is not a GeoJSON/KML/GML file");
         assert!(e.to_string().contains("cannot open"), "{name}: {e}");
     }
@@ -60,7 +34,7 @@ fn vrt_files_and_virtual_paths_are_not_importable() {
     let (port, connections) = counting_listener();
     let dir = tempfile::tempdir().expect("dir");
     let vrt = dir.path().join("grids.vrt");
-    std::fs::write(&vrt, vrt_pointing_at(port)).expect("write");
+    std::fs::write(&vrt, vrt_fetching(port)).expect("write");
     let e = read_file(&vrt, &grids()).expect_err(".vrt is refused");
     assert!(
         e.to_string().contains("\".vrt\" files cannot be imported"),

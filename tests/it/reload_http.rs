@@ -2,9 +2,7 @@
 //! 341002100203005 on the same day, then a second service process on the same store (a
 //! restart) must load it and hold the same district.
 
-mod http_common;
-
-use http_common::{start, ADMIN};
+use crate::common::http::{start, ADMIN};
 use serde_json::json;
 use wangge::engine::{District, Grid, GridId};
 use wangge::server::{self, Config};

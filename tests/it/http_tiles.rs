@@ -1,9 +1,8 @@
 //! Vector tiles over HTTP: TileJSON, MVT decoded by an independent decoder (npm
 //! @mapbox/vector-tile, run through node), ETag revalidation, and eviction after a save.
 
-mod http_common;
-
-use http_common::*;
+use crate::common::http::*;
+use crate::common::tile_of;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -12,16 +11,6 @@ use wangge::store::Role;
 
 const G1: &str = "341002001001001";
 const COMMUNITY1: &str = "341002001001";
-
-/// Slippy-map tile of a lon/lat at zoom z.
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let lat_r = lat.to_radians();
-    let y = ((1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * n)
-        .floor() as u32;
-    (x, y)
-}
 
 /// Decodes tile bytes with @mapbox/vector-tile (tiles/tests/decode.mjs).
 fn decode(bytes: &[u8]) -> Value {

@@ -1,14 +1,6 @@
 //! `wangge validate --grids` when a check cannot run, and GeoJSON near ±180° (issue #11).
 
-use std::process::{Command, Output};
-
-fn wangge(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wangge"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run wangge")
-}
+use crate::common::wangge;
 
 fn feature(id: &str, geometry: &str) -> String {
     format!(r#"{{"type":"Feature","id":"{id}","properties":{{}},"geometry":{geometry}}}"#)

@@ -1,9 +1,8 @@
 //! GIS files over HTTP: `POST /api/v1/import` (uploads through GDAL, all or nothing, admins
 //! only) and `GET /api/v1/export?format=` (GDAL formats and the assignment CSV).
 
-mod http_common;
-
-use http_common::*;
+use crate::common::http::*;
+use crate::common::{counting_listener, vrt_fetching};
 use serde_json::{json, Value};
 use wangge::store::Role;
 
@@ -328,31 +327,6 @@ async fn a_zipped_shapefile_upload_is_read_and_a_zip_without_data_is_refused() {
 }
 
 // ---- Import safety (issue #11) ----
-
-/// A loopback listener that counts (and drops) every connection made to it.
-fn counting_listener() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = std::sync::Arc::clone(&count);
-    std::thread::spawn(move || {
-        for conn in l.incoming() {
-            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            drop(conn);
-        }
-    });
-    (port, count)
-}
-
-fn vrt_fetching(port: u16) -> String {
-    format!(
-        r#"<OGRVRTDataSource>
-  <OGRVRTLayer name="grids">
-    <SrcDataSource>/vsicurl/http://127.0.0.1:{port}/grids.geojson</SrcDataSource>
-  </OGRVRTLayer>
-</OGRVRTDataSource>"#
-    )
-}
 
 async fn refused_upload_fetches_nothing(filename: &str) {
     let s = start().await;

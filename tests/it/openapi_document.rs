@@ -3,9 +3,7 @@
 //! parameters are enums holding exactly what the parsers accept, and request bodies have
 //! schemas. Written against the generated JSON, not a snapshot of it.
 
-mod http_common;
-
-use http_common::{start, ADMIN};
+use crate::common::http::{start, ADMIN};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -399,7 +397,7 @@ async fn every_documented_operation_reaches_a_handler() {
 /// `POST /import` read its body with axum's plain extractor, whose refusal was `text/plain`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_body_over_the_limit_is_a_problem_not_plain_text() {
-    let s = http_common::start_with(wangge::server::Config {
+    let s = crate::common::http::start_with(wangge::server::Config {
         max_body_bytes: 4096,
         ..Default::default()
     })

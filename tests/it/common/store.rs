@@ -1,11 +1,7 @@
-//! Shared harness of the store tests: backends to run one suite against, a throwaway PostGIS
-//! cluster, and deterministic synthetic datasets.
+//! Stores for the store tests: the backends one suite runs against (memory, GeoPackage, PostGIS
+//! in the cluster of [`super::postgis`]) and the command-line arguments that address them.
 
-#![allow(dead_code)]
-
-pub(crate) mod postgis;
-pub(crate) mod synth;
-
+use super::postgis;
 use std::path::Path;
 use tempfile::TempDir;
 use wangge::store::Store;

@@ -1,11 +1,11 @@
-//! A throwaway PostGIS cluster per test binary: initdb in a fresh temporary folder, a unix socket
+//! A throwaway PostGIS cluster per test process: initdb in a fresh temporary folder, a unix socket
 //! there and no TCP, fsync off; PostGIS is created once in a template database and every test
 //! gets its own database copied from it (≈ 0.2 s). No running server is assumed.
 //!
 //! initdb refuses to run as root, so as root the cluster runs as the `postgres` OS user
 //! (`runuser -u postgres --`) in a folder that user owns.
 //!
-//! Stopping: [`PgCluster`] stops its server in `Drop`. The cluster shared by a test binary lives
+//! Stopping: [`PgCluster`] stops its server in `Drop`. The cluster shared by a test process lives
 //! in a `static`, which Rust never drops, so a watchdog shell started with the cluster stops the
 //! server and deletes the folder as soon as the test process is gone — however it ended
 //! (success, panic, SIGKILL).
@@ -38,7 +38,7 @@ fn is_root() -> bool {
 }
 
 impl PgCluster {
-    /// The cluster shared by every test of this binary, started on first use.
+    /// The cluster shared by every test of this process (every module), started on first use.
     pub(crate) fn shared() -> &'static PgCluster {
         static CLUSTER: OnceLock<PgCluster> = OnceLock::new();
         CLUSTER.get_or_init(PgCluster::start)

@@ -1,17 +1,13 @@
 //! The demo district validates clean, and each defect planted in it is found with the right
 //! grid ids and measure.
 
+use crate::common::demo_dataset;
 use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
-use std::path::PathBuf;
 use wangge::engine::lattice;
 use wangge::engine::measure::area_m2;
 use wangge::engine::validate::{validate, Config, Problem, ProblemKind, Report, Scope};
 use wangge::engine::{Building, District, Footprint, Grid, Layer};
-use wangge::io::dataset::{load_dir, Dataset};
-
-fn demo() -> Dataset {
-    load_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/tunxi")).expect("demo")
-}
+use wangge::io::dataset::Dataset;
 
 fn report(ds: Dataset) -> Report {
     let (d, _) = ds.into_district().expect("district");
@@ -67,7 +63,7 @@ fn only(r: &Report, kind: ProblemKind) -> Vec<&Problem> {
 
 #[test]
 fn the_demo_district_validates_clean() {
-    let r = report(demo());
+    let r = report(demo_dataset());
     let not_info: Vec<String> = r
         .problems
         .iter()
@@ -80,7 +76,7 @@ fn the_demo_district_validates_clean() {
 
 #[test]
 fn a_removed_base_grid_is_a_gap_of_its_area_in_its_community() {
-    let mut ds = demo();
+    let mut ds = demo_dataset();
     // A base grid without children, so removing it leaves nothing dangling.
     let parents: Vec<String> = ds
         .grids
@@ -113,7 +109,7 @@ fn a_removed_base_grid_is_a_gap_of_its_area_in_its_community() {
 
 #[test]
 fn a_grid_grown_over_its_neighbour_overlaps_it_by_the_neighbours_area() {
-    let mut ds = demo();
+    let mut ds = demo_dataset();
     let (a, b) = adjacent_pair(&ds);
     let grown = lattice::union(&ds.grids[a].geometry, &ds.grids[b].geometry).expect("union");
     ds.grids[a].geometry = grown;
@@ -129,7 +125,7 @@ fn a_grid_grown_over_its_neighbour_overlaps_it_by_the_neighbours_area() {
 
 #[test]
 fn a_strip_of_twenty_centimetres_cut_from_a_grid_is_a_sliver_gap() {
-    let mut ds = demo();
+    let mut ds = demo_dataset();
     let (a, _) = adjacent_pair(&ds);
     let bbox = ds.grids[a].geometry.bounding_rect().expect("bbox");
     // 0.2 m of longitude at the grid's west edge.
@@ -161,7 +157,7 @@ fn a_strip_of_twenty_centimetres_cut_from_a_grid_is_a_sliver_gap() {
 
 #[test]
 fn a_micro_grid_reaching_out_of_its_base_grid_is_found_with_both_ids() {
-    let mut ds = demo();
+    let mut ds = demo_dataset();
     let m = current(&ds, Layer::Micro)[0];
     let parent_id = ds.grids[m].parent.clone().expect("parent");
     let parent = ds
@@ -200,7 +196,7 @@ fn a_micro_grid_reaching_out_of_its_base_grid_is_found_with_both_ids() {
 
 #[test]
 fn a_building_on_a_shared_boundary_is_split_between_both_grids() {
-    let mut ds = demo();
+    let mut ds = demo_dataset();
     let (a, b) = adjacent_pair(&ds);
     let (ga, gb) = (&ds.grids[a], &ds.grids[b]);
     let shared: Coord<f64> = ga.geometry.0[0]
@@ -241,7 +237,7 @@ fn a_building_on_a_shared_boundary_is_split_between_both_grids() {
 
 #[test]
 fn crowding_an_urban_grid_breaks_the_household_standard() {
-    let mut ds = demo();
+    let mut ds = demo_dataset();
     let (district, _) = ds.clone().into_district().expect("district");
     let assignment = wangge::engine::assign::assign(&district, None);
     // Find a building in an urban base grid and give it 600 more households.
@@ -272,7 +268,7 @@ fn crowding_an_urban_grid_breaks_the_household_standard() {
 
 #[test]
 fn demo_lookups_of_every_building_agree_with_assignment() {
-    let (d, _): (District, _) = demo().into_district().expect("district");
+    let (d, _): (District, _) = demo_dataset().into_district().expect("district");
     let assignment = wangge::engine::assign::assign(&d, None);
     assert_eq!(assignment.unassigned_buildings().count(), 0);
     assert_eq!(assignment.straddling_buildings().count(), 0);

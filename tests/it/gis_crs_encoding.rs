@@ -1,8 +1,6 @@
 //! Projected and Chinese-encoded shapefiles, as district GIS departments hand them over.
 
-mod gis_common;
-
-use gis_common::{current, gdal_tool, s};
+use crate::common::gis::{current, gdal_tool, s};
 use wangge::engine::measure::distance_m;
 use wangge::engine::Layer;
 use wangge::gis::crs::{cgcs2000_gk3_epsg, cgcs2000_gk6_epsg};

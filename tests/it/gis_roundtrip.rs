@@ -2,9 +2,7 @@
 //! names, status, hierarchy fields, and geometry bit-identical (GeoPackage, FlatGeobuf,
 //! Shapefile: binary doubles) or within 1e-7° (GeoJSON, KML, CSV: decimal text).
 
-mod gis_common;
-
-use gis_common::{current, gdal_tool, s};
+use crate::common::gis::{current, gdal_tool, s};
 use wangge::engine::{Grid, Layer};
 use wangge::gis::{read_file, write_file, CrsOverride, Format, ImportOptions, Target};
 

@@ -1,13 +1,11 @@
 //! One request must not stall the service (issue #11, High 5): request geometries are bounded
 //! (`--max-vertices`), and planning an edit leaves readers alone.
 
-mod http_common;
-
+use crate::common::demo_district;
+use crate::common::http::*;
 use geo::{Coord, LineString};
-use http_common::*;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use wangge::io::dataset::load_dir;
 use wangge::server::state::DEFAULT_MAX_VERTICES;
 use wangge::server::Config;
 use wangge::store::Role;
@@ -16,14 +14,6 @@ use wangge_engine::{District, GridId};
 const G1: &str = "341002001001001";
 const G2: &str = "341002001001002";
 const COMMUNITY1: &str = "341002001001";
-
-fn district() -> District {
-    load_dir(&demo_dir())
-        .expect("demo")
-        .into_district()
-        .expect("district")
-        .0
-}
 
 /// `ring` with points added along its edges until it has exactly `positions` positions (the
 /// closing one included): the same shape, drawn in more detail.
@@ -59,7 +49,7 @@ async fn over_limit_geometry_refused_413_names_geometry() {
         ..Config::default()
     })
     .await;
-    let d = district();
+    let d = demo_district();
     let g = d.grid(&GridId(G1.into()), None).expect("grid").clone();
     let ring = g.geometry.0[0].exterior().clone();
     let changes = s.changes().await;
@@ -158,7 +148,7 @@ async fn planner_outside_areas_refused_before_planning_a_maximal_geometry() {
     // A planner of another community names G1: 403 at once, naming the grid, however large
     // the geometry (the plan would take long; authorization must not wait for it).
     let planner = s.token(Role::Planner, &["341002001002"]).await;
-    let d = district();
+    let d = demo_district();
     let ring = d.grid(&GridId(G1.into()), None).expect("grid").geometry.0[0]
         .exterior()
         .clone();
@@ -201,7 +191,7 @@ async fn health_answers_while_maximal_dry_run_runs() {
     let limit = DEFAULT_MAX_VERTICES;
     let _alone = MAXIMAL_PLANS.lock().await;
     let s = start_with(Config::default()).await;
-    let d = district();
+    let d = demo_district();
     let g = d.grid(&GridId(G1.into()), None).expect("grid").clone();
     let ring = g.geometry.0[0].exterior().clone();
     let inside: Coord<f64> = geo::InteriorPoint::interior_point(&g.geometry)
@@ -263,7 +253,7 @@ async fn health_answers_while_maximal_dry_run_runs() {
 
 /// What a copy of the district costs (the edit path plans on one; see `planning_copy` in
 /// `src/server/routes/edits.rs`). Figures only:
-/// `cargo test --test http_heavy -- --ignored district_clone_cost --nocapture`.
+/// `cargo test --test it -- --ignored http_heavy::district_clone_cost --nocapture`.
 #[test]
 #[ignore]
 fn district_clone_cost() {
@@ -274,7 +264,7 @@ fn district_clone_cost() {
         }
         t.elapsed() / 5
     };
-    let demo = district();
+    let demo = demo_district();
     let _ = demo.base_cells();
     eprintln!("demo district: {:?} per clone", time(&demo));
     let c = wangge::demo::city::city(250, 200, 10, 0);

@@ -1,9 +1,7 @@
 //! A real OGC API – Features client (GDAL's OAPIF driver) lists the collections.
 //! Needs `ogrinfo` (Debian: `apt-get install gdal-bin`); fails with that message when missing.
 
-mod http_common;
-
-use http_common::*;
+use crate::common::http::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ogrinfo_lists_the_grid_layers() {

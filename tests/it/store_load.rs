@@ -1,21 +1,14 @@
 //! `wangge load`: a bulk load killed halfway leaves nothing behind and can be run again; the
 //! GeoPackage it writes is one GDAL reads with every layer and feature.
 
-mod support;
-
+use crate::common::store::{store_args, Backend, TestStore};
+use crate::common::wangge_command;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use support::{store_args, Backend, TestStore};
 use wangge::io::dataset::{load_dir, write_dir};
 use wangge::store::Store;
-
-fn wangge() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_wangge"));
-    c.env_remove("DATABASE_URL");
-    c
-}
 
 /// Starts `wangge load`, SIGKILLs it at its first households progress line (grids and buildings
 /// are written by then, the transaction is open), then checks the store holds nothing; a second
@@ -23,11 +16,11 @@ fn wangge() -> Command {
 async fn killed_load_leaves_nothing(b: Backend) {
     let t = TestStore::new(b).await;
     let data = tempfile::tempdir().expect("temporary folder");
-    let ds = support::synth::dataset(20, 20, 200_000);
+    let ds = crate::common::synth::dataset(20, 20, 200_000);
     write_dir(data.path(), &ds).expect("writing the dataset folder");
     let args = store_args(t.url.as_deref(), &t.data_dir());
 
-    let mut child = wangge()
+    let mut child = wangge_command()
         .arg("load")
         .arg("--data")
         .arg(data.path())
@@ -68,7 +61,7 @@ async fn killed_load_leaves_nothing(b: Backend) {
     assert_eq!(store.latest_change().await.expect("latest"), 0);
     store.close().await;
 
-    let out = wangge()
+    let out = wangge_command()
         .arg("load")
         .arg("--data")
         .arg(data.path())
@@ -113,8 +106,8 @@ async fn ogrinfo_reads_the_geopackage() {
         "ogrinfo not found: install GDAL's tools (apt-get install -y gdal-bin)"
     );
     let dir = tempfile::tempdir().expect("temporary folder");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/tunxi");
-    let out = wangge()
+    let demo = crate::common::demo_dir();
+    let out = wangge_command()
         .arg("load")
         .arg("--data")
         .arg(&demo)
@@ -200,7 +193,7 @@ fn migrate_creates_and_refuses() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let data = dir.path().join("nested/data");
     for _ in 0..2 {
-        let out = wangge()
+        let out = wangge_command()
             .arg("migrate")
             .arg("--data-dir")
             .arg(&data)
@@ -213,7 +206,7 @@ fn migrate_creates_and_refuses() {
         );
     }
     assert!(data.join("wangge.gpkg").is_file());
-    let out = wangge()
+    let out = wangge_command()
         .args(["migrate", "--database", "mysql://user:secret@host/db"])
         .output()
         .expect("running wangge migrate");

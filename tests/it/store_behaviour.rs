@@ -1,22 +1,18 @@
 //! One behavioural suite run against every backend (memory, GeoPackage, PostGIS): what the
 //! service relies on, whatever it is stored in.
 
-mod support;
-
+use crate::common::store::{Backend, TestStore};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use geo::{Coord, MapCoords, MultiPolygon};
-use std::path::Path;
-use support::{Backend, TestStore};
 use wangge::engine::edit::{ChangeSet, GridChange};
 use wangge::engine::{Footprint, Grid, GridId, GridStatus, Household, HouseholdLocation};
-use wangge::io::dataset::{load_dir, Dataset};
+use wangge::io::dataset::Dataset;
 use wangge::store::{
     ChangeMeta, Person, PersonRole, Role, Store, StoreError, TokenRecord, UnknownOperation,
 };
 
 fn demo() -> Dataset {
-    let mut ds = load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/tunxi"))
-        .expect("demo dataset geodata/tunxi");
+    let mut ds = crate::common::demo_dataset();
     // The demo keeps households as building counts; add a few records of both kinds.
     for i in 0..50 {
         let b = &ds.buildings[i * 7];

@@ -11,8 +11,6 @@
 //! under `target/` and runs this test with `--ignored`; `WANGGE_SCHEMATHESIS` names another
 //! `st` executable.
 
-mod http_common;
-
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -44,7 +42,7 @@ async fn schemathesis_finds_no_server_error_or_schema_mismatch() {
         .await
         .expect("GeoPackage store");
     let config = Config {
-        seed_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/tunxi")),
+        seed_dir: Some(crate::common::demo_dir()),
         admin_secret: Some(ADMIN.into()),
         ..Config::default()
     };
@@ -124,7 +122,7 @@ async fn schemathesis_finds_no_server_error_or_schema_mismatch() {
 /// 500. It is bad input in `date`, and nothing is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edit_dated_before_the_current_version_is_a_400_naming_date_not_a_500() {
-    let s = http_common::start().await;
+    let s = crate::common::http::start().await;
     let grid = "341002001001001";
     let before = s.changes().await;
     for dry_run in ["true", "false"] {
@@ -133,7 +131,7 @@ async fn edit_dated_before_the_current_version_is_a_400_naming_date_not_a_500() 
             .put(s.url(&format!(
                 "/api/v1/grids/{grid}/status?dry_run={dry_run}&reason=test&date=2023-12-31"
             )))
-            .bearer_auth(http_common::ADMIN)
+            .bearer_auth(crate::common::http::ADMIN)
             .json(&serde_json::json!({"status": "suspended"}))
             .send()
             .await

@@ -3,13 +3,11 @@
 //! edit dates stay in a window and after the grid's current version, and ids given by a client
 //! follow the code rule. Every refusal is a 4xx problem naming the field, and nothing is stored.
 
-mod http_common;
-
+use crate::common::demo_district;
+use crate::common::http::*;
 use geo::{BoundingRect, Coord, LineString, MultiPolygon};
-use http_common::*;
 use reqwest::Response;
 use serde_json::{json, Value};
-use wangge::io::dataset::load_dir;
 use wangge::store::Role;
 use wangge_engine::edit::scope::only_inserts_vertices;
 use wangge_engine::edit::{plan, Edit, EditOptions};
@@ -21,14 +19,6 @@ const COMMUNITY2: &str = "341002001002";
 /// Composites of community 1 (all members there) and of community 2.
 const COMPOSITE1: &str = "341002001001CG01";
 const COMPOSITE2: &str = "341002001002CG01";
-
-fn district() -> District {
-    load_dir(&demo_dir())
-        .expect("demo")
-        .into_district()
-        .expect("district")
-        .0
-}
 
 fn square(lon: f64, lat: f64, half: f64) -> Value {
     json!({"type": "Polygon", "coordinates": [[
@@ -117,7 +107,7 @@ async fn planner_without_areas_cannot_change_composite_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planner_cannot_reshape_composite_outside_area() {
     let s = start().await;
-    let d = district();
+    let d = demo_district();
     let planner = s.token(Role::Planner, &[COMMUNITY1]).await;
     let changes = s.changes().await;
     // A 20 m square inside the planner's own community, put on another community's composite.
@@ -150,7 +140,7 @@ async fn planner_cannot_reshape_composite_outside_area() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn force_draft_does_not_bypass_area_check() {
     let s = start().await;
-    let d = district();
+    let d = demo_district();
     let planner = s.token(Role::Planner, &[COMMUNITY1]).await;
     let changes = s.changes().await;
     // A base grid claiming the planner's community, drawn over community 2.
@@ -349,7 +339,7 @@ fn middle_line(d: &District, id: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn split_new_ids_must_follow_code_rule() {
     let s = start().await;
-    let d = district();
+    let d = demo_district();
     let line = middle_line(&d, G1);
     let url = format!("/api/v1/grids/{G1}/split?reason=test");
     let changes = s.changes().await;
@@ -397,7 +387,7 @@ async fn split_new_ids_must_follow_code_rule() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_code_and_id_must_follow_code_rule() {
     let s = start().await;
-    let d = district();
+    let d = demo_district();
     let c = inside_point(&d, G1);
     let changes = s.changes().await;
     for (field, extra) in [
@@ -520,7 +510,7 @@ fn gcd(a: i64, b: i64) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planner_can_split_grid_on_community_border() {
     let s = start().await;
-    let mut d = district();
+    let mut d = demo_district();
     let (community, grid, neighbour, line) = border_split(&mut d);
     let planner = s.token(Role::Planner, &[community.as_str()]).await;
     let coords: Vec<[f64; 2]> = line.0.iter().map(|c| [c.x, c.y]).collect();
