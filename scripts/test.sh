@@ -27,6 +27,9 @@ if ! "$st_venv/bin/st" --version 2>/dev/null | grep -qx "st, version $SCHEMATHES
 fi
 
 export CARGO_TERM_COLOR=never
+# Snapshots (tests/it/snapshots) are compared, never written or accepted here: a mismatch or a
+# missing snapshot fails the test. Update them on purpose (see tests/it/main.rs).
+export INSTA_UPDATE=no
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy -D warnings"

@@ -3,6 +3,7 @@
 
 use crate::common::gis::{current, gdal_tool, s};
 use crate::common::wangge_command;
+use rstest::rstest;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wangge::engine::Layer;
@@ -59,35 +60,25 @@ fn truncated_shapefile_is_refused() {
     );
 }
 
-#[test]
-fn line_strings_are_not_grids() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let lines = tmp.path().join("roads.geojson");
-    std::fs::write(
-        &lines,
-        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"1"},"geometry":{"type":"LineString","coordinates":[[118.3,29.7],[118.31,29.71]]}}]}"#,
-    )
-    .expect("write");
-    let err = import_into(&Store::memory(), &lines, Layer::Base);
-    assert!(
-        err.contains("Line String") && err.contains("grids need polygons"),
-        "{err}"
-    );
-
-    // Mixed: one line among polygons is refused by feature, and nothing is stored either.
-    let mixed = tmp.path().join("mixed.geojson");
-    std::fs::write(
-        &mixed,
-        r#"{"type":"FeatureCollection","features":[
+/// GeoJSON with lines where grids need polygons: refused naming why (and, among polygons, which
+/// feature), and nothing is stored.
+#[rstest]
+#[case::only_a_line(
+    r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"1"},"geometry":{"type":"LineString","coordinates":[[118.3,29.7],[118.31,29.71]]}}]}"#,
+    &["Line String", "grids need polygons"]
+)]
+#[case::one_line_among_polygons(
+    r#"{"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"code":"A"},"geometry":{"type":"Polygon","coordinates":[[[118.3,29.7],[118.31,29.7],[118.31,29.71],[118.3,29.7]]]}},
 {"type":"Feature","properties":{"code":"B"},"geometry":{"type":"LineString","coordinates":[[118.3,29.7],[118.31,29.71]]}}]}"#,
-    )
-    .expect("write");
-    let err = import_into(&Store::memory(), &mixed, Layer::Base);
-    assert!(
-        err.contains("1 of 2 features refused") && err.contains("feature 1"),
-        "{err}"
-    );
+    &["1 of 2 features refused", "feature 1"]
+)]
+fn line_strings_are_not_grids(#[case] geojson: &str, #[case] says: &[&str]) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("roads.geojson");
+    std::fs::write(&path, geojson).expect("write");
+    let err = import_into(&Store::memory(), &path, Layer::Base);
+    assert!(says.iter().all(|s| err.contains(s)), "{err}");
 }
 
 #[test]
@@ -151,8 +142,10 @@ fn cli_refuses_a_bad_file_with_one_line_and_exit_2() {
     );
 }
 
-#[test]
-fn exported_geojson_passes_geojsonhint_and_ogrinfo() {
+#[rstest]
+fn exported_geojson_passes_geojsonhint_and_ogrinfo(
+    #[values(Layer::Base, Layer::Micro, Layer::Special)] layer: Layer,
+) {
     let js = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/js");
     let hint = js.join("node_modules/.bin/geojsonhint");
     assert!(
@@ -162,20 +155,18 @@ fn exported_geojson_passes_geojsonhint_and_ogrinfo() {
         js.display()
     );
     let tmp = tempfile::tempdir().expect("tempdir");
-    for layer in [Layer::Base, Layer::Micro, Layer::Special] {
-        let path = tmp.path().join(format!("{}.geojson", layer.as_str()));
-        write_file(&path, Format::GeoJson, &current(&layer)).expect("write");
-        let out = Command::new("node")
-            .arg(&hint)
-            .arg(&path)
-            .output()
-            .expect("run node (install nodejs)");
-        let report = String::from_utf8_lossy(&out.stdout).to_string()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success() && report.trim().is_empty(),
-            "geojsonhint: {report}"
-        );
-        gdal_tool("ogrinfo", &["-ro", "-so", "-al", s(&path)]);
-    }
+    let path = tmp.path().join(format!("{}.geojson", layer.as_str()));
+    write_file(&path, Format::GeoJson, &current(&layer)).expect("write");
+    let out = Command::new("node")
+        .arg(&hint)
+        .arg(&path)
+        .output()
+        .expect("run node (install nodejs)");
+    let report =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "geojsonhint: {report}"
+    );
+    gdal_tool("ogrinfo", &["-ro", "-so", "-al", s(&path)]);
 }

@@ -61,6 +61,7 @@ async fn lookup_on_a_shared_boundary_gives_one_grid_and_the_flag() {
     let v = s
         .get_json("/api/v1/lookup?lon=118.3133985&lat=29.7100")
         .await;
+    insta::assert_json_snapshot!("lookup_on_a_shared_boundary", s.portless(&v));
     assert_eq!(v["assigned"], true);
     assert_eq!(v["on_boundary"], true);
     assert_eq!(v["base"]["id"], G1);

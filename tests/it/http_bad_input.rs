@@ -2,6 +2,7 @@
 //! stored changes.
 
 use crate::common::http::*;
+use rstest::rstest;
 use serde_json::json;
 
 const G1: &str = "341002001001001";
@@ -24,49 +25,8 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
     };
     let reshape = format!("/api/v1/grids/{G1}/geometry?reason=test");
 
-    // Malformed JSON.
-    let p = problem(
-        put(reshape.clone(), "{\"type\": \"Polygon\",".into())
-            .await
-            .expect("r"),
-        400,
-    )
-    .await;
-    assert!(names_field(&p, "body"), "{p}");
-    // Wrong geometry type.
-    let p = problem(
-        put(
-            reshape.clone(),
-            json!({"type": "Point", "coordinates": [118.3, 29.7]}).to_string(),
-        )
-        .await
-        .expect("r"),
-        400,
-    )
-    .await;
-    assert!(
-        names_field(&p, "geometry") && p["detail"].as_str().is_some_and(|d| d.contains("Point"))
-    );
-    // Self-intersecting polygon (a bow tie).
-    let bow = json!({"type": "Polygon", "coordinates": [[[118.31, 29.70], [118.32, 29.71], [118.32, 29.70], [118.31, 29.71], [118.31, 29.70]]]});
-    let p = problem(put(reshape.clone(), bow.to_string()).await.expect("r"), 400).await;
-    assert!(names_field(&p, "geometry"), "{p}");
-    // Coordinates out of range.
-    let far = json!({"type": "Polygon", "coordinates": [[[118.31, 29.70], [218.32, 29.70], [118.32, 29.71], [118.31, 29.70]]]});
-    let p = problem(put(reshape.clone(), far.to_string()).await.expect("r"), 400).await;
-    assert!(
-        p["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("out of range")),
-        "{p}"
-    );
-    // Unclosed ring.
-    let open = json!({"type": "Polygon", "coordinates": [[[118.31, 29.70], [118.32, 29.70], [118.32, 29.71], [118.31, 29.71]]]});
-    problem(
-        put(reshape.clone(), open.to_string()).await.expect("r"),
-        400,
-    )
-    .await;
+    // Malformed JSON, wrong geometry types and bad polygons are the cases of
+    // `bad_geometry_body_is_a_problem_and_changes_nothing` below.
     // Wrong content type.
     let r = s
         .client
@@ -95,6 +55,7 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
         400,
     )
     .await;
+    insta::assert_json_snapshot!("problem_wrong_field_type", s.portless(&p));
     assert!(names_field(&p, "phone"), "{p}");
     let p = problem(
         s.client
@@ -140,28 +101,8 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
         .await
         .expect("r");
     assert!(names_field(&problem(r, 400).await, "If-Match"));
-    // Bad dates, unknown layers/areas/CRS, bad bbox, missing lon.
-    for (path, field) in [
-        ("/api/v1/grids?as_of=2024-13-01", "as_of"),
-        ("/api/v1/grids?layer=roads", "layer"),
-        ("/api/v1/grids?area=999", "area"),
-        ("/api/v1/grids?bbox=1,2,3", "bbox"),
-        ("/api/v1/grids?bbox=118.4,29.7,118.3,29.8", "bbox"),
-        ("/api/v1/validation?area=999", "area"),
-        ("/api/v1/lookup?lon=118.3&lat=29.7&crs=utm", "crs"),
-        ("/api/v1/lookup?lat=29.7", "lon"),
-        ("/api/v1/lookup?lon=east&lat=29.7", "lon"),
-        ("/api/v1/lookup?lon=118.3&lat=91", "lat"),
-        ("/api/v1/lookup?lon=118.3&lat=29.7&as_of=yesterday", "as_of"),
-        ("/api/v1/changes?after=x", "after"),
-        (
-            "/ogc/collections/base/items?datetime=2020-01-01/2021-01-01",
-            "datetime",
-        ),
-    ] {
-        let p = problem(s.get(path).await, 400).await;
-        assert!(names_field(&p, field), "{path}: {p}");
-    }
+    // Bad dates, unknown layers/areas/CRS, bad bbox and missing lon are the cases of
+    // `bad_query_parameter_is_a_problem_naming_it` below.
     problem(s.get("/api/v1/grids/nope").await, 404).await;
     problem(s.get("/api/v1/areas/999").await, 404).await;
     problem(s.get("/api/v1/no-such-thing").await, 404).await;
@@ -230,4 +171,85 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
     assert_eq!(s.changes().await, changes, "nothing was stored");
     let g = s.get(&format!("/api/v1/grids/{G1}")).await;
     assert_eq!(g.headers()["etag"], "\"1\"");
+}
+
+/// A reshape with a bad geometry body: 400 naming the field (and what is wrong, where the
+/// detail says it), and nothing stored.
+#[rstest]
+#[case::malformed_json("{\"type\": \"Polygon\",", Some("body"), None)]
+#[case::wrong_geometry_type(
+    r#"{"type": "Point", "coordinates": [118.3, 29.7]}"#,
+    Some("geometry"),
+    Some("Point")
+)]
+#[case::self_intersecting_bow_tie(
+    r#"{"type": "Polygon", "coordinates": [[[118.31, 29.70], [118.32, 29.71], [118.32, 29.70], [118.31, 29.71], [118.31, 29.70]]]}"#,
+    Some("geometry"),
+    None
+)]
+#[case::coordinates_out_of_range(
+    r#"{"type": "Polygon", "coordinates": [[[118.31, 29.70], [218.32, 29.70], [118.32, 29.71], [118.31, 29.70]]]}"#,
+    None,
+    Some("out of range")
+)]
+#[case::unclosed_ring(
+    r#"{"type": "Polygon", "coordinates": [[[118.31, 29.70], [118.32, 29.70], [118.32, 29.71], [118.31, 29.71]]]}"#,
+    None,
+    None
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_geometry_body_is_a_problem_and_changes_nothing(
+    #[case] body: &str,
+    #[case] field: Option<&str>,
+    #[case] detail: Option<&str>,
+) {
+    let s = start().await;
+    let changes = s.changes().await;
+    let r = s
+        .client
+        .put(s.url(&format!("/api/v1/grids/{G1}/geometry?reason=test")))
+        .bearer_auth(ADMIN)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("r");
+    let p = problem(r, 400).await;
+    if let Some(field) = field {
+        assert!(names_field(&p, field), "{p}");
+    }
+    if let Some(detail) = detail {
+        assert!(
+            p["detail"].as_str().is_some_and(|d| d.contains(detail)),
+            "{p}"
+        );
+    }
+    assert_eq!(s.changes().await, changes, "nothing was stored");
+    let g = s.get(&format!("/api/v1/grids/{G1}")).await;
+    assert_eq!(g.headers()["etag"], "\"1\"");
+}
+
+/// A bad query parameter on a read: 400 naming the parameter.
+#[rstest]
+#[case::month_13("/api/v1/grids?as_of=2024-13-01", "as_of")]
+#[case::unknown_layer("/api/v1/grids?layer=roads", "layer")]
+#[case::unknown_area("/api/v1/grids?area=999", "area")]
+#[case::bbox_of_three("/api/v1/grids?bbox=1,2,3", "bbox")]
+#[case::bbox_west_of_east("/api/v1/grids?bbox=118.4,29.7,118.3,29.8", "bbox")]
+#[case::validation_unknown_area("/api/v1/validation?area=999", "area")]
+#[case::unknown_crs("/api/v1/lookup?lon=118.3&lat=29.7&crs=utm", "crs")]
+#[case::missing_lon("/api/v1/lookup?lat=29.7", "lon")]
+#[case::lon_not_a_number("/api/v1/lookup?lon=east&lat=29.7", "lon")]
+#[case::lat_over_90("/api/v1/lookup?lon=118.3&lat=91", "lat")]
+#[case::as_of_not_a_date("/api/v1/lookup?lon=118.3&lat=29.7&as_of=yesterday", "as_of")]
+#[case::changes_after_not_a_number("/api/v1/changes?after=x", "after")]
+#[case::ogc_datetime_interval(
+    "/ogc/collections/base/items?datetime=2020-01-01/2021-01-01",
+    "datetime"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_query_parameter_is_a_problem_naming_it(#[case] path: &str, #[case] field: &str) {
+    let s = start().await;
+    let p = problem(s.get(path).await, 400).await;
+    assert!(names_field(&p, field), "{path}: {p}");
 }

@@ -65,6 +65,7 @@ async fn grid_interior(s: &Server, id: &str) -> (f64, f64) {
 async fn tilejson_and_a_decoded_tile_carry_the_grids_with_their_attributes() {
     let s = start().await;
     let tj = s.get_json("/tiles/grids.json").await;
+    insta::assert_json_snapshot!("tilejson_of_the_demo_grids", s.portless(&tj));
     assert_eq!(tj["tilejson"], "3.0.0");
     let ids: Vec<&str> = tj["vector_layers"]
         .as_array()

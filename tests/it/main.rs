@@ -7,6 +7,11 @@
 //! the ignored tests (schemathesis, measurements) by name with
 //! `cargo test --test it -- --ignored http_schemathesis::`.
 //!
+//! Snapshots (`insta`, in `tests/it/snapshots/`) sit next to the asserts for documents a reader
+//! checks best whole (TileJSON, a lookup answer, a problem). A change to one fails the test; to
+//! accept it on purpose, rerun the test with `INSTA_UPDATE=always` (or `cargo insta review`) and
+//! commit the reviewed `.snap` diff. `scripts/test.sh` sets `INSTA_UPDATE=no`: CI never writes one.
+//!
 //! A new test file `tests/it/foo.rs` is one more line in the list below.
 
 mod common;

@@ -79,6 +79,13 @@ impl Server {
         secret
     }
 
+    /// `v` with this server's address written `http://wangge.test`: a snapshot must not depend
+    /// on the port a test was given.
+    pub(crate) fn portless(&self, v: &Value) -> Value {
+        let text = v.to_string().replace(&self.base, "http://wangge.test");
+        serde_json::from_str(&text).expect("JSON stays JSON")
+    }
+
     pub(crate) async fn changes(&self) -> usize {
         self.get_json("/api/v1/changes")
             .await
