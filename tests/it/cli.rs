@@ -1,6 +1,7 @@
 //! The command-line interface as a user runs it: exit codes, one-line errors, CSV output.
 
 use crate::common::wangge;
+use rstest::rstest;
 use std::path::PathBuf;
 use std::process::Output;
 
@@ -16,8 +17,27 @@ fn stderr_line(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).trim_end().to_string()
 }
 
-#[test]
-fn bad_input_is_one_plain_line_and_exit_2() {
+/// Bad input on the command line: exit code 2 and one plain line saying what is wrong. In the
+/// arguments, `BAD_JSON`, `LINES` and `BUBENEC` stand for a file that is not JSON, a GeoJSON of
+/// line strings and the Bubeneč tessellation fixture.
+#[rstest]
+#[case::missing_file(&["export", "--grids", "/nonexistent/grids.geojson"], "cannot read")]
+#[case::not_json(&["export", "--grids", "BAD_JSON"], "invalid JSON")]
+#[case::line_strings(&["export", "--grids", "LINES"], "LineString is not a Polygon")]
+#[case::unknown_layer(
+    &["export", "--grids", "BUBENEC", "--layer", "roads"],
+    "unknown layer \"roads\""
+)]
+#[case::missing_id_field(
+    &["export", "--grids", "BUBENEC", "--id-field", "nope"],
+    "id field \"nope\" is missing"
+)]
+#[case::longitude_out_of_range(
+    &["lookup", "--grids", "BUBENEC", "--lon", "200", "--lat", "50"],
+    "longitude 200 is out of range"
+)]
+#[case::unknown_option(&["lookup", "--frobnicate"], "unexpected argument")]
+fn bad_input_is_one_plain_line_and_exit_2(#[case] args: &[&str], #[case] expected: &str) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let not_json = tmp.path().join("bad.geojson");
     std::fs::write(&not_json, "{ this is not json").expect("write");
@@ -27,76 +47,22 @@ fn bad_input_is_one_plain_line_and_exit_2() {
         r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]}}]}"#,
     )
     .expect("write");
-    let cases: Vec<(Vec<String>, &str)> = vec![
-        (
-            vec![
-                "export".into(),
-                "--grids".into(),
-                "/nonexistent/grids.geojson".into(),
-            ],
-            "cannot read",
-        ),
-        (
-            vec![
-                "export".into(),
-                "--grids".into(),
-                not_json.display().to_string(),
-            ],
-            "invalid JSON",
-        ),
-        (
-            vec![
-                "export".into(),
-                "--grids".into(),
-                lines.display().to_string(),
-            ],
-            "LineString is not a Polygon",
-        ),
-        (
-            vec![
-                "export".into(),
-                "--grids".into(),
-                fixture("bubenec/tessellation.geojson"),
-                "--layer".into(),
-                "roads".into(),
-            ],
-            "unknown layer \"roads\"",
-        ),
-        (
-            vec![
-                "export".into(),
-                "--grids".into(),
-                fixture("bubenec/tessellation.geojson"),
-                "--id-field".into(),
-                "nope".into(),
-            ],
-            "id field \"nope\" is missing",
-        ),
-        (
-            vec![
-                "lookup".into(),
-                "--grids".into(),
-                fixture("bubenec/tessellation.geojson"),
-                "--lon".into(),
-                "200".into(),
-                "--lat".into(),
-                "50".into(),
-            ],
-            "longitude 200 is out of range",
-        ),
-        (
-            vec!["lookup".into(), "--frobnicate".into()],
-            "unexpected argument",
-        ),
-    ];
-    for (args, expected) in cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = wangge(&args);
-        let err = stderr_line(&out);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.contains(expected), "{args:?}: {err}");
-    }
+    let bubenec = fixture("bubenec/tessellation.geojson");
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| match *a {
+            "BAD_JSON" => not_json.display().to_string(),
+            "LINES" => lines.display().to_string(),
+            "BUBENEC" => bubenec.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = wangge(&args);
+    let err = stderr_line(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(err.contains(expected), "{args:?}: {err}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! shapes across the antimeridian are refused naming the feature.
 
 use crate::common::{counting_listener, vrt_fetching};
+use rstest::rstest;
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -15,16 +16,16 @@ fn grids() -> ImportOptions {
     ImportOptions::new(Target::Grids(Layer::Base))
 }
 
-#[test]
-fn cli_vrt_disguised_as_geojson_fetches_nothing() {
+#[rstest]
+fn cli_vrt_disguised_as_geojson_fetches_nothing(
+    #[values("grids.geojson", "grids.kml", "grids.gml")] name: &str,
+) {
     let (port, connections) = counting_listener();
     let dir = tempfile::tempdir().expect("dir");
-    for name in ["grids.geojson", "grids.kml", "grids.gml"] {
-        let path = dir.path().join(name);
-        std::fs::write(&path, vrt_fetching(port)).expect("write");
-        let e = read_file(&path, &grids()).expect_err("a VRT is not a GeoJSON/KML/GML file");
-        assert!(e.to_string().contains("cannot open"), "{name}: {e}");
-    }
+    let path = dir.path().join(name);
+    std::fs::write(&path, vrt_fetching(port)).expect("write");
+    let e = read_file(&path, &grids()).expect_err("a VRT is not a GeoJSON/KML/GML file");
+    assert!(e.to_string().contains("cannot open"), "{name}: {e}");
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(connections.load(Ordering::SeqCst), 0, "nothing fetched");
 }
