@@ -1,6 +1,7 @@
 //! Store benchmark: bulk import rate, load time (`Store::load` + `District::new`) and peak RSS of
 //! the load, for the demo district and for a synthetic city of 100,000 grids with 5,000,000
-//! households, on the GeoPackage and on PostGIS (a throwaway cluster, see tests/support).
+//! households, on the GeoPackage and on PostGIS (a throwaway cluster, see
+//! tests/it/common/postgis.rs).
 //!
 //! `cargo bench --bench store` prints the figures (scripts/bench-store.sh runs every scenario in
 //! its own process so peak RSS is per scenario). Without `--bench` (as `cargo test` runs it) it
@@ -8,9 +9,9 @@
 //!
 //! Usage: `cargo bench --bench store -- [demo|big] [gpkg|postgres]`.
 
-#[path = "../tests/support/postgis.rs"]
+#[path = "../tests/it/common/postgis.rs"]
 mod postgis;
-#[path = "../tests/support/synth.rs"]
+#[path = "../tests/it/common/synth.rs"]
 mod synth;
 
 use std::path::Path;

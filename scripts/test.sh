@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 
-# Tests also need: ogrinfo/ogr2ogr (gdal-bin), a throwaway PostGIS cluster per test binary
+# Tests also need: ogrinfo/ogr2ogr (gdal-bin), a throwaway PostGIS cluster per test process
 # (postgresql-15-postgis-3), and npm decoders, validators and the web map's packages, pinned by
 # their package-lock.json files.
 # The web map's browser tests drive Debian's chromium (a CJK font so Chinese renders in the
@@ -15,7 +15,7 @@ ensure_packages "${BUILD_PACKAGES[@]}" gdal-bin postgresql-15-postgis-3 chromium
 ensure_npm tiles/tests tests/js web-map
 
 # Schemathesis checks the running service against its OpenAPI document
-# (tests/http_schemathesis.rs). A pinned version in a venv under target/, installed only when
+# (tests/it/http_schemathesis.rs). A pinned version in a venv under target/, installed only when
 # missing; nothing is downloaded while the tests run.
 SCHEMATHESIS_VERSION=4.32.5
 st_venv="$PWD/target/schemathesis"
@@ -27,6 +27,9 @@ if ! "$st_venv/bin/st" --version 2>/dev/null | grep -qx "st, version $SCHEMATHES
 fi
 
 export CARGO_TERM_COLOR=never
+# Snapshots (tests/it/snapshots) are compared, never written or accepted here: a mismatch or a
+# missing snapshot fails the test. Update them on purpose (see tests/it/main.rs).
+export INSTA_UPDATE=no
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy -D warnings"
@@ -37,7 +40,7 @@ trap 'rm -f "$log"' EXIT
 cargo test --workspace --doc --locked 2>&1 | tee "$log"
 cargo test --workspace --all-targets --locked 2>&1 | tee -a "$log"
 echo "==> schemathesis against the service and its OpenAPI document (bounded: about 2 minutes)"
-WANGGE_SCHEMATHESIS="$st_venv/bin/st" cargo test --locked --test http_schemathesis -- --ignored 2>&1 |
+WANGGE_SCHEMATHESIS="$st_venv/bin/st" cargo test --locked --test it -- --ignored http_schemathesis:: 2>&1 |
   tee -a "$log"
 
 # One closing line over every test binary, so the total is plain to see.

@@ -498,16 +498,35 @@ fn bad_inputs_are_errors_not_panics() {
     ));
 }
 
+/// Each town's name, kind, area and number of communities. The test used to only print them;
+/// asserted, a change to the division sources or to the clipping shows here, town by town.
 #[test]
 fn figures_per_town() {
-    for t in areas_of(AdminLevel::Town) {
-        let communities = children_of(&t.code, AdminLevel::Community).len();
-        eprintln!(
-            "{} {} {:?} {:.1} km² communities {communities}",
-            t.code,
-            t.name,
-            t.kind,
-            area_m2(geometry(t)) / 1e6
+    // (code, name, kind, km² to 0.1, communities)
+    let want = [
+        ("341002001", "昱东街道", AreaKind::Urban, 1.9, 4),
+        ("341002002", "昱中街道", AreaKind::Urban, 3.6, 5),
+        ("341002003", "昱西街道", AreaKind::Urban, 1.1, 2),
+        ("341002004", "老街街道", AreaKind::Urban, 1.9, 3),
+        ("341002100", "屯光镇", AreaKind::Rural, 46.7, 11),
+        ("341002101", "阳湖镇", AreaKind::Rural, 31.6, 10),
+        ("341002102", "黎阳镇", AreaKind::Rural, 23.2, 12),
+        ("341002103", "新潭镇", AreaKind::Rural, 45.2, 19),
+        ("341002104", "奕棋镇", AreaKind::Rural, 38.7, 10),
+    ];
+    let towns = areas_of(AdminLevel::Town);
+    assert_eq!(towns.len(), want.len());
+    for (t, (code, name, kind, km2, communities)) in towns.iter().zip(want) {
+        assert_eq!(
+            (t.code.as_str(), t.name.as_str(), t.kind),
+            (code, name, kind)
+        );
+        let got = area_m2(geometry(t)) / 1e6;
+        assert!((got - km2).abs() < 0.05, "{code} {name}: {got} km²");
+        assert_eq!(
+            children_of(&t.code, AdminLevel::Community).len(),
+            communities,
+            "{code} {name}"
         );
     }
 }

@@ -2,7 +2,7 @@
 //! query parameters, the edit request bodies (the handlers read them as raw JSON so that a bad
 //! geometry names its field; these types describe the same shapes), and the GeoJSON answers.
 //!
-//! They are documentation only: nothing deserialises into them. `tests/openapi_document.rs`
+//! They are documentation only: nothing deserialises into them. `tests/it/openapi_document.rs`
 //! checks that the names listed here are the ones the parsers accept.
 
 use std::collections::BTreeMap;

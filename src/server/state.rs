@@ -49,7 +49,7 @@ pub struct ServerConfig {
 /// Why not more: planning validates around the edit with exact overlay, whose cost grows
 /// faster than linearly on a finely densified ring (demo grid 341002001001001 redrawn with
 /// 8,000 positions plans in 1–3 s in a debug build, 10,000 in 2–4 s, 12,000 in 4–7 s, 16,000 in
-/// minutes), and the maximal dry run must stay seconds (`tests/http_heavy.rs`).
+/// minutes), and the maximal dry run must stay seconds (`tests/it/http_heavy.rs`).
 pub const DEFAULT_MAX_VERTICES: usize = 10_000;
 
 impl Default for ServerConfig {

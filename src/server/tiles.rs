@@ -232,7 +232,7 @@ impl TileLayer {
 /// The properties of one feature, named by [`Field`]s. The layer's field list says
 /// which it may carry (the grid model keeps a category only on special grids and a network
 /// only on composite ones); `each_layers_tile_properties_are_its_tilejson_fields`
-/// (tests/http_tiles.rs) checks the two agree.
+/// (tests/it/http_tiles.rs) checks the two agree.
 #[derive(Default)]
 struct Props {
     list: Vec<(String, PropValue)>,

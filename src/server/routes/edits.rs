@@ -305,8 +305,8 @@ async fn run_edit(
 /// Why a copy rather than planning under the lock: `plan` applies the edit to the district and
 /// undoes it, so it needs it exclusively for its whole run, which is exactly what stalled every
 /// reader (issue #11, High 5). A copy costs 33 ms for the demo district and 0.36 s for the
-/// 50,000-grid benchmark city in a debug build (`cargo test --test http_heavy -- --ignored
-/// district_clone_cost --nocapture`; less in release), paid by the edit alone and while readers
+/// 50,000-grid benchmark city in a debug build (`cargo test --test it -- --ignored
+/// http_heavy::district_clone_cost --nocapture`; less in release), paid by the edit alone and while readers
 /// keep reading; only one copy exists at a time (edits are serialised by `sync`). Planning a
 /// maximal edit takes longer than either. It is also the first step towards planning on an
 /// immutable snapshot with copy-on-write.
