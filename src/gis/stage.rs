@@ -127,7 +127,7 @@ pub fn blocking_problems(outcome: &ImportOutcome, report: &Report) -> Option<Blo
         .problems
         .iter()
         .filter(|p| p.severity == Severity::Error && p.kind != ProblemKind::Gap)
-        .filter(|p| p.grids.iter().any(|g| imported.contains(g.as_str())))
+        .filter(|p| p.grids.iter().any(|g| imported.contains(g.0.as_str())))
         .cloned()
         .collect();
     if problems.is_empty() {

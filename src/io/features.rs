@@ -333,7 +333,7 @@ pub fn grid_from_feature(
         .map(|msg| Problem {
             kind: ProblemKind::InvalidGeometry,
             severity: Severity::Error,
-            grids: vec![id.clone()],
+            grids: vec![GridId(id.clone())],
             buildings: vec![],
             area: grid.parent.clone(),
             measure: Measure::count(1.0),

@@ -362,7 +362,7 @@ impl From<EditError> for ApiError {
             // `force_draft=true` parameter keeps such an edit as a draft.
             EditError::BreaksHierarchy(problems) => {
                 let first = problems.first().and_then(|p| p.grids.first());
-                let mut a = ApiError::refused(first.map(String::as_str), msg);
+                let mut a = ApiError::refused(first.map(|g| g.0.as_str()), msg);
                 a.errors = problems
                     .iter()
                     .map(|p| FieldError {

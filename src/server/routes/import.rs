@@ -108,7 +108,7 @@ pub async fn import(
             StageError::Rejected(m) => ApiError::field("file", m),
             StageError::Blocked(b) => {
                 let first = b.problems.first().and_then(|p| p.grids.first());
-                let mut a = ApiError::refused(first.map(String::as_str), b.message);
+                let mut a = ApiError::refused(first.map(|g| g.0.as_str()), b.message);
                 a.errors = b
                     .problems
                     .iter()

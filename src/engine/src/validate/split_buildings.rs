@@ -1,7 +1,7 @@
 //! Buildings split between base grids: one building should have one responsible grid worker, so
 //! a footprint straddling grid boundaries (beyond the assignment's straddle share) is a warning.
 
-use super::common::{sorted_ids, Ctx};
+use super::common::{join_ids, sorted_ids, Ctx};
 use super::report::{Measure, Problem, ProblemKind, Severity};
 use crate::assign::Assignment;
 use crate::measure::polygon_area_m2;
@@ -34,7 +34,7 @@ pub(super) fn split_buildings(ctx: &Ctx, assignment: &Assignment) -> Vec<Problem
                 message: format!(
                     "building {} is split between grids {} ({m2:.1} m² outside its main grid){near}",
                     b.id,
-                    grids.join(", ")
+                    join_ids(&grids)
                 ),
                 grids,
                 buildings: vec![b.id.clone()],
