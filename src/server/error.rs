@@ -4,6 +4,7 @@
 //! Internal failures (storage, a broken invariant) are logged with their cause and answered with
 //! a generic 500: their messages may name hosts, files or SQL and are not for clients.
 
+use crate::gis::stage::StageError;
 use crate::store::StoreError;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -375,6 +376,30 @@ impl From<EditError> for ApiError {
             // Applying a planned change set cannot fail unless the district and the plan
             // disagree: a server bug, not the client's input.
             EditError::Apply { .. } => ApiError::internal(msg),
+        }
+    }
+}
+
+/// An import that cannot be staged: a rejected file names the field `file` (400), validation
+/// errors it would bring in are refused like an edit's (422), the store decides the rest.
+impl From<StageError> for ApiError {
+    fn from(e: StageError) -> Self {
+        match e {
+            StageError::Rejected(r) => ApiError::field("file", r.to_string()),
+            StageError::Blocked(b) => {
+                let first = b.problems.first().and_then(|p| p.grids.first());
+                let mut a = ApiError::refused(first.map(|g| g.0.as_str()), b.message);
+                a.errors = b
+                    .problems
+                    .iter()
+                    .map(|p| FieldError {
+                        field: p.kind.as_str().to_string(),
+                        reason: p.message.clone(),
+                    })
+                    .collect();
+                a
+            }
+            StageError::Store(e) => e.into(),
         }
     }
 }
