@@ -4,7 +4,7 @@
 //! this file adds the store: [`open_store`] picks the backend and
 //! [`crate::gis::stage::store_outcome`] writes (or, with `--dry-run`, validates without writing).
 
-use super::{CliError, CliResult};
+use super::CliResult;
 use crate::gis::stage::{store_outcome, Stored};
 use crate::gis::{read_file_with_progress, CrsOverride, FieldMap, ImportOptions, Target};
 use crate::store::{ChangeMeta, Operation, Store};
@@ -121,7 +121,7 @@ pub async fn open_store(
     database: Option<&str>,
     data_dir: Option<&std::path::Path>,
     dry_run: bool,
-) -> Result<Store, CliError> {
+) -> anyhow::Result<Store> {
     let env = std::env::var("DATABASE_URL").ok();
     let dir = data_dir.unwrap_or_else(|| std::path::Path::new("data"));
     match database.map(str::to_string).or(env) {

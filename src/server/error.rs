@@ -269,6 +269,11 @@ impl ApiError {
         e
     }
 
+    /// What went wrong on the server's side (logged, never sent), if this is a 500.
+    pub fn internal_cause(&self) -> Option<&str> {
+        self.internal.as_deref()
+    }
+
     pub fn to_problem(&self) -> Problem {
         Problem {
             type_: format!("urn:wangge:problem:{}", self.slug),
@@ -286,6 +291,8 @@ impl std::fmt::Display for ApiError {
         write!(f, "{} {}", self.status.as_u16(), self.detail)
     }
 }
+
+impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
