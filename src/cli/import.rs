@@ -122,9 +122,12 @@ pub async fn open_store(
     data_dir: Option<&std::path::Path>,
     dry_run: bool,
 ) -> anyhow::Result<Store> {
-    let env = std::env::var("DATABASE_URL").ok();
     let dir = data_dir.unwrap_or_else(|| std::path::Path::new("data"));
-    match database.map(str::to_string).or(env) {
+    let database = match database {
+        Some(url) => Some(url.to_string()),
+        None => super::env_var("DATABASE_URL")?,
+    };
+    match database {
         Some(url) => Ok(Store::open(Some(&url), dir).await?),
         None if dry_run && !dir.join(crate::store::gpkg::FILE_NAME).exists() => Ok(Store::memory()),
         None => Ok(Store::open(None, dir).await?),

@@ -121,6 +121,16 @@ fn one_line(e: &anyhow::Error) -> String {
     line.replace('\n', " ")
 }
 
+/// An environment variable: unset is `None`; a value that is not Unicode is an error, not
+/// "unset" (which would, say, open the embedded store instead of the database meant).
+pub(crate) fn env_var(name: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("environment variable {name}"))),
+    }
+}
+
 /// A command-line value that is not a date.
 #[derive(Debug, thiserror::Error)]
 #[error("\"{given}\" is not a date YYYY-MM-DD")]

@@ -61,10 +61,10 @@ pub struct Args {
 /// Where the service's data lives: PostGIS when a URL is given (flag or DATABASE_URL), else the
 /// embedded GeoPackage in the data folder.
 pub(super) async fn open_store(args: &Args) -> anyhow::Result<Store> {
-    let url = args
-        .database
-        .clone()
-        .or_else(|| std::env::var("DATABASE_URL").ok());
+    let url = match &args.database {
+        Some(url) => Some(url.clone()),
+        None => super::env_var("DATABASE_URL")?,
+    };
     Ok(Store::open(url.as_deref(), &args.data_dir).await?)
 }
 
@@ -89,12 +89,12 @@ fn admin_secret(args: &Args) -> anyhow::Result<Option<String>> {
         eprintln!("wangge: wrote a new admin token to {}", path.display());
         return Ok(Some(secret));
     }
-    match std::env::var("WANGGE_ADMIN_TOKEN") {
-        Ok(s) if s.trim().len() >= 16 => Ok(Some(s.trim().to_string())),
-        Ok(_) => Err(anyhow::anyhow!(
+    match super::env_var("WANGGE_ADMIN_TOKEN")? {
+        Some(s) if s.trim().len() >= 16 => Ok(Some(s.trim().to_string())),
+        Some(_) => Err(anyhow::anyhow!(
             "WANGGE_ADMIN_TOKEN must be at least 16 characters"
         )),
-        Err(_) => Ok(None),
+        None => Ok(None),
     }
 }
 

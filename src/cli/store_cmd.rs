@@ -26,8 +26,10 @@ pub(super) struct StoreArgs {
 
 impl StoreArgs {
     async fn open(&self) -> anyhow::Result<Store> {
-        let env = std::env::var("DATABASE_URL").ok();
-        let database = self.database.clone().or(env);
+        let database = match &self.database {
+            Some(url) => Some(url.clone()),
+            None => super::env_var("DATABASE_URL")?,
+        };
         Ok(Store::open(database.as_deref(), &self.data_dir).await?)
     }
 
