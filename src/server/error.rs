@@ -5,6 +5,7 @@
 //! a generic 500: their messages may name hosts, files or SQL and are not for clients.
 
 use crate::gis::stage::StageError;
+use crate::gis::GisError;
 use crate::store::StoreError;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -383,6 +384,29 @@ impl From<EditError> for ApiError {
             // Applying a planned change set cannot fail unless the district and the plan
             // disagree: a server bug, not the client's input.
             EditError::Apply { .. } => ApiError::internal(msg),
+        }
+    }
+}
+
+/// A GIS file that cannot be read is the upload's fault: a 400 naming the field `file`. An
+/// export that cannot be written is the server's: a 500 whose message (and cause) is logged.
+/// (Query parameters such as `layer`, `crs` or `map` are named by their handlers.)
+impl From<GisError> for ApiError {
+    fn from(e: GisError) -> Self {
+        match &e {
+            GisError::Write(_) => {
+                let mut cause = e.to_string();
+                if let Some(c) = e.cause() {
+                    cause = format!("{cause} (cause: {c:?})");
+                }
+                ApiError::internal(cause)
+            }
+            GisError::Open(_)
+            | GisError::Crs(_)
+            | GisError::Encoding(_)
+            | GisError::Geometry(_)
+            | GisError::Mapping(_)
+            | GisError::Refused(_) => ApiError::field("file", e.to_string()),
         }
     }
 }

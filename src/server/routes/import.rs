@@ -88,8 +88,7 @@ pub async fn import(
         std::fs::write(&path, &body)
             .map_err(|e| ApiError::internal(format!("writing the upload: {}", e.kind())))?;
         crate::gis::quiet_gdal();
-        let outcome =
-            read_file(&path, &opts).map_err(|e| ApiError::field("file", e.to_string()))?;
+        let outcome = read_file(&path, &opts)?;
         drop(dir);
         Ok(outcome)
     })
