@@ -435,8 +435,8 @@ fn score(
     };
     for p in problems {
         let m = truth.iter().zip(vertices).position(|((_, ids), v)| {
-            ids.iter().all(|i| p.grids.contains(i))
-                || (ids.iter().any(|i| p.grids.contains(i)) && (p.grids.len() < 2 || near(p, *v)))
+            let has = |i: &String| p.grids.iter().any(|g| g.0 == *i);
+            ids.iter().all(has) || (ids.iter().any(has) && (p.grids.len() < 2 || near(p, *v)))
         });
         match m {
             Some(i) => {

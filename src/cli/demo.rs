@@ -1,7 +1,8 @@
 //! `wangge demo build`: regenerates the demo district's dataset folder from its sources.
 
-use super::{CliError, CliResult};
+use super::CliResult;
 use crate::io::dataset::{write_dir, Dataset};
+use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,8 +29,7 @@ pub(super) fn run(args: Args) -> CliResult {
     let Action::Build { source, out } = args.action;
     let read = |name: &str| {
         let path = source.join(name);
-        std::fs::read_to_string(&path)
-            .map_err(|e| CliError(format!("cannot read {}: {e}", path.display())))
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
     };
     let demo = crate::demo::generate(&read("district.geojson")?, &read("divisions.json")?)?;
     let dataset = Dataset {

@@ -3,9 +3,10 @@
 //! Shapefile, KML, FlatGeobuf or CSV through GDAL ([`crate::gis::write_file`]); with
 //! `--what assignments`, the building/household → grid table as CSV.
 
-use super::{parse_date, CliError, CliResult, Source};
+use super::{parse_date, CliResult, Source};
 use crate::gis::{write_assignments_csv, write_file, Format};
 use crate::io::features::{collection, grid_to_feature};
+use anyhow::Context;
 use chrono::NaiveDate;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,15 +40,13 @@ pub(super) fn run(args: Args) -> CliResult {
     let layers: Vec<Layer> = match args.layer.as_str() {
         "all" => vec![Layer::Base, Layer::Micro, Layer::Special, Layer::Composite],
         s => vec![Layer::parse(s).ok_or_else(|| {
-            CliError(format!(
-                "unknown layer \"{s}\" (use base, micro, special, composite or all)"
-            ))
+            anyhow::anyhow!("unknown layer \"{s}\" (use base, micro, special, composite or all)")
         })?],
     };
     let (district, _) = args.source.load()?;
     if let Some(code) = &args.area {
         if district.area(code).is_none() {
-            return Err(CliError(format!("unknown admin area \"{code}\"")));
+            return Err(anyhow::anyhow!("unknown admin area \"{code}\""));
         }
     }
     let in_area = |g: &wangge_engine::Grid| -> bool {
@@ -72,19 +71,19 @@ pub(super) fn run(args: Args) -> CliResult {
     let format = Format::parse(&args.format)?;
     if args.what == "assignments" {
         if format != Format::Csv && args.format != "geojson" {
-            return Err(CliError(
-                "--what assignments is written as CSV (--format csv)".into(),
+            return Err(anyhow::anyhow!(
+                "--what assignments is written as CSV (--format csv)"
             ));
         }
         let [layer] = layers.as_slice() else {
-            return Err(CliError(
-                "--what assignments needs one --layer: base, micro or special".into(),
+            return Err(anyhow::anyhow!(
+                "--what assignments needs one --layer: base, micro or special"
             ));
         };
         match &args.output {
             Some(path) => {
                 let file = std::fs::File::create(path)
-                    .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))?;
+                    .with_context(|| format!("cannot write {}", path.display()))?;
                 write_assignments_csv(file, &district, layer, args.as_of, &in_area)?;
             }
             None => {
@@ -110,10 +109,10 @@ pub(super) fn run(args: Args) -> CliResult {
                 write_file(path, format, &grids)?;
             }
             None if format.needs_file() => {
-                return Err(CliError(format!(
+                return Err(anyhow::anyhow!(
                     "--format {} writes a binary or multi-file dataset: give -o FILE",
                     args.format
-                )))
+                ))
             }
             None => {
                 // KML and CSV are text: write through a scratch file, then to standard output.
@@ -123,8 +122,7 @@ pub(super) fn run(args: Args) -> CliResult {
                     args.format.to_ascii_lowercase()
                 ));
                 write_file(&scratch, format, &grids)?;
-                let text = std::fs::read(&scratch)
-                    .map_err(|e| CliError(format!("cannot read back the export: {e}")));
+                let text = std::fs::read(&scratch).context("cannot read back the export");
                 let _ = std::fs::remove_file(&scratch);
                 let _ = std::fs::remove_file(scratch.with_extension("csvt"));
                 use std::io::Write;
@@ -142,7 +140,7 @@ pub(super) fn run(args: Args) -> CliResult {
     let text = serde_json::to_string(&collection(features))?;
     match &args.output {
         Some(path) => std::fs::write(path, text + "\n")
-            .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))?,
+            .with_context(|| format!("cannot write {}", path.display()))?,
         None => println!("{text}"),
     }
     Ok(ExitCode::SUCCESS)

@@ -4,7 +4,7 @@
 //! this file adds the store: [`open_store`] picks the backend and
 //! [`crate::gis::stage::store_outcome`] writes (or, with `--dry-run`, validates without writing).
 
-use super::{CliError, CliResult};
+use super::CliResult;
 use crate::gis::stage::{store_outcome, Stored};
 use crate::gis::{read_file_with_progress, CrsOverride, FieldMap, ImportOptions, Target};
 use crate::store::{ChangeMeta, Operation, Store};
@@ -121,10 +121,13 @@ pub async fn open_store(
     database: Option<&str>,
     data_dir: Option<&std::path::Path>,
     dry_run: bool,
-) -> Result<Store, CliError> {
-    let env = std::env::var("DATABASE_URL").ok();
+) -> anyhow::Result<Store> {
     let dir = data_dir.unwrap_or_else(|| std::path::Path::new("data"));
-    match database.map(str::to_string).or(env) {
+    let database = match database {
+        Some(url) => Some(url.to_string()),
+        None => super::env_var("DATABASE_URL")?,
+    };
+    match database {
         Some(url) => Ok(Store::open(Some(&url), dir).await?),
         None if dry_run && !dir.join(crate::store::gpkg::FILE_NAME).exists() => Ok(Store::memory()),
         None => Ok(Store::open(None, dir).await?),

@@ -11,8 +11,13 @@ use std::process::ExitCode;
 use wangge_engine::datum::InputCrs;
 use wangge_engine::lookup::{base_batch, lookup};
 
-fn parse_crs(s: &str) -> Result<InputCrs, String> {
-    InputCrs::parse(s).ok_or_else(|| format!("unknown CRS \"{s}\" (use {})", InputCrs::NAMES))
+/// A `--crs` that is not one of [`InputCrs::NAMES`].
+#[derive(Debug, thiserror::Error)]
+#[error("unknown CRS \"{0}\" (use {names})", names = InputCrs::NAMES)]
+struct UnknownCrs(String);
+
+fn parse_crs(s: &str) -> Result<InputCrs, UnknownCrs> {
+    InputCrs::parse(s).ok_or_else(|| UnknownCrs(s.to_string()))
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,9 +82,7 @@ pub(super) fn run(args: Args) -> CliResult {
         return Ok(ExitCode::SUCCESS);
     }
     let (Some(lon), Some(lat)) = (args.lon, args.lat) else {
-        return Err(super::CliError(
-            "give --lon and --lat, or --points FILE".into(),
-        ));
+        anyhow::bail!("give --lon and --lat, or --points FILE");
     };
     let p = crate::io::features::position(&geojson::Position::from(vec![lon, lat]))?;
     let result = lookup(&district, args.crs.to_wgs84(p), args.as_of);

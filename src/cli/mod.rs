@@ -56,17 +56,10 @@ pub enum Command {
     StoreWatch(store_cmd::WatchArgs),
 }
 
-/// A failure the user caused or must act on; printed as one line.
-#[derive(Debug)]
-pub struct CliError(pub String);
-
-impl<E: std::fmt::Display> From<E> for CliError {
-    fn from(e: E) -> Self {
-        CliError(e.to_string())
-    }
-}
-
-pub type CliResult = Result<ExitCode, CliError>;
+/// A command's outcome. The CLI is the program's edge: commands gather the library's typed
+/// errors (and their own "while …" context) into an [`anyhow::Error`], which [`run`] prints as
+/// one plain line and exit code 2.
+pub type CliResult = anyhow::Result<ExitCode>;
 
 /// Parses the arguments and runs the command; returns the process exit code.
 pub fn run<I, T>(args: I) -> ExitCode
@@ -103,14 +96,75 @@ where
     };
     match result {
         Ok(code) => code,
-        Err(CliError(msg)) => {
-            eprintln!("wangge: {}", msg.replace('\n', " "));
+        Err(e) => {
+            eprintln!("wangge: {}", one_line(&e));
             ExitCode::from(2)
         }
     }
 }
 
-pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("\"{s}\" is not a date YYYY-MM-DD"))
+/// The error and its causes on one line, outermost first. A cause whose text the message before
+/// it already quotes is left out: the library's errors put their cause's text in their own
+/// message (that is what the HTTP API shows), while context added here does not.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace('\n', " ")
+}
+
+/// An environment variable: unset is `None`; a value that is not Unicode is an error, not
+/// "unset" (which would, say, open the embedded store instead of the database meant).
+pub(crate) fn env_var(name: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("environment variable {name}"))),
+    }
+}
+
+/// A command-line value that is not a date.
+#[derive(Debug, thiserror::Error)]
+#[error("\"{given}\" is not a date YYYY-MM-DD")]
+pub(crate) struct NotADate {
+    given: String,
+    #[source]
+    source: chrono::ParseError,
+}
+
+pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, NotADate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|source| NotADate {
+        given: s.to_string(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn one_line_appends_context_causes_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = Err::<(), _>(io)
+            .context("cannot read a.csv")
+            .expect_err("error");
+        assert_eq!(one_line(&e), "cannot read a.csv: no such file");
+        // A typed error that quotes its cause is printed once.
+        let date = parse_date("2024-13-01").expect_err("not a date");
+        let e = anyhow::Error::new(date);
+        assert_eq!(
+            one_line(&e),
+            "\"2024-13-01\" is not a date YYYY-MM-DD: input is out of range"
+        );
+    }
 }

@@ -1,9 +1,10 @@
 //! `wangge serve`: the HTTP service.
 
 use super::source::demo_dir;
-use super::{CliError, CliResult};
+use super::CliResult;
 use crate::server::{self, Config};
 use crate::store::Store;
+use anyhow::Context;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,45 +60,46 @@ pub struct Args {
 
 /// Where the service's data lives: PostGIS when a URL is given (flag or DATABASE_URL), else the
 /// embedded GeoPackage in the data folder.
-pub(super) async fn open_store(args: &Args) -> Result<Store, CliError> {
-    let url = args
-        .database
-        .clone()
-        .or_else(|| std::env::var("DATABASE_URL").ok());
+pub(super) async fn open_store(args: &Args) -> anyhow::Result<Store> {
+    let url = match &args.database {
+        Some(url) => Some(url.clone()),
+        None => super::env_var("DATABASE_URL")?,
+    };
     Ok(Store::open(url.as_deref(), &args.data_dir).await?)
 }
 
-fn admin_secret(args: &Args) -> Result<Option<String>, CliError> {
+fn admin_secret(args: &Args) -> anyhow::Result<Option<String>> {
     if let Some(path) = &args.admin_token_file {
         if path.exists() {
             let s = std::fs::read_to_string(path)
-                .map_err(|e| CliError(format!("cannot read {}: {e}", path.display())))?;
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let s = s.trim().to_string();
             if s.len() < 16 {
-                return Err(CliError(format!(
+                return Err(anyhow::anyhow!(
                     "{}: the admin token must be at least 16 characters",
                     path.display()
-                )));
+                ));
             }
             return Ok(Some(s));
         }
-        let (secret, _) =
-            crate::server::auth::new_secret().map_err(|e| CliError(e.detail.clone()))?;
+        let (secret, _) = crate::server::auth::new_secret()
+            .map_err(crate::server::BootstrapError::from)
+            .context("cannot make an admin token")?;
         write_private(path, &secret)?;
         eprintln!("wangge: wrote a new admin token to {}", path.display());
         return Ok(Some(secret));
     }
-    match std::env::var("WANGGE_ADMIN_TOKEN") {
-        Ok(s) if s.trim().len() >= 16 => Ok(Some(s.trim().to_string())),
-        Ok(_) => Err(CliError(
-            "WANGGE_ADMIN_TOKEN must be at least 16 characters".into(),
+    match super::env_var("WANGGE_ADMIN_TOKEN")? {
+        Some(s) if s.trim().len() >= 16 => Ok(Some(s.trim().to_string())),
+        Some(_) => Err(anyhow::anyhow!(
+            "WANGGE_ADMIN_TOKEN must be at least 16 characters"
         )),
-        Err(_) => Ok(None),
+        None => Ok(None),
     }
 }
 
 /// `--public-url`, checked: an absolute http(s) URL; links are built by appending paths to it.
-fn public_url(args: &Args) -> Result<Option<String>, CliError> {
+fn public_url(args: &Args) -> anyhow::Result<Option<String>> {
     let Some(u) = &args.public_url else {
         return Ok(None);
     };
@@ -106,14 +108,14 @@ fn public_url(args: &Args) -> Result<Option<String>, CliError> {
         && u.parse::<axum::http::Uri>()
             .is_ok_and(|p| p.host().is_some());
     if !ok {
-        return Err(CliError(format!(
+        return Err(anyhow::anyhow!(
             "--public-url {u}: must be an absolute http:// or https:// URL"
-        )));
+        ));
     }
     Ok(Some(u.to_string()))
 }
 
-fn write_private(path: &std::path::Path, secret: &str) -> Result<(), CliError> {
+fn write_private(path: &std::path::Path, secret: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -124,8 +126,8 @@ fn write_private(path: &std::path::Path, secret: &str) -> Result<(), CliError> {
     }
     let mut f = opts
         .open(path)
-        .map_err(|e| CliError(format!("cannot create {}: {e}", path.display())))?;
-    writeln!(f, "{secret}").map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    writeln!(f, "{secret}").with_context(|| format!("cannot write {}", path.display()))
 }
 
 async fn shutdown_signal() {
@@ -178,15 +180,13 @@ pub(super) fn run(args: Args) -> CliResult {
         .build()?;
     rt.block_on(async {
         let store = open_store(&args).await?;
-        let running = server::start(store, config, args.bind, shutdown_signal())
-            .await
-            .map_err(CliError)?;
+        let running = server::start(store, config, args.bind, shutdown_signal()).await?;
         println!("wangge: serving on http://{}/", running.addr);
         running
             .task
             .await
-            .map_err(|e| CliError(e.to_string()))?
-            .map_err(|e| CliError(e.to_string()))
+            .context("the server task failed")?
+            .context("serving failed")
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,9 +4,10 @@
 //! The store is `--database URL` (or the `DATABASE_URL` environment variable) when given,
 //! otherwise the GeoPackage `wangge.gpkg` in `--data-dir` (default `data/`).
 
-use super::{CliError, CliResult};
+use super::CliResult;
 use crate::io::dataset::load_dir;
 use crate::store::{ChangeMeta, Operation, Store};
+use anyhow::Context;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,9 +25,11 @@ pub(super) struct StoreArgs {
 }
 
 impl StoreArgs {
-    async fn open(&self) -> Result<Store, CliError> {
-        let env = std::env::var("DATABASE_URL").ok();
-        let database = self.database.clone().or(env);
+    async fn open(&self) -> anyhow::Result<Store> {
+        let database = match &self.database {
+            Some(url) => Some(url.clone()),
+            None => super::env_var("DATABASE_URL")?,
+        };
         Ok(Store::open(database.as_deref(), &self.data_dir).await?)
     }
 
@@ -72,11 +75,11 @@ pub struct WatchArgs {
     store: StoreArgs,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))
+        .context("cannot start the async runtime")
 }
 
 pub(super) fn migrate(args: MigrateArgs) -> CliResult {

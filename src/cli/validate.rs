@@ -1,7 +1,7 @@
 //! `wangge validate`: the validation report of the district, an area, or a plain coverage file.
 //! Exit 0 when clean, 1 when problems were found, 2 on error.
 
-use super::{parse_date, CliError, CliResult, Source};
+use super::{parse_date, CliResult, Source};
 use crate::io::dataset::read_grids;
 use crate::io::features::GridReading;
 use chrono::NaiveDate;
@@ -32,10 +32,10 @@ pub struct Args {
 
 pub(super) fn run(args: Args) -> CliResult {
     if !(args.sliver_width.is_finite() && args.sliver_width >= 0.0) {
-        return Err(CliError(format!(
+        return Err(anyhow::anyhow!(
             "--sliver-width must be a width in metres ≥ 0, got {}",
             args.sliver_width
-        )));
+        ));
     }
     let (district, reading_problems) = args.source.load()?;
     let mut config = Config {
@@ -50,7 +50,7 @@ pub(super) fn run(args: Args) -> CliResult {
     }
     let scope = match &args.area {
         Some(code) if district.area(code).is_none() => {
-            return Err(CliError(format!("unknown admin area \"{code}\"")))
+            return Err(anyhow::anyhow!("unknown admin area \"{code}\""))
         }
         Some(code) => Scope::Area(code.clone()),
         None => Scope::All,

@@ -36,11 +36,11 @@ pub fn unzip_one_dataset(
     source: &str,
     limits: ZipLimits,
 ) -> GisResult<PathBuf> {
-    let bad = |reason: String| GisError::Open(format!("{source}: {reason}"));
+    let bad = |reason: String| GisError::open(format!("{source}: {reason}"));
     let file = std::fs::File::open(zip_path)
-        .map_err(|e| bad(format!("cannot reopen the upload: {}", e.kind())))?;
-    let mut archive =
-        zip::ZipArchive::new(file).map_err(|e| bad(format!("not a readable zip: {e}")))?;
+        .map_err(|e| bad(format!("cannot reopen the upload: {}", e.kind())).because(e))?;
+    let mut archive = zip::ZipArchive::new(file)
+        .map_err(|e| bad(format!("not a readable zip: {e}")).because(e))?;
     if archive.len() > limits.max_entries {
         return Err(bad(format!(
             "the zip has {} entries; at most {} are accepted",
@@ -53,10 +53,10 @@ pub fn unzip_one_dataset(
     for i in 0..archive.len() {
         let mut entry = archive
             .by_index(i)
-            .map_err(|e| bad(format!("zip entry {i}: {e}")))?;
+            .map_err(|e| bad(format!("zip entry {i}: {e}")).because(e))?;
         let raw_name = entry
             .name()
-            .map_err(|e| bad(format!("zip entry {i} has an unreadable name: {e}")))?
+            .map_err(|e| bad(format!("zip entry {i} has an unreadable name: {e}")).because(e))?
             .to_string();
         if entry.is_dir() {
             continue;
@@ -77,7 +77,7 @@ pub fn unzip_one_dataset(
             )));
         }
         let mut out = std::fs::File::create(&target)
-            .map_err(|e| bad(format!("cannot unpack entry {i}: {}", e.kind())))?;
+            .map_err(|e| bad(format!("cannot unpack entry {i}: {}", e.kind())).because(e))?;
         // Count what the decompressor yields, one byte past the allowance at most.
         let allowance = limits.max_total_bytes - unpacked;
         let mut limited = (&mut entry).take(allowance + 1);
@@ -85,7 +85,7 @@ pub fn unzip_one_dataset(
         loop {
             let n = limited
                 .read(&mut buf)
-                .map_err(|e| bad(format!("zip entry {i} (\"{raw_name}\"): {e}")))?;
+                .map_err(|e| bad(format!("zip entry {i} (\"{raw_name}\"): {e}")).because(e))?;
             if n == 0 {
                 break;
             }
@@ -97,7 +97,7 @@ pub fn unzip_one_dataset(
                 )));
             }
             out.write_all(&buf[..n])
-                .map_err(|e| bad(format!("cannot unpack entry {i}: {}", e.kind())))?;
+                .map_err(|e| bad(format!("cannot unpack entry {i}: {}", e.kind())).because(e))?;
         }
         let ext = super::open::extension_of(&target);
         if drivers_for(&ext).is_some() && ext != "dbf" {

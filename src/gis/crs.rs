@@ -21,17 +21,18 @@ impl CrsOverride {
     pub fn parse(s: &str) -> GisResult<Self> {
         let t = s.trim();
         match t.to_ascii_lowercase().as_str() {
-            "" => Err(GisError::Crs("--crs is empty".into())),
+            "" => Err(GisError::crs("--crs is empty")),
             "gcj02" | "gcj-02" => Ok(CrsOverride::Gcj02),
             "bd09" | "bd-09" => Ok(CrsOverride::Bd09),
             "wgs84" => Ok(CrsOverride::Definition("EPSG:4326".into())),
             "cgcs2000" => Ok(CrsOverride::Definition("EPSG:4490".into())),
             _ => {
                 // Fail now, with the user's spelling, rather than at the first feature.
-                spatial_ref(t).map_err(|_| {
-                    GisError::Crs(format!(
+                spatial_ref(t).map_err(|e| {
+                    GisError::crs(format!(
                         "--crs \"{t}\" is not a coordinate system PROJ knows (use e.g. EPSG:4549, gcj02 or bd09)"
                     ))
+                    .because_of(e.into_cause())
                 })?;
                 Ok(CrsOverride::Definition(t.to_string()))
             }
@@ -42,8 +43,9 @@ impl CrsOverride {
 /// A spatial reference with lon/lat (x = easting) axis order whatever the authority says: EPSG
 /// 4326 is officially lat/lon, but every file format we read stores lon/lat.
 pub fn spatial_ref(definition: &str) -> GisResult<SpatialRef> {
-    let mut srs = SpatialRef::from_definition(definition)
-        .map_err(|e| GisError::Crs(format!("unknown coordinate system \"{definition}\": {e}")))?;
+    let mut srs = SpatialRef::from_definition(definition).map_err(|e| {
+        GisError::crs(format!("unknown coordinate system \"{definition}\": {e}")).because(e)
+    })?;
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     Ok(srs)
 }
@@ -86,6 +88,19 @@ pub fn cgcs2000_gk6_epsg(lon: f64) -> Option<u32> {
     (75.0..=135.0)
         .contains(&cm)
         .then(|| 4502 + ((cm - 75.0) / 6.0) as u32)
+}
+
+/// Why a feature's coordinates could not be brought to lon/lat.
+#[derive(Debug, thiserror::Error)]
+pub enum ReprojectError {
+    #[error("cannot reproject from {from}: {source}")]
+    Transform {
+        from: String,
+        #[source]
+        source: gdal::errors::GdalError,
+    },
+    #[error("position ({x}, {y}) is not a lon/lat after converting from {from} — is that the right coordinate system?")]
+    NotLonLat { x: f64, y: f64, from: String },
 }
 
 /// Turns a file's coordinates into the engine's lon/lat (WGS84 = CGCS2000).
@@ -148,7 +163,7 @@ impl ToLonLat {
                     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
                     Self::from_srs(srs, source)
                 }
-                None => Err(GisError::Crs(format!(
+                None => Err(GisError::crs(format!(
                     "{source} declares no coordinate system (no .prj or CRS in the file); say which one with --crs, e.g. --crs EPSG:4490, --crs EPSG:4549 or --crs gcj02"
                 ))),
             },
@@ -158,7 +173,7 @@ impl ToLonLat {
     fn from_srs(srs: SpatialRef, source: &str) -> GisResult<Self> {
         let description = describe(&srs);
         if srs.is_local() {
-            return Err(GisError::Crs(format!(
+            return Err(GisError::crs(format!(
                 "{source}: {description} is a local (engineering) coordinate system that cannot be placed on the earth; give the real one with --crs"
             )));
         }
@@ -167,9 +182,10 @@ impl ToLonLat {
         let datum = srs
             .get_attr_value("DATUM", 0)
             .map_err(|e| {
-                GisError::Crs(format!(
+                GisError::crs(format!(
                     "{source}: cannot read the datum of {description}: {e}"
                 ))
+                .because(e)
             })?
             .unwrap_or_default();
         let mut warnings = vec![];
@@ -190,9 +206,10 @@ impl ToLonLat {
             None
         } else {
             Some(CoordTransform::new(&srs, &target).map_err(|e| {
-                GisError::Crs(format!(
+                GisError::crs(format!(
                     "{source}: cannot transform {description} to lon/lat: {e}"
                 ))
+                .because(e)
             })?)
         };
         Ok(ToLonLat {
@@ -205,13 +222,16 @@ impl ToLonLat {
 
     /// Transforms `coords` in place to lon/lat; refuses results outside lon −180…180,
     /// lat −90…90 (the usual sign of a wrong CRS, e.g. metres labelled as degrees).
-    pub fn apply(&self, coords: &mut [Coord<f64>]) -> Result<(), String> {
+    pub fn apply(&self, coords: &mut [Coord<f64>]) -> Result<(), ReprojectError> {
         if let Some(t) = &self.transform {
             let mut xs: Vec<f64> = coords.iter().map(|c| c.x).collect();
             let mut ys: Vec<f64> = coords.iter().map(|c| c.y).collect();
             let mut zs = vec![0.0; coords.len()];
             t.transform_coords(&mut xs, &mut ys, &mut zs)
-                .map_err(|e| format!("cannot reproject from {}: {e}", self.description))?;
+                .map_err(|source| ReprojectError::Transform {
+                    from: self.description.clone(),
+                    source,
+                })?;
             for (c, (x, y)) in coords.iter_mut().zip(xs.into_iter().zip(ys)) {
                 *c = Coord { x, y };
             }
@@ -228,10 +248,11 @@ impl ToLonLat {
                 && (-90.0..=90.0).contains(&c.y)
         };
         if let Some(bad) = coords.iter().find(|c| !is_lon_lat(c)) {
-            return Err(format!(
-                "position ({}, {}) is not a lon/lat after converting from {} — is that the right coordinate system?",
-                bad.x, bad.y, self.description
-            ));
+            return Err(ReprojectError::NotLonLat {
+                x: bad.x,
+                y: bad.y,
+                from: self.description.clone(),
+            });
         }
         Ok(())
     }
@@ -253,8 +274,11 @@ mod tests {
 
     #[test]
     fn crs_override_spellings() {
-        assert_eq!(CrsOverride::parse("GCJ02"), Ok(CrsOverride::Gcj02));
-        assert_eq!(CrsOverride::parse("bd-09"), Ok(CrsOverride::Bd09));
+        assert!(matches!(
+            CrsOverride::parse("GCJ02"),
+            Ok(CrsOverride::Gcj02)
+        ));
+        assert!(matches!(CrsOverride::parse("bd-09"), Ok(CrsOverride::Bd09)));
         assert!(CrsOverride::parse("EPSG:4549").is_ok());
         assert!(matches!(
             CrsOverride::parse("EPSG:999999"),

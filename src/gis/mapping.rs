@@ -22,7 +22,7 @@ impl Target {
             "buildings" => Ok(Target::Buildings),
             "households" => Ok(Target::Households),
             _ => Layer::parse(s).map(Target::Grids).ok_or_else(|| {
-                GisError::Mapping(format!(
+                GisError::mapping(format!(
                     "unknown layer \"{s}\" (use base, micro, special, composite, buildings or households)"
                 ))
             }),
@@ -65,18 +65,18 @@ impl FieldMap {
         let mut pairs = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let Some((field, column)) = part.split_once('=') else {
-                return Err(GisError::Mapping(format!(
+                return Err(GisError::mapping(format!(
                     "--map entry \"{part}\" is not field=COLUMN"
                 )));
             };
             let (field, column) = (field.trim(), column.trim());
             if field.is_empty() || column.is_empty() {
-                return Err(GisError::Mapping(format!(
+                return Err(GisError::mapping(format!(
                     "--map entry \"{part}\" is not field=COLUMN"
                 )));
             }
             if pairs.iter().any(|(f, _): &(String, String)| f == field) {
-                return Err(GisError::Mapping(format!(
+                return Err(GisError::mapping(format!(
                     "--map names field \"{field}\" twice"
                 )));
             }
@@ -91,13 +91,13 @@ impl FieldMap {
         let mut by_field = vec![None; fields.len()];
         for (field, column) in &self.0 {
             let Some(fi) = fields.iter().position(|f| f == field) else {
-                return Err(GisError::Mapping(format!(
+                return Err(GisError::mapping(format!(
                     "--map: \"{field}\" is not a field of this layer (fields: {})",
                     fields.join(", ")
                 )));
             };
             let Some(ci) = columns.iter().position(|c| c == column) else {
-                return Err(GisError::Mapping(format!(
+                return Err(GisError::mapping(format!(
                     "--map: the file has no column \"{column}\" (columns: {})",
                     columns.join(", ")
                 )));
@@ -175,6 +175,33 @@ impl Cell {
     }
 }
 
+/// A field value of one feature that does not fit the model; the feature is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldError {
+    #[error("{field} (column {column}) must be a whole number ≥ 0, found \"{found}\"")]
+    NotWholeNumber {
+        field: String,
+        column: String,
+        found: String,
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    #[error("{field} (column {column}) must be a date YYYY-MM-DD, found \"{found}\"")]
+    NotDate {
+        field: String,
+        column: String,
+        found: String,
+        #[source]
+        source: chrono::ParseError,
+    },
+    #[error("status must be active, reserved or suspended (or 在用/预留/暂停使用), found \"{0}\"")]
+    Status(String),
+    #[error("kind must be urban or rural, found \"{0}\"")]
+    Kind(String),
+    #[error("unknown special-grid category \"{0}\"")]
+    Category(String),
+}
+
 /// A feature's cells with the mapping, to read model fields by name.
 pub struct Record<'a> {
     pub cells: &'a [Cell],
@@ -198,19 +225,21 @@ impl Record<'_> {
             .unwrap_or_else(|| field.to_string())
     }
 
-    pub fn u32(&self, field: &str) -> Result<Option<u32>, String> {
+    pub fn u32(&self, field: &str) -> Result<Option<u32>, FieldError> {
         let Some(t) = self.text(field) else {
             return Ok(None);
         };
-        t.parse::<u32>().map(Some).map_err(|_| {
-            format!(
-                "{field} (column {}) must be a whole number ≥ 0, found \"{t}\"",
-                self.column_name(field)
-            )
-        })
+        t.parse::<u32>()
+            .map(Some)
+            .map_err(|source| FieldError::NotWholeNumber {
+                field: field.to_string(),
+                column: self.column_name(field),
+                found: t.clone(),
+                source,
+            })
     }
 
-    pub fn date(&self, field: &str) -> Result<Option<NaiveDate>, String> {
+    pub fn date(&self, field: &str) -> Result<Option<NaiveDate>, FieldError> {
         let Some(t) = self.text(field) else {
             return Ok(None);
         };
@@ -218,15 +247,15 @@ impl Record<'_> {
         NaiveDate::parse_from_str(&t, "%Y-%m-%d")
             .or_else(|_| NaiveDate::parse_from_str(&t, "%Y/%m/%d"))
             .map(Some)
-            .map_err(|_| {
-                format!(
-                    "{field} (column {}) must be a date YYYY-MM-DD, found \"{t}\"",
-                    self.column_name(field)
-                )
+            .map_err(|source| FieldError::NotDate {
+                field: field.to_string(),
+                column: self.column_name(field),
+                found: t.clone(),
+                source,
             })
     }
 
-    pub fn status(&self) -> Result<GridStatus, String> {
+    pub fn status(&self) -> Result<GridStatus, FieldError> {
         match self.text("status") {
             None => Ok(GridStatus::Active),
             Some(s) => GridStatus::parse(&s)
@@ -237,26 +266,25 @@ impl Record<'_> {
                     "暂停" | "暂停使用" | "停用" => Some(GridStatus::Suspended),
                     _ => None,
                 })
-                .ok_or_else(|| {
-                    format!("status must be active, reserved or suspended (or 在用/预留/暂停使用), found \"{s}\"")
-                }),
+                .ok_or(FieldError::Status(s)),
         }
     }
 
-    pub fn kind(&self) -> Result<AreaKind, String> {
+    pub fn kind(&self) -> Result<AreaKind, FieldError> {
         match self.text("kind").as_deref() {
             None | Some("urban") | Some("城市") | Some("城镇") => Ok(AreaKind::Urban),
             Some("rural") | Some("农村") => Ok(AreaKind::Rural),
-            Some(s) => Err(format!("kind must be urban or rural, found \"{s}\"")),
+            Some(s) => Err(FieldError::Kind(s.to_string())),
         }
     }
 
-    pub fn category(&self) -> Result<Option<SpecialCategory>, String> {
+    pub fn category(&self) -> Result<Option<SpecialCategory>, FieldError> {
         match self.text("category") {
             None => Ok(None),
-            Some(s) => SpecialCategory::parse(&s)
-                .map(Some)
-                .ok_or_else(|| format!("unknown special-grid category \"{s}\"")),
+            Some(s) => match SpecialCategory::parse(&s) {
+                Some(c) => Ok(Some(c)),
+                None => Err(FieldError::Category(s)),
+            },
         }
     }
 

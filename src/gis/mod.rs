@@ -9,7 +9,9 @@
 //! - [`crs`]: the file's CRS (or `--crs`) → lon/lat; GCJ-02/BD-09 through the engine's datum;
 //! - [`mapping`]: `--map field=COLUMN` onto grid/building/household fields;
 //! - [`stage`]: storing an import in one transaction, or validating it as a dry run;
-//! - [`error`]: [`GisError`], one line each.
+//! - [`error`]: [`GisError`], one line each, with the library error underneath as its source;
+//!   feature-level reasons are typed too ([`read::FeatureError`], [`mapping::FieldError`],
+//!   [`crs::ReprojectError`]) and become a [`Refusal`]'s message.
 //!
 //! # CRS decision: GDAL's OSR, not the `proj` crate
 //! Reprojection uses GDAL's OSR (`OGRSpatialReference` + `OGRCoordinateTransformation`), which
@@ -41,7 +43,7 @@ pub mod stage;
 pub mod write;
 
 pub use crs::CrsOverride;
-pub use error::{GisError, GisResult};
+pub use error::{Cause, Failure, GisError, GisResult};
 pub use mapping::{FieldMap, Target};
 pub use read::{read_file, read_file_with_progress, ImportOptions, ImportOutcome, Refusal};
 pub use write::{write_assignments_csv, write_file, Format};

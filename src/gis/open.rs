@@ -67,7 +67,7 @@ pub fn check_local_path(path: &Path, source: &str) -> GisResult<()> {
             .split_once(':')
             .is_some_and(|(scheme, _)| scheme.len() > 1 && !scheme.contains(['/', '\\']));
     if virtual_fs || url_or_connection {
-        return Err(GisError::Open(format!(
+        return Err(GisError::open(format!(
             "{source}: only local files can be imported (not GDAL virtual paths, URLs or connection strings)"
         )));
     }
@@ -167,7 +167,7 @@ impl NoNetwork {
         };
         for (key, value) in NO_NETWORK_OPTIONS {
             let refused = |e: gdal::errors::GdalError| {
-                GisError::Open(format!("cannot restrict GDAL before reading: {e}"))
+                GisError::open(format!("cannot restrict GDAL before reading: {e}")).because(e)
             };
             let before = gdal::config::get_thread_local_config_option(key, "").map_err(refused)?;
             let before = (!before.is_empty()).then_some(before);
@@ -176,8 +176,8 @@ impl NoNetwork {
         }
         // SAFETY: registers a plain function with no user data for this thread; popped in Drop.
         if unsafe { CPLHTTPPushFetchCallback(Some(refuse_fetch), std::ptr::null_mut()) } == 0 {
-            return Err(GisError::Open(
-                "cannot restrict GDAL before reading: the HTTP hook was not accepted".into(),
+            return Err(GisError::open(
+                "cannot restrict GDAL before reading: the HTTP hook was not accepted",
             ));
         }
         guard.callback_pushed = true;

@@ -6,9 +6,9 @@
 //! the caller refuses the whole import (all or nothing) — see [`ImportOutcome::require_all`].
 
 use super::archive::{unzip_one_dataset, ZipLimits};
-use super::crs::{CrsOverride, ToLonLat};
+use super::crs::{CrsOverride, ReprojectError, ToLonLat};
 use super::error::{GisError, GisResult};
-use super::mapping::{Cell, FieldMap, Record, Resolved, Target, KML_BOILERPLATE};
+use super::mapping::{Cell, FieldError, FieldMap, Record, Resolved, Target, KML_BOILERPLATE};
 use super::open::{check_local_path, drivers_for, extension_of, import_extensions, NoNetwork};
 use crate::io::dataset::Dataset;
 use crate::io::features::epoch;
@@ -60,6 +60,76 @@ pub struct Refusal {
     pub reason: String,
 }
 
+/// Why one feature could not become a model object (its [`Refusal`] carries the message).
+#[derive(Debug, thiserror::Error)]
+pub enum FeatureError {
+    #[error("unsupported geometry {name}: {source}")]
+    UnsupportedGeometry {
+        name: String,
+        #[source]
+        source: gdal::errors::GdalError,
+    },
+    #[error("no grid code (name its column with --map code=COLUMN)")]
+    NoCode,
+    #[error("its layer column says \"{found}\" but the import is for layer {expected}")]
+    OtherLayer { found: String, expected: String },
+    #[error("grid {code}: {source}")]
+    GridGeometry {
+        code: String,
+        #[source]
+        source: GeometryError,
+    },
+    #[error("grid {code} has no geometry")]
+    NoGeometry { code: String },
+    #[error("a building needs a footprint or a point")]
+    BuildingWithoutGeometry,
+    #[error("the footprint has no polygon")]
+    NoPolygon,
+    #[error("a household's position must be a point")]
+    HouseholdNotAPoint,
+    #[error("a household needs a building or a point")]
+    HouseholdWithoutLocation,
+    #[error(transparent)]
+    Geometry(#[from] GeometryError),
+    #[error(transparent)]
+    Field(#[from] FieldError),
+}
+
+/// A feature geometry that cannot be brought to the engine's lon/lat polygons or points.
+#[derive(Debug, thiserror::Error)]
+pub enum GeometryError {
+    #[error(transparent)]
+    Reproject(#[from] ReprojectError),
+    #[error("a vertex ({x}, {y}) lies outside longitude −180…180 / latitude −90…90 after conversion to lon/lat")]
+    OutsideLonLat { x: f64, y: f64 },
+    #[error("its parts lie on both sides of the antimeridian (longitudes {min} to {max}); split it at 180° before importing")]
+    AcrossAntimeridian { min: f64, max: f64 },
+    #[error("geometry {0} is not a Polygon or MultiPolygon")]
+    NotPolygonal(&'static str),
+}
+
+/// Why an attribute value could not be read or decoded.
+#[derive(Debug, thiserror::Error)]
+enum CellError {
+    #[error("cannot read the value: {0}")]
+    Unreadable(#[source] gdal::errors::GdalError),
+    #[error("column index {0} is beyond GDAL's range")]
+    IndexOutOfRange(usize),
+    #[error("expected {expected}, GDAL gave {got}")]
+    Unexpected { expected: &'static str, got: String },
+    #[error("text is not valid UTF-8")]
+    ListNotUtf8,
+    #[error("GDAL returned no text for a set field")]
+    NoText,
+    #[error("text is not UTF-8 and the shapefile declares no encoding; add a .cpg file naming it (e.g. GBK)")]
+    Undeclared,
+    #[error("text is not valid {encoding} (the encoding declared by {declared_by}): the file has mixed or wrong encodings")]
+    Invalid {
+        encoding: &'static str,
+        declared_by: &'static str,
+    },
+}
+
 /// What a file held, converted.
 #[derive(Debug, Clone)]
 pub struct ImportOutcome {
@@ -99,7 +169,7 @@ impl ImportOutcome {
             .take(3)
             .map(|r| format!("feature {}: {}", r.feature, r.reason))
             .collect();
-        Err(GisError::Refused(format!(
+        Err(GisError::refused(format!(
             "{}: nothing imported, {} of {} features refused ({}{})",
             self.source,
             self.refused.len(),
@@ -176,14 +246,15 @@ pub fn read_file_with_progress(
     };
     check_local_path(path, &source)?;
     if !path.exists() {
-        return Err(GisError::Open(format!(
+        return Err(GisError::open(format!(
             "cannot read {source}: no such file"
         )));
     }
     let ext = extension_of(path);
     if ext == "zip" {
-        let dir = tempfile::tempdir()
-            .map_err(|e| GisError::Open(format!("{source}: cannot unpack: {}", e.kind())))?;
+        let dir = tempfile::tempdir().map_err(|e| {
+            GisError::open(format!("{source}: cannot unpack: {}", e.kind())).because(e)
+        })?;
         let inner = unzip_one_dataset(path, dir.path(), &source, opts.zip_limits).map_err(hide)?;
         let inner_name = inner
             .file_name()
@@ -196,7 +267,7 @@ pub fn read_file_with_progress(
         return Ok(out);
     }
     let Some(drivers) = drivers_for(&ext) else {
-        return Err(GisError::Open(format!(
+        return Err(GisError::open(format!(
             "{source}: \".{ext}\" files cannot be imported; use one of .{}",
             import_extensions().join(", .")
         )));
@@ -246,10 +317,11 @@ fn read_opened(
         },
     )
     .map_err(|e| {
-        GisError::Open(format!(
+        GisError::open(format!(
             "cannot open {source} as {} (the format its extension names): {e}",
             drivers.join(" or ")
         ))
+        .because(e)
     })?;
     let driver = ds.driver().short_name();
     let mut layer = pick_layer(&ds, opts.source_layer.as_deref(), &source)?;
@@ -287,14 +359,18 @@ fn read_opened(
             progress(out.read, total);
         }
         let cells = read_cells(&feature, &column_types, &text).map_err(|(ci, why)| {
-            GisError::Encoding(format!(
+            let e = GisError::encoding(format!(
                 "{source}: feature {index}, column {}: {why}",
                 columns.get(ci).map(String::as_str).unwrap_or("?")
-            ))
+            ));
+            match why {
+                CellError::Unreadable(g) => e.because(g),
+                _ => e,
+            }
         })?;
         // A damaged .shp yields features with null geometry after a read error: stop at once.
         if let Some(msg) = last_gdal_failure() {
-            return Err(GisError::Open(format!(
+            return Err(GisError::open(format!(
                 "{source} is damaged: {msg} (at feature {index})"
             )));
         }
@@ -311,10 +387,12 @@ fn read_opened(
                 // KML and DXF carry Z; the conversion to geo wants 2D (heights are dropped).
                 let mut flat = g.clone();
                 flat.flatten_to_2d();
-                Some(
-                    geo::Geometry::<f64>::try_from(&flat)
-                        .map_err(|e| format!("unsupported geometry {}: {e}", g.geometry_name())),
-                )
+                Some(geo::Geometry::<f64>::try_from(&flat).map_err(|source| {
+                    FeatureError::UnsupportedGeometry {
+                        name: g.geometry_name(),
+                        source,
+                    }
+                }))
             }
             _ => None,
         };
@@ -339,21 +417,21 @@ fn read_opened(
             }
             Err(reason) => out.refused.push(Refusal {
                 feature: index,
-                reason,
+                reason: reason.to_string(),
             }),
         }
     }
     progress(out.read, total);
     let damaged = last_gdal_failure();
     if let Some(msg) = damaged {
-        return Err(GisError::Open(format!(
+        return Err(GisError::open(format!(
             "{source} is damaged: {msg} (read {} features before the error)",
             out.read
         )));
     }
     if let Some(total) = total {
         if total != out.read as u64 {
-            return Err(GisError::Open(format!(
+            return Err(GisError::open(format!(
                 "{source} is damaged: its header promises {total} features, {} could be read",
                 out.read
             )));
@@ -386,18 +464,19 @@ fn pick_layer<'a>(
 ) -> GisResult<gdal::vector::Layer<'a>> {
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
     match wanted {
-        Some(name) => ds.layer_by_name(name).map_err(|_| {
-            GisError::Open(format!(
+        Some(name) => ds.layer_by_name(name).map_err(|e| {
+            GisError::open(format!(
                 "{source} has no layer \"{name}\" (layers: {})",
                 names.join(", ")
             ))
+            .because(e)
         }),
         None => match names.len() {
-            0 => Err(GisError::Open(format!("{source} holds no vector layer"))),
+            0 => Err(GisError::open(format!("{source} holds no vector layer"))),
             1 => ds
                 .layer(0)
-                .map_err(|e| GisError::Open(format!("cannot read {source}: {e}"))),
-            _ => Err(GisError::Open(format!(
+                .map_err(|e| GisError::open(format!("cannot read {source}: {e}")).because(e)),
+            _ => Err(GisError::open(format!(
                 "{source} has {} layers ({}); choose one with --source-layer",
                 names.len(),
                 names.join(", ")
@@ -438,7 +517,7 @@ fn check_layer_geometry(
         Target::Buildings => "buildings need polygons or points",
         Target::Households => "households need points (or a building column)",
     };
-    Err(GisError::Geometry(format!(
+    Err(GisError::geometry(format!(
         "{source} holds {name} geometries; {need}"
     )))
 }
@@ -471,7 +550,7 @@ impl TextDecoding {
         ] {
             if let Some(label) = from(key) {
                 let encoding = encoding_for(&label).ok_or_else(|| {
-                    GisError::Encoding(format!(
+                    GisError::encoding(format!(
                         "{source}: {declared_by} declares encoding \"{label}\", which is not supported (use UTF-8, GBK or GB18030)"
                     ))
                 })?;
@@ -494,19 +573,15 @@ impl TextDecoding {
         }
     }
 
-    fn decode(&self, bytes: &[u8]) -> Result<String, String> {
+    fn decode(&self, bytes: &[u8]) -> Result<String, CellError> {
         let enc = self.encoding.unwrap_or(encoding_rs::UTF_8);
         match enc.decode_without_bom_handling_and_without_replacement(bytes) {
             Some(s) => Ok(s.into_owned()),
-            None if self.encoding.is_none() => Err(
-                "text is not UTF-8 and the shapefile declares no encoding; add a .cpg file naming it (e.g. GBK)"
-                    .into(),
-            ),
-            None => Err(format!(
-                "text is not valid {} (the encoding declared by {}): the file has mixed or wrong encodings",
-                enc.name(),
-                self.declared_by
-            )),
+            None if self.encoding.is_none() => Err(CellError::Undeclared),
+            None => Err(CellError::Invalid {
+                encoding: enc.name(),
+                declared_by: self.declared_by,
+            }),
         }
     }
 }
@@ -554,7 +629,7 @@ fn column_names(
                 }
             };
             text.decode(&bytes)
-                .map_err(|why| GisError::Encoding(format!("{source}: column {i} name: {why}")))
+                .map_err(|why| GisError::encoding(format!("{source}: column {i} name: {why}")))
         })
         .collect()
 }
@@ -569,14 +644,14 @@ fn read_cells(
     f: &Feature<'_>,
     types: &[OGRFieldType::Type],
     text: &TextDecoding,
-) -> Result<Vec<Cell>, (usize, String)> {
+) -> Result<Vec<Cell>, (usize, CellError)> {
     use OGRFieldType::*;
     types
         .iter()
         .enumerate()
         .map(|(i, ty)| {
             // A field GDAL cannot read is an error naming the column, never a silent null.
-            let failed = |e: gdal::errors::GdalError| (i, format!("cannot read the value: {e}"));
+            let failed = |e: gdal::errors::GdalError| (i, CellError::Unreadable(e));
             if !field_is_set(f, i).map_err(|why| (i, why))? {
                 return Ok(Cell::Null);
             }
@@ -594,19 +669,31 @@ fn read_cells(
                     Some(gdal::vector::FieldValue::DateTimeValue(d)) => Cell::Date(d.date_naive()),
                     None => Cell::Null,
                     Some(other) => {
-                        return Err((i, format!("expected a date, GDAL gave {other:?}")));
+                        return Err((
+                            i,
+                            CellError::Unexpected {
+                                expected: "a date",
+                                got: format!("{other:?}"),
+                            },
+                        ));
                     }
                 },
                 OFTStringList => match f.field(i).map_err(failed)? {
                     Some(gdal::vector::FieldValue::StringListValue(l)) => {
                         if l.iter().any(|s| s.contains('\u{FFFD}')) {
-                            return Err((i, "text is not valid UTF-8".to_string()));
+                            return Err((i, CellError::ListNotUtf8));
                         }
                         Cell::List(l)
                     }
                     None => Cell::Null,
                     Some(other) => {
-                        return Err((i, format!("expected a list of text, GDAL gave {other:?}")));
+                        return Err((
+                            i,
+                            CellError::Unexpected {
+                                expected: "a list of text",
+                                got: format!("{other:?}"),
+                            },
+                        ));
                     }
                 },
                 _ => match raw_field_bytes(f, i).map_err(|why| (i, why))? {
@@ -620,16 +707,16 @@ fn read_cells(
 }
 
 /// Whether the field holds a value (not unset, not null).
-fn field_is_set(f: &Feature<'_>, i: usize) -> Result<bool, String> {
-    let i = i32::try_from(i).map_err(|_| format!("column index {i} is beyond GDAL's range"))?;
+fn field_is_set(f: &Feature<'_>, i: usize) -> Result<bool, CellError> {
+    let i = i32::try_from(i).map_err(|_| CellError::IndexOutOfRange(i))?;
     // SAFETY: the feature handle is valid while `f` lives.
     Ok(unsafe { gdal_sys::OGR_F_IsFieldSetAndNotNull(f.c_feature(), i) } != 0)
 }
 
 /// The field's bytes exactly as stored: the gdal crate's string accessors replace invalid UTF-8
 /// silently, and we must refuse it instead.
-fn raw_field_bytes(f: &Feature<'_>, i: usize) -> Result<Option<Vec<u8>>, String> {
-    let i = i32::try_from(i).map_err(|_| format!("column index {i} is beyond GDAL's range"))?;
+fn raw_field_bytes(f: &Feature<'_>, i: usize) -> Result<Option<Vec<u8>>, CellError> {
+    let i = i32::try_from(i).map_err(|_| CellError::IndexOutOfRange(i))?;
     // SAFETY: the feature handle is valid while `f` lives; OGR returns a pointer into the
     // feature's own buffer, copied before any other call on the feature.
     unsafe {
@@ -639,7 +726,7 @@ fn raw_field_bytes(f: &Feature<'_>, i: usize) -> Result<Option<Vec<u8>>, String>
         }
         let p = gdal_sys::OGR_F_GetFieldAsString(h, i);
         if p.is_null() {
-            return Err("GDAL returned no text for a set field".into());
+            return Err(CellError::NoText);
         }
         Ok(Some(CStr::from_ptr(p).to_bytes().to_vec()))
     }
@@ -678,7 +765,7 @@ fn build(
     geometry: Option<geo::Geometry<f64>>,
     t: &ToLonLat,
     driver: &str,
-) -> Result<Built, String> {
+) -> Result<Built, FeatureError> {
     match target {
         Target::Grids(layer) => build_grid(layer, rec, geometry, t, driver)
             .map(Box::new)
@@ -694,25 +781,28 @@ fn build_grid(
     geometry: Option<geo::Geometry<f64>>,
     t: &ToLonLat,
     driver: &str,
-) -> Result<Grid, String> {
+) -> Result<Grid, FeatureError> {
     let code = rec
         .text("code")
         .or_else(|| rec.text("id"))
-        .ok_or("no grid code (name its column with --map code=COLUMN)")?;
+        .ok_or(FeatureError::NoCode)?;
     if let Some(l) = rec.text("layer") {
         if l != layer.as_str() {
-            return Err(format!(
-                "its layer column says \"{l}\" but the import is for layer {}",
-                layer.as_str()
-            ));
+            return Err(FeatureError::OtherLayer {
+                found: l,
+                expected: layer.as_str().to_string(),
+            });
         }
     }
     let geometry = match geometry {
-        Some(g) => {
-            lon_lat_polygons(g, t, driver == "DXF").map_err(|e| format!("grid {code}: {e}"))?
-        }
+        Some(g) => lon_lat_polygons(g, t, driver == "DXF").map_err(|source| {
+            FeatureError::GridGeometry {
+                code: code.clone(),
+                source,
+            }
+        })?,
         None if *layer == Layer::Composite => MultiPolygon(vec![]),
-        None => return Err(format!("grid {code} has no geometry")),
+        None => return Err(FeatureError::NoGeometry { code }),
     };
     let id = rec.text("id").unwrap_or_else(|| code.clone());
     Ok(Grid {
@@ -761,9 +851,9 @@ fn build_building(
     geometry: Option<geo::Geometry<f64>>,
     t: &ToLonLat,
     driver: &str,
-) -> Result<Building, String> {
+) -> Result<Building, FeatureError> {
     let footprint = match geometry {
-        None => return Err("a building needs a footprint or a point".into()),
+        None => return Err(FeatureError::BuildingWithoutGeometry),
         Some(geo::Geometry::Point(p)) => Footprint::Point(Point(lon_lat_coords(vec![p.0], t)?[0])),
         Some(g) => {
             let mp = lon_lat_polygons(g, t, driver == "DXF")?;
@@ -771,7 +861,7 @@ fn build_building(
             let largest =
                 mp.0.into_iter()
                     .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))
-                    .ok_or("the footprint has no polygon")?;
+                    .ok_or(FeatureError::NoPolygon)?;
             Footprint::Polygon(largest)
         }
     };
@@ -789,14 +879,14 @@ fn build_household(
     rec: &Record<'_>,
     geometry: Option<geo::Geometry<f64>>,
     t: &ToLonLat,
-) -> Result<Household, String> {
+) -> Result<Household, FeatureError> {
     let location = match (rec.text("building"), geometry) {
         (Some(b), _) => HouseholdLocation::Building(b),
         (None, Some(geo::Geometry::Point(p))) => {
             HouseholdLocation::Point(Point(lon_lat_coords(vec![p.0], t)?[0]))
         }
-        (None, Some(_)) => return Err("a household's position must be a point".into()),
-        (None, None) => return Err("a household needs a building or a point".into()),
+        (None, Some(_)) => return Err(FeatureError::HouseholdNotAPoint),
+        (None, None) => return Err(FeatureError::HouseholdWithoutLocation),
     };
     Ok(Household {
         id: rec.text("id").unwrap_or_else(|| format!("h{index}")),
@@ -806,7 +896,10 @@ fn build_household(
 }
 
 /// Coordinates → lon/lat on the engine's 1e-7° lattice.
-fn lon_lat_coords(mut coords: Vec<Coord<f64>>, t: &ToLonLat) -> Result<Vec<Coord<f64>>, String> {
+fn lon_lat_coords(
+    mut coords: Vec<Coord<f64>>,
+    t: &ToLonLat,
+) -> Result<Vec<Coord<f64>>, GeometryError> {
     t.apply(&mut coords)?;
     Ok(coords.into_iter().map(snap).collect())
 }
@@ -817,7 +910,7 @@ fn lon_lat_polygons(
     g: geo::Geometry<f64>,
     t: &ToLonLat,
     closed_lines_are_rings: bool,
-) -> Result<MultiPolygon<f64>, String> {
+) -> Result<MultiPolygon<f64>, GeometryError> {
     let mut polygons = Vec::new();
     collect_polygons(g, closed_lines_are_rings, &mut polygons)?;
     let ring = |ls: LineString<f64>| lon_lat_coords(ls.0, t).map(LineString);
@@ -827,10 +920,12 @@ fn lon_lat_polygons(
             let (ext, ints) = p.into_inner();
             Ok(Polygon::new(
                 ring(ext)?,
-                ints.into_iter().map(ring).collect::<Result<_, String>>()?,
+                ints.into_iter()
+                    .map(ring)
+                    .collect::<Result<_, GeometryError>>()?,
             ))
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, GeometryError>>()?;
     let mp = MultiPolygon(converted);
     check_longitudes(&mp)?;
     Ok(mp.orient(Direction::Default))
@@ -839,23 +934,18 @@ fn lon_lat_polygons(
 /// Refuses geometry whose longitudes span more than half the globe: in lon/lat that is a shape
 /// with parts on both sides of the antimeridian (±180°), which every planar operation would
 /// read as a band around the earth. Such a shape has to be split at 180° before importing.
-fn check_longitudes(mp: &MultiPolygon<f64>) -> Result<(), String> {
+fn check_longitudes(mp: &MultiPolygon<f64>) -> Result<(), GeometryError> {
     use geo::CoordsIter;
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
     for c in mp.coords_iter() {
         if !(-180.0..=180.0).contains(&c.x) || !(-90.0..=90.0).contains(&c.y) {
-            return Err(format!(
-                "a vertex ({}, {}) lies outside longitude −180…180 / latitude −90…90 after conversion to lon/lat",
-                c.x, c.y
-            ));
+            return Err(GeometryError::OutsideLonLat { x: c.x, y: c.y });
         }
         min = min.min(c.x);
         max = max.max(c.x);
     }
     if max - min > 180.0 {
-        return Err(format!(
-            "its parts lie on both sides of the antimeridian (longitudes {min} to {max}); split it at 180° before importing"
-        ));
+        return Err(GeometryError::AcrossAntimeridian { min, max });
     }
     Ok(())
 }
@@ -864,7 +954,7 @@ fn collect_polygons(
     g: geo::Geometry<f64>,
     closed_lines_are_rings: bool,
     out: &mut Vec<Polygon<f64>>,
-) -> Result<(), String> {
+) -> Result<(), GeometryError> {
     match g {
         geo::Geometry::Polygon(p) => out.push(p),
         geo::Geometry::MultiPolygon(mp) => out.extend(mp.0),
@@ -879,12 +969,7 @@ fn collect_polygons(
         {
             out.push(Polygon::new(ls, vec![]))
         }
-        other => {
-            return Err(format!(
-                "geometry {} is not a Polygon or MultiPolygon",
-                geometry_name(&other)
-            ))
-        }
+        other => return Err(GeometryError::NotPolygonal(geometry_name(&other))),
     }
     Ok(())
 }

@@ -12,11 +12,12 @@
 //!   grids only ever covers more, so every gap piece next to an imported grid was uncovered
 //!   before the import too (a partial import of a community's base grids is allowed).
 
+use super::error::GisError;
 use super::read::ImportOutcome;
+use crate::io::InputError;
 use crate::store::{ChangeMeta, Store, StoreError};
-use geo::{BoundingRect, Point, Rect};
+use geo::{BoundingRect, Coord, Point, Rect};
 use std::collections::HashSet;
-use std::fmt;
 use wangge_engine::measure::{area_m2, distance_m};
 use wangge_engine::validate::{validate, Config, Problem, ProblemKind, Report, Scope, Severity};
 use wangge_engine::{AdminArea, AdminLevel, Footprint, HouseholdLocation};
@@ -48,27 +49,61 @@ pub struct Blocked {
     pub problems: Vec<Problem>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StageError {
     /// The file or its combination with the stored data is not acceptable (refused features,
     /// unknown parents, features far outside the district…): the message says why.
-    Rejected(String),
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
     /// The import would bring in validation errors (overlaps, crossings…).
+    #[error("{}", .0.message)]
     Blocked(Blocked),
-    Store(StoreError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-impl fmt::Display for StageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StageError::Rejected(m) => f.write_str(m),
-            StageError::Blocked(b) => f.write_str(&b.message),
-            StageError::Store(e) => write!(f, "{e}"),
-        }
-    }
+/// Why an import is not acceptable as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum Rejection {
+    /// Features were refused (all or nothing).
+    #[error(transparent)]
+    Refused(#[from] GisError),
+    /// The store's content plus the file's does not load as a district (unknown parents,
+    /// duplicate versions…).
+    #[error(transparent)]
+    Inconsistent(#[from] InputError),
+    /// An object far outside the district, or larger than it.
+    #[error(transparent)]
+    Extent(#[from] ExtentError),
 }
 
-impl std::error::Error for StageError {}
+/// An imported object that cannot belong to the district: the usual sign of a wrong CRS.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ExtentError {
+    #[error(
+        "{file}: nothing imported, {feature} covers {:.2} km², more than the whole district ({:.2} km²); check the file's CRS",
+        .area_m2 / 1e6,
+        .district_m2 / 1e6
+    )]
+    LargerThanDistrict {
+        file: String,
+        feature: String,
+        area_m2: f64,
+        district_m2: f64,
+    },
+    #[error(
+        "{file}: nothing imported, {feature} lies {:.1} km outside the district (its box centre is at lon {:.5}, lat {:.5}); check the file's CRS (--crs)",
+        .reach_m / 1000.0,
+        .centre.x,
+        .centre.y
+    )]
+    FarOutside {
+        file: String,
+        feature: String,
+        reach_m: f64,
+        centre: Coord<f64>,
+    },
+}
 
 /// Stores an import in one transaction, or with `dry_run` validates the district made of the
 /// store's content plus the imported objects. Refused features mean nothing is stored.
@@ -78,13 +113,11 @@ pub async fn store_outcome(
     meta: &ChangeMeta,
     dry_run: bool,
 ) -> Result<Stored, StageError> {
-    outcome
-        .require_all()
-        .map_err(|e| StageError::Rejected(e.to_string()))?;
-    let mut ds = store.load().await.map_err(StageError::Store)?;
+    outcome.require_all().map_err(Rejection::from)?;
+    let mut ds = store.load().await?;
     let mut notes = Vec::new();
     match district_outline(&ds.areas) {
-        Some(outline) => check_extent(outcome, &outline).map_err(StageError::Rejected)?,
+        Some(outline) => check_extent(outcome, &outline).map_err(Rejection::from)?,
         None if outcome.imported() > 0 => notes.push(
             "the store holds no admin area with a boundary, so the import could not be checked against the district's extent"
                 .to_string(),
@@ -97,9 +130,7 @@ pub async fn store_outcome(
         .extend(outcome.data.households.iter().cloned());
     // The combination must load as a district (known parents, unique versions) before anything
     // is written; it is validated as an edit would be.
-    let (district, mut problems) = ds
-        .into_district()
-        .map_err(|e| StageError::Rejected(e.to_string()))?;
+    let (district, mut problems) = ds.into_district().map_err(Rejection::from)?;
     problems.extend(validate(&district, &Scope::All, None, &Config::default()).problems);
     let report = Report::new(problems);
     let refusal = blocking_problems(outcome, &report);
@@ -127,7 +158,7 @@ pub fn blocking_problems(outcome: &ImportOutcome, report: &Report) -> Option<Blo
         .problems
         .iter()
         .filter(|p| p.severity == Severity::Error && p.kind != ProblemKind::Gap)
-        .filter(|p| p.grids.iter().any(|g| imported.contains(g.as_str())))
+        .filter(|p| p.grids.iter().any(|g| imported.contains(g.0.as_str())))
         .cloned()
         .collect();
     if problems.is_empty() {
@@ -193,7 +224,7 @@ pub const FAR_OUTSIDE_M: f64 = 1000.0;
 
 /// Refuses the first object that lies more than [`FAR_OUTSIDE_M`] outside the district's
 /// bounding box, or whose area exceeds the district's; the message names the feature.
-pub fn check_extent(outcome: &ImportOutcome, outline: &Outline) -> Result<(), String> {
+pub fn check_extent(outcome: &ImportOutcome, outline: &Outline) -> Result<(), ExtentError> {
     let mut objects: Vec<(String, Option<Rect<f64>>, f64)> = Vec::new();
     for g in &outcome.data.grids {
         objects.push((
@@ -227,23 +258,22 @@ pub fn check_extent(outcome: &ImportOutcome, outline: &Outline) -> Result<(), St
             .get(i)
             .map_or_else(|| what.clone(), |f| format!("feature {f} ({what})"));
         if area > outline.area_m2 {
-            return Err(format!(
-                "{}: nothing imported, {feature} covers {:.2} km², more than the whole district ({:.2} km²); check the file's CRS",
-                outcome.source,
-                area / 1e6,
-                outline.area_m2 / 1e6
-            ));
+            return Err(ExtentError::LargerThanDistrict {
+                file: outcome.source.clone(),
+                feature,
+                area_m2: area,
+                district_m2: outline.area_m2,
+            });
         }
         let Some(rect) = rect else { continue };
         let reach = rect_reach_m(&rect, &outline.bounds);
         if reach > FAR_OUTSIDE_M {
-            return Err(format!(
-                "{}: nothing imported, {feature} lies {:.1} km outside the district (its box centre is at lon {:.5}, lat {:.5}); check the file's CRS (--crs)",
-                outcome.source,
-                reach / 1000.0,
-                rect.center().x,
-                rect.center().y
-            ));
+            return Err(ExtentError::FarOutside {
+                file: outcome.source.clone(),
+                feature,
+                reach_m: reach,
+                centre: rect.center(),
+            });
         }
     }
     Ok(())

@@ -7,7 +7,7 @@
 //! a numeric column would turn 341002001001001 into a float and drop leading zeros.
 
 use super::crs::lon_lat;
-use super::error::{GisError, GisResult};
+use super::error::{Cause, GisError, GisResult};
 use crate::io::features::{collection, grid_to_feature};
 use gdal::vector::{
     FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
@@ -37,7 +37,7 @@ impl Format {
             "kml" => Ok(Format::Kml),
             "fgb" | "flatgeobuf" => Ok(Format::Fgb),
             "csv" => Ok(Format::Csv),
-            _ => Err(GisError::Write(format!(
+            _ => Err(GisError::write(format!(
                 "unknown format \"{s}\" (use {})",
                 Self::NAMES
             ))),
@@ -213,20 +213,22 @@ fn columns(grids: &[&Grid]) -> Vec<Column> {
 /// file (with a shapefile's side files) is replaced.
 pub fn write_file(path: &Path, format: Format, grids: &[&Grid]) -> GisResult<usize> {
     let target = path.display().to_string();
-    let fail = |e: &dyn std::fmt::Display| GisError::Write(format!("cannot write {target}: {e}"));
+    let fail = |e: Cause| GisError::write(format!("cannot write {target}: {e}")).because(e);
     if format == Format::GeoJson {
         let features = grids.iter().map(|g| grid_to_feature(g)).collect();
-        let text = serde_json::to_string(&collection(features)).map_err(|e| fail(&e))?;
-        std::fs::write(path, text + "\n").map_err(|e| fail(&e))?;
+        let text = serde_json::to_string(&collection(features)).map_err(|e| fail(e.into()))?;
+        std::fs::write(path, text + "\n").map_err(|e| fail(e.into()))?;
         return Ok(grids.len());
     }
-    let driver = DriverManager::get_driver_by_name(format.driver()).map_err(|e| fail(&e))?;
+    let driver = DriverManager::get_driver_by_name(format.driver()).map_err(|e| fail(e.into()))?;
     if path.exists() {
         // The driver's delete removes a shapefile's .shx/.dbf/.prj/.cpg too.
         driver
             .delete(path)
-            .or_else(|_| std::fs::remove_file(path).map_err(|e| fail(&e)))
-            .map_err(|e| fail(&e))?;
+            // A file the driver does not recognise as its own is removed as a plain file; only
+            // that failing is an error.
+            .or_else(|_| std::fs::remove_file(path))
+            .map_err(|e| fail(e.into()))?;
     }
     let cols = columns(grids);
     let widths: Vec<i32> = if format == Format::Shp {
@@ -235,7 +237,9 @@ pub fn write_file(path: &Path, format: Format, grids: &[&Grid]) -> GisResult<usi
         vec![0; cols.len()]
     };
     let srs = lon_lat()?;
-    let mut ds = driver.create_vector_only(path).map_err(|e| fail(&e))?;
+    let mut ds = driver
+        .create_vector_only(path)
+        .map_err(|e| fail(e.into()))?;
     let lco: Vec<&str> = match format {
         // UTF-8 with a .cpg saying so: Chinese names survive any reader that honours .cpg.
         Format::Shp => vec!["ENCODING=UTF-8"],
@@ -248,11 +252,11 @@ pub fn write_file(path: &Path, format: Format, grids: &[&Grid]) -> GisResult<usi
     };
     // GeoPackage: one transaction instead of one per feature (seconds → milliseconds).
     if format == Format::Gpkg {
-        let mut txn = ds.start_transaction().map_err(|e| fail(&e))?;
-        fill(&mut txn, &srs, &lco, &cols, &widths, grids).map_err(|e| fail(&e))?;
-        txn.commit().map_err(|e| fail(&e))?;
+        let mut txn = ds.start_transaction().map_err(|e| fail(e.into()))?;
+        fill(&mut txn, &srs, &lco, &cols, &widths, grids).map_err(|e| fail(e.into()))?;
+        txn.commit().map_err(|e| fail(e.into()))?;
     } else {
-        fill(&mut ds, &srs, &lco, &cols, &widths, grids).map_err(|e| fail(&e))?;
+        fill(&mut ds, &srs, &lco, &cols, &widths, grids).map_err(|e| fail(e.into()))?;
     }
     Ok(grids.len())
 }
@@ -310,7 +314,7 @@ fn shapefile_widths(cols: &[Column], grids: &[&Grid], target: &str) -> GisResult
             for g in grids {
                 if let Some(ColumnValue::Text(s)) = (c.value)(g) {
                     if s.len() > DBF_MAX {
-                        return Err(GisError::Write(format!(
+                        return Err(GisError::write(format!(
                             "cannot write {target}: {} of grid {} is {} bytes, more than a shapefile column holds ({DBF_MAX}); use --format gpkg",
                             c.name, g.id, s.len()
                         )));
@@ -332,13 +336,12 @@ pub fn write_assignments_csv<W: std::io::Write>(
     as_of: Option<chrono::NaiveDate>,
     keep: &dyn Fn(&Grid) -> bool,
 ) -> GisResult<usize> {
-    let fail =
-        |e: &dyn std::fmt::Display| GisError::Write(format!("cannot write assignments: {e}"));
+    let fail = |e: Cause| GisError::write(format!("cannot write assignments: {e}")).because(e);
     let mut w = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(out);
     w.write_record(["object", "id", "layer", "grid_id", "grid_code", "grid_name"])
-        .map_err(|e| fail(&e))?;
+        .map_err(|e| fail(e.into()))?;
     let a = wangge_engine::assign::assign(district, as_of);
     let slot_of_building = |b: &wangge_engine::assign::BuildingAssignment| match layer {
         Layer::Base => b.base,
@@ -354,7 +357,7 @@ pub fn write_assignments_csv<W: std::io::Write>(
                 return Ok(0);
             }
             w.write_record([object, id, g.layer.as_str(), &g.id.0, &g.code, &g.name])
-                .map_err(|e| fail(&e))?;
+                .map_err(|e| fail(e.into()))?;
             Ok(1)
         };
     let mut by_building = std::collections::HashMap::new();
@@ -378,6 +381,6 @@ pub fn write_assignments_csv<W: std::io::Write>(
         let Some(slot) = slot else { continue };
         rows += write_row(&mut w, "household", &h.id, slot)?;
     }
-    w.flush().map_err(|e| fail(&e))?;
+    w.flush().map_err(|e| fail(e.into()))?;
     Ok(rows)
 }

@@ -5,7 +5,7 @@ use super::features::{
     area_from_feature, area_to_feature, building_from_feature, building_to_feature, collection,
     grid_from_feature, grid_to_feature, parse_feature_collection, GridReading,
 };
-use super::{read_text, InputError, Result};
+use super::{read_text, InputError, InputErrorKind, Result};
 use std::path::Path;
 use wangge_engine::validate::Problem;
 use wangge_engine::{AdminArea, Building, District, Grid, Household, HouseholdLocation};
@@ -29,7 +29,7 @@ pub struct Dataset {
 impl Dataset {
     pub fn into_district(self) -> Result<(District, Vec<Problem>)> {
         let district = District::new(self.areas, self.grids, self.buildings, self.households)
-            .map_err(|e| InputError::new(format!("inconsistent dataset: {e}")))?;
+            .map_err(|source| InputError::from(InputErrorKind::Dataset { source }))?;
         Ok((district, self.reading_problems))
     }
 }
@@ -96,11 +96,15 @@ pub fn read_buildings(path: &Path) -> Result<Vec<Building>> {
 /// `households.csv`: columns `id`, `residents`, and either `building` or `lon` and `lat`.
 pub fn read_households(path: &Path) -> Result<Vec<Household>> {
     let source = path.display().to_string();
-    let mut reader = csv::Reader::from_path(path)
-        .map_err(|e| InputError::new(format!("cannot read {source}: {e}")))?;
+    let mut reader = csv::Reader::from_path(path).map_err(|e| {
+        InputError::from(InputErrorKind::CsvOpen {
+            path: source.clone(),
+            source: e,
+        })
+    })?;
     let headers = reader
         .headers()
-        .map_err(|e| InputError::new(format!("{source}: {e}")))?
+        .map_err(|e| InputError::from(InputErrorKind::Csv { source: e }).at(&source))?
         .clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let (id_col, res_col) = (col("id"), col("residents"));
@@ -112,8 +116,10 @@ pub fn read_households(path: &Path) -> Result<Vec<Household>> {
     };
     let mut out = Vec::new();
     for (row, record) in reader.records().enumerate() {
-        let at = |msg: String| InputError::new(format!("{source}: row {}: {msg}", row + 2));
-        let record = record.map_err(|e| at(e.to_string()))?;
+        let place = || format!("{source}: row {}", row + 2);
+        let at = |msg: String| InputError::new(msg).at(place());
+        let record =
+            record.map_err(|e| InputError::from(InputErrorKind::Csv { source: e }).at(place()))?;
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|s| !s.is_empty());
         let residents = match get(res_col) {
             None => 0,
@@ -144,17 +150,30 @@ pub fn read_households(path: &Path) -> Result<Vec<Household>> {
 }
 
 fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| InputError::new(format!("cannot encode {}: {e}", path.display())))?;
+    let text = serde_json::to_string(value).map_err(|source| {
+        InputError::from(InputErrorKind::Encode {
+            path: path.display().to_string(),
+            source,
+        })
+    })?;
     // One feature per line keeps diffs of the committed demo readable.
     let text = text.replace("},{\"type\":\"Feature\"", "},\n{\"type\":\"Feature\"");
-    std::fs::write(path, text + "\n")
-        .map_err(|e| InputError::new(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, text + "\n").map_err(|source| {
+        InputErrorKind::Write {
+            path: path.display().to_string(),
+            source,
+        }
+        .into()
+    })
 }
 
 pub fn write_dir(dir: &Path, ds: &Dataset) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| InputError::new(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|source| {
+        InputError::from(InputErrorKind::CreateDir {
+            path: dir.display().to_string(),
+            source,
+        })
+    })?;
     write_json(
         &dir.join(AREAS),
         &collection(ds.areas.iter().map(area_to_feature).collect()),
@@ -169,9 +188,13 @@ pub fn write_dir(dir: &Path, ds: &Dataset) -> Result<()> {
     )?;
     if !ds.households.is_empty() {
         let path = dir.join(HOUSEHOLDS);
-        let mut w = csv::Writer::from_path(&path)
-            .map_err(|e| InputError::new(format!("cannot write {}: {e}", path.display())))?;
-        let fail = |e: csv::Error| InputError::new(format!("cannot write {}: {e}", path.display()));
+        let fail = |source: csv::Error| {
+            InputError::from(InputErrorKind::CsvWrite {
+                path: path.display().to_string(),
+                source,
+            })
+        };
+        let mut w = csv::Writer::from_path(&path).map_err(fail)?;
         w.write_record(["id", "building", "lon", "lat", "residents"])
             .map_err(fail)?;
         for h in &ds.households {
@@ -184,8 +207,12 @@ pub fn write_dir(dir: &Path, ds: &Dataset) -> Result<()> {
             w.write_record([h.id.clone(), b, lon, lat, h.residents.to_string()])
                 .map_err(fail)?;
         }
-        w.flush()
-            .map_err(|e| InputError::new(format!("cannot write {}: {e}", path.display())))?;
+        w.flush().map_err(|source| {
+            InputError::from(InputErrorKind::Write {
+                path: path.display().to_string(),
+                source,
+            })
+        })?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! need to hear about — unclosed or degenerate rings, coordinates out of range — are caught with
 //! the feature and ring named, instead of being silently closed by geo's constructors.
 
-use super::{InputError, Result};
+use super::{InputError, InputErrorKind, Result};
 use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 use geojson::{Feature, FeatureCollection, GeometryValue, JsonObject, PolygonType, Position};
@@ -22,7 +22,7 @@ pub fn epoch() -> NaiveDate {
 
 pub fn parse_feature_collection(text: &str, source: &str) -> Result<FeatureCollection> {
     let value: Value = serde_json::from_str(text)
-        .map_err(|e| InputError::new(format!("{source}: invalid JSON: {e}")))?;
+        .map_err(|e| InputError::from(InputErrorKind::Json { source: e }).at(source))?;
     match value.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => {}
         Some(other) => {
@@ -37,7 +37,7 @@ pub fn parse_feature_collection(text: &str, source: &str) -> Result<FeatureColle
         }
     }
     serde_json::from_value(value)
-        .map_err(|e| InputError::new(format!("{source}: invalid GeoJSON: {e}")))
+        .map_err(|e| InputError::from(InputErrorKind::GeoJson { source: e }).at(source))
 }
 
 /// The grid fields a feature's properties carry; every other property is kept as a free one.
@@ -140,12 +140,12 @@ pub fn read_polygonal(f: &Feature, problems: &mut Vec<String>) -> Result<MultiPo
     let geometry = f
         .geometry
         .as_ref()
-        .ok_or_else(|| InputError::new("geometry is missing (null)"))?;
+        .ok_or_else(|| InputError::geometry("geometry is missing (null)"))?;
     let polygons: Vec<&PolygonType> = match &geometry.value {
         GeometryValue::Polygon { coordinates } => vec![coordinates],
         GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
         other => {
-            return Err(InputError::new(format!(
+            return Err(InputError::geometry(format!(
                 "geometry type {} is not a Polygon or MultiPolygon",
                 other.type_name()
             )))
@@ -162,7 +162,7 @@ pub fn read_polygonal(f: &Feature, problems: &mut Vec<String>) -> Result<MultiPo
                 .map(|(ci, p)| position(p).map_err(|e| e.at(format!("{where_} coordinate {ci}"))))
                 .collect::<Result<Vec<Coord<f64>>>>()?;
             if coords.is_empty() {
-                return Err(InputError::new(format!("{where_} has no coordinates")));
+                return Err(InputError::geometry(format!("{where_} has no coordinates")));
             }
             refuse_antimeridian_crossing(&coords).map_err(|e| e.at(&where_))?;
             if coords.first() != coords.last() {
@@ -174,7 +174,7 @@ pub fn read_polygonal(f: &Feature, problems: &mut Vec<String>) -> Result<MultiPo
         }
         let mut iter = converted.into_iter();
         let Some(exterior) = iter.next() else {
-            return Err(InputError::new(format!("polygon {pi} has no rings")));
+            return Err(InputError::geometry(format!("polygon {pi} has no rings")));
         };
         out.push(Polygon::new(exterior, iter.collect()));
     }
@@ -189,7 +189,7 @@ pub fn read_polygonal(f: &Feature, problems: &mut Vec<String>) -> Result<MultiPo
 fn refuse_antimeridian_crossing(coords: &[Coord<f64>]) -> Result<()> {
     for (i, w) in coords.windows(2).enumerate() {
         if (w[1].x - w[0].x).abs() > 180.0 {
-            return Err(InputError::new(format!(
+            return Err(InputError::geometry(format!(
                 "crosses the antimeridian between coordinates {i} and {} (longitude {} to {}): \
                  split it at ±180° into a MultiPolygon with one part on each side (RFC 7946 \
                  §3.1.9)",
@@ -206,16 +206,18 @@ fn refuse_antimeridian_crossing(coords: &[Coord<f64>]) -> Result<()> {
 pub fn position(p: &Position) -> Result<Coord<f64>> {
     let s = p.as_slice();
     if s.len() < 2 {
-        return Err(InputError::new("a position needs longitude and latitude"));
+        return Err(InputError::geometry(
+            "a position needs longitude and latitude",
+        ));
     }
     let (x, y) = (s[0], s[1]);
     if !x.is_finite() || !(-180.0..=180.0).contains(&x) {
-        return Err(InputError::new(format!(
+        return Err(InputError::geometry(format!(
             "longitude {x} is out of range -180..180"
         )));
     }
     if !y.is_finite() || !(-90.0..=90.0).contains(&y) {
-        return Err(InputError::new(format!(
+        return Err(InputError::geometry(format!(
             "latitude {y} is out of range -90..90"
         )));
     }
@@ -333,7 +335,7 @@ pub fn grid_from_feature(
         .map(|msg| Problem {
             kind: ProblemKind::InvalidGeometry,
             severity: Severity::Error,
-            grids: vec![id.clone()],
+            grids: vec![GridId(id.clone())],
             buildings: vec![],
             area: grid.parent.clone(),
             measure: Measure::count(1.0),
@@ -480,7 +482,7 @@ pub fn building_from_feature(index: usize, f: &Feature) -> Result<Building> {
     let geometry = f
         .geometry
         .as_ref()
-        .ok_or_else(|| at(InputError::new("geometry is missing (null)")))?;
+        .ok_or_else(|| at(InputError::geometry("geometry is missing (null)")))?;
     let footprint = match &geometry.value {
         GeometryValue::Point { coordinates } => {
             Footprint::Point(Point(position(coordinates).map_err(at)?))
@@ -494,24 +496,29 @@ pub fn building_from_feature(index: usize, f: &Feature) -> Result<Building> {
                         use geo::Area;
                         a.unsigned_area().total_cmp(&b.unsigned_area())
                     })
-                    .ok_or_else(|| at(InputError::new("geometry has no polygon")))?;
+                    .ok_or_else(|| at(InputError::geometry("geometry has no polygon")))?;
             Footprint::Polygon(largest)
         }
         other => {
-            return Err(at(InputError::new(format!(
+            return Err(at(InputError::geometry(format!(
                 "geometry type {} is not a Point, Polygon or MultiPolygon",
                 other.type_name()
             ))))
         }
+    };
+    // OSM's `building` tag ("residential", "yes"…) stands in for a missing `usage`. Read only
+    // then, and a value that is not text is an error like any other property (it used to be
+    // dropped silently through `.ok()`).
+    let usage = match prop_string(f, "usage").map_err(at)? {
+        Some(u) => Some(u),
+        None => prop_string(f, "building").map_err(at)?,
     };
     Ok(Building {
         id,
         footprint,
         households: prop_u32(f, "households").map_err(at)?.unwrap_or(0),
         residents: prop_u32(f, "residents").map_err(at)?.unwrap_or(0),
-        usage: prop_string(f, "usage")
-            .map_err(at)?
-            .or(prop_string(f, "building").ok().flatten()),
+        usage,
     })
 }
 

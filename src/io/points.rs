@@ -1,7 +1,7 @@
 //! Point files for batch lookup: CSV with longitude/latitude columns, or GeoJSON points.
 
 use super::features::{parse_feature_collection, position};
-use super::{read_text, InputError, Result};
+use super::{read_text, InputError, InputErrorKind, Result};
 use geo::Coord;
 use geojson::GeometryValue;
 use std::path::Path;
@@ -31,11 +31,15 @@ pub fn read_points(path: &Path, lon_field: &str, lat_field: &str) -> Result<Poin
 
 fn read_csv(path: &Path, lon_field: &str, lat_field: &str) -> Result<PointTable> {
     let source = path.display().to_string();
-    let mut reader = csv::Reader::from_path(path)
-        .map_err(|e| InputError::new(format!("cannot read {source}: {e}")))?;
+    let mut reader = csv::Reader::from_path(path).map_err(|e| {
+        InputError::from(InputErrorKind::CsvOpen {
+            path: source.clone(),
+            source: e,
+        })
+    })?;
     let columns: Vec<String> = reader
         .headers()
-        .map_err(|e| InputError::new(format!("{source}: {e}")))?
+        .map_err(|e| InputError::from(InputErrorKind::Csv { source: e }).at(&source))?
         .iter()
         .map(str::to_string)
         .collect();
@@ -50,8 +54,10 @@ fn read_csv(path: &Path, lon_field: &str, lat_field: &str) -> Result<PointTable>
     let (lon_i, lat_i) = (find(lon_field)?, find(lat_field)?);
     let mut rows = Vec::new();
     for (n, record) in reader.records().enumerate() {
-        let at = |msg: String| InputError::new(format!("{source}: row {}: {msg}", n + 2));
-        let record = record.map_err(|e| at(e.to_string()))?;
+        let place = || format!("{source}: row {}", n + 2);
+        let at = |msg: String| InputError::new(msg).at(place());
+        let record =
+            record.map_err(|e| InputError::from(InputErrorKind::Csv { source: e }).at(place()))?;
         let num = |i: usize, field: &str| -> Result<f64> {
             let s = record.get(i).unwrap_or_default().trim();
             s.parse::<f64>()
@@ -60,7 +66,7 @@ fn read_csv(path: &Path, lon_field: &str, lat_field: &str) -> Result<PointTable>
                 .ok_or_else(|| at(format!("{field} \"{s}\" is not a number")))
         };
         let (x, y) = (num(lon_i, lon_field)?, num(lat_i, lat_field)?);
-        let c = position(&geojson::Position::from(vec![x, y])).map_err(|e| at(e.0))?;
+        let c = position(&geojson::Position::from(vec![x, y])).map_err(|e| e.at(place()))?;
         rows.push((record.iter().map(str::to_string).collect(), c));
     }
     Ok(PointTable { columns, rows })
@@ -80,10 +86,11 @@ fn read_geojson(path: &Path) -> Result<PointTable> {
     columns.extend(["lon".to_string(), "lat".to_string()]);
     let mut rows = Vec::with_capacity(fc.features.len());
     for (i, f) in fc.features.iter().enumerate() {
-        let at = |msg: String| InputError::new(format!("{source}: feature {i}: {msg}"));
+        let place = || format!("{source}: feature {i}");
+        let at = |msg: String| InputError::geometry(msg).at(place());
         let c = match f.geometry.as_ref().map(|g| &g.value) {
             Some(GeometryValue::Point { coordinates }) => {
-                position(coordinates).map_err(|e| at(e.0))?
+                position(coordinates).map_err(|e| e.at(place()))?
             }
             Some(other) => {
                 return Err(at(format!(

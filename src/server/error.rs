@@ -4,6 +4,8 @@
 //! Internal failures (storage, a broken invariant) are logged with their cause and answered with
 //! a generic 500: their messages may name hosts, files or SQL and are not for clients.
 
+use crate::gis::stage::StageError;
+use crate::gis::GisError;
 use crate::store::StoreError;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -268,6 +270,11 @@ impl ApiError {
         e
     }
 
+    /// What went wrong on the server's side (logged, never sent), if this is a 500.
+    pub fn internal_cause(&self) -> Option<&str> {
+        self.internal.as_deref()
+    }
+
     pub fn to_problem(&self) -> Problem {
         Problem {
             type_: format!("urn:wangge:problem:{}", self.slug),
@@ -285,6 +292,8 @@ impl std::fmt::Display for ApiError {
         write!(f, "{} {}", self.status.as_u16(), self.detail)
     }
 }
+
+impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -362,7 +371,7 @@ impl From<EditError> for ApiError {
             // `force_draft=true` parameter keeps such an edit as a draft.
             EditError::BreaksHierarchy(problems) => {
                 let first = problems.first().and_then(|p| p.grids.first());
-                let mut a = ApiError::refused(first.map(String::as_str), msg);
+                let mut a = ApiError::refused(first.map(|g| g.0.as_str()), msg);
                 a.errors = problems
                     .iter()
                     .map(|p| FieldError {
@@ -375,6 +384,53 @@ impl From<EditError> for ApiError {
             // Applying a planned change set cannot fail unless the district and the plan
             // disagree: a server bug, not the client's input.
             EditError::Apply { .. } => ApiError::internal(msg),
+        }
+    }
+}
+
+/// A GIS file that cannot be read is the upload's fault: a 400 naming the field `file`. An
+/// export that cannot be written is the server's: a 500 whose message (and cause) is logged.
+/// (Query parameters such as `layer`, `crs` or `map` are named by their handlers.)
+impl From<GisError> for ApiError {
+    fn from(e: GisError) -> Self {
+        match &e {
+            GisError::Write(_) => {
+                let mut cause = e.to_string();
+                if let Some(c) = e.cause() {
+                    cause = format!("{cause} (cause: {c:?})");
+                }
+                ApiError::internal(cause)
+            }
+            GisError::Open(_)
+            | GisError::Crs(_)
+            | GisError::Encoding(_)
+            | GisError::Geometry(_)
+            | GisError::Mapping(_)
+            | GisError::Refused(_) => ApiError::field("file", e.to_string()),
+        }
+    }
+}
+
+/// An import that cannot be staged: a rejected file names the field `file` (400), validation
+/// errors it would bring in are refused like an edit's (422), the store decides the rest.
+impl From<StageError> for ApiError {
+    fn from(e: StageError) -> Self {
+        match e {
+            StageError::Rejected(r) => ApiError::field("file", r.to_string()),
+            StageError::Blocked(b) => {
+                let first = b.problems.first().and_then(|p| p.grids.first());
+                let mut a = ApiError::refused(first.map(|g| g.0.as_str()), b.message);
+                a.errors = b
+                    .problems
+                    .iter()
+                    .map(|p| FieldError {
+                        field: p.kind.as_str().to_string(),
+                        reason: p.message.clone(),
+                    })
+                    .collect();
+                a
+            }
+            StageError::Store(e) => e.into(),
         }
     }
 }

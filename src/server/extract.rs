@@ -146,7 +146,8 @@ pub fn parse_date(field: &str, s: &str) -> ApiResult<NaiveDate> {
 }
 
 pub fn check_position(field: &str, lon: f64, lat: f64) -> ApiResult<Coord<f64>> {
-    position(&geojson::Position::from(vec![lon, lat])).map_err(|e| ApiError::field(field, e.0))
+    position(&geojson::Position::from(vec![lon, lat]))
+        .map_err(|e| ApiError::field(field, e.to_string()))
 }
 
 /// A JSON body deserialised into `T`; a failure names the JSON path of the bad value.

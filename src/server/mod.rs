@@ -281,25 +281,17 @@ fn id_leaks_hash(t: &TokenRecord) -> bool {
 /// the store holds no admin at all. Once an admin exists, a secret that is not a current token
 /// (because it was revoked, or replaced) is not re-created: the service starts without it and
 /// logs why. Tokens whose id was derived from their secret get a random id.
-async fn bootstrap_admin(state: &SharedState, secret: &str) -> Result<(), String> {
+async fn bootstrap_admin(state: &SharedState, secret: &str) -> Result<(), BootstrapError> {
     let hash = auth::hash_secret(secret);
-    let tokens = state.store.tokens().await.map_err(|e| e.to_string())?;
+    let tokens = state.store.tokens().await?;
     for old in tokens.iter().filter(|t| id_leaks_hash(t)) {
-        let (_, id) = auth::new_secret().map_err(|e| e.detail.clone())?;
+        let (_, id) = auth::new_secret()?;
         let rec = TokenRecord {
             id: format!("admin-{id}"),
             ..old.clone()
         };
-        state
-            .store
-            .put_token(&rec)
-            .await
-            .map_err(|e| e.to_string())?;
-        state
-            .store
-            .remove_token(&old.id)
-            .await
-            .map_err(|e| e.to_string())?;
+        state.store.put_token(&rec).await?;
+        state.store.remove_token(&old.id).await?;
         tracing::info!(old = %old.id, new = %rec.id, "token id no longer derived from its secret");
     }
     let known = tokens.iter().any(|t| t.secret_hash == hash);
@@ -311,7 +303,7 @@ async fn bootstrap_admin(state: &SharedState, secret: &str) -> Result<(), String
              admin token, or drop the setting"
         );
     } else if !known {
-        let (_, id) = auth::new_secret().map_err(|e| e.detail.clone())?;
+        let (_, id) = auth::new_secret()?;
         let rec = TokenRecord {
             id: format!("admin-{id}"),
             name: "bootstrap admin".into(),
@@ -320,13 +312,40 @@ async fn bootstrap_admin(state: &SharedState, secret: &str) -> Result<(), String
             secret_hash: hash,
             created_at: chrono::Utc::now(),
         };
-        state
-            .store
-            .put_token(&rec)
-            .await
-            .map_err(|e| e.to_string())?;
+        state.store.put_token(&rec).await?;
     }
-    state.refresh_tokens().await.map_err(|e| e.to_string())
+    state.refresh_tokens().await?;
+    Ok(())
+}
+
+/// Why the bootstrap admin token could not be checked or created.
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error("while reading or writing tokens: {0}")]
+    Store(#[from] crate::store::StoreError),
+    /// A server-side step failed (the OS random generator, reloading the tokens): the message
+    /// is the cause that a response would only log.
+    #[error("{}", .0.internal_cause().unwrap_or(&.0.detail))]
+    Server(#[from] error::ApiError),
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {bind}: {source}")]
+    Listen {
+        bind: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read the address listened on: {0}")]
+    LocalAddr(#[source] std::io::Error),
+    #[error("bootstrap admin token: {0}")]
+    Bootstrap(#[from] BootstrapError),
+    /// Loading the district from the store (or seeding an empty store) failed; the message is
+    /// the loader's.
+    #[error("{0}")]
+    Load(String),
 }
 
 /// Serves `app` on `listener` with the connection limits of `limits`: at most
@@ -426,11 +445,11 @@ pub async fn start(
     config: ServerConfig,
     bind: SocketAddr,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<Running, String> {
+) -> Result<Running, StartError> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
-        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|source| StartError::Listen { bind, source })?;
+    let addr = listener.local_addr().map_err(StartError::LocalAddr)?;
     let mut config = config;
     if config.public_url.is_none() {
         config.public_url = Some(format!("http://{addr}"));
@@ -454,7 +473,7 @@ pub async fn start(
     if let Some(secret) = state.config.admin_secret.clone() {
         bootstrap_admin(&state, &secret).await?;
     }
-    state.load().await?;
+    state.load().await.map_err(StartError::Load)?;
     Ok(Running {
         addr,
         state,

@@ -593,7 +593,7 @@ fn problem_features(d: &District, as_of: Option<NaiveDate>, config: &Config) -> 
                     props
                         .string(Field::Kind, p.kind.as_str())
                         .string(Field::Severity, p.severity.as_str())
-                        .string(Field::Grids, &p.grids.join(","))
+                        .string(Field::Grids, &p.grids_joined(","))
                         .set(Field::Measure, PropValue::Float(p.measure.value))
                         .string(Field::Message, &p.message);
                     props.list

@@ -6,7 +6,7 @@ use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
 use wangge::engine::lattice;
 use wangge::engine::measure::area_m2;
 use wangge::engine::validate::{validate, Config, Problem, ProblemKind, Report, Scope};
-use wangge::engine::{Building, District, Footprint, Grid, Layer};
+use wangge::engine::{Building, District, Footprint, Grid, GridId, Layer};
 use wangge::io::dataset::Dataset;
 
 fn report(ds: Dataset) -> Report {
@@ -114,7 +114,7 @@ fn a_grid_grown_over_its_neighbour_overlaps_it_by_the_neighbours_area() {
     let grown = lattice::union(&ds.grids[a].geometry, &ds.grids[b].geometry).expect("union");
     ds.grids[a].geometry = grown;
     let expected = area_m2(&ds.grids[b].geometry);
-    let mut ids = vec![ds.grids[a].id.0.clone(), ds.grids[b].id.0.clone()];
+    let mut ids = vec![ds.grids[a].id.clone(), ds.grids[b].id.clone()];
     ids.sort();
     let r = report(ds);
     let overlaps = only(&r, ProblemKind::Overlap);
@@ -137,7 +137,7 @@ fn a_strip_of_twenty_centimetres_cut_from_a_grid_is_a_sliver_gap() {
         bbox.max().y + 1e-6,
     );
     ds.grids[a].geometry = lattice::difference(&ds.grids[a].geometry, &strip).expect("difference");
-    let id = ds.grids[a].id.0.clone();
+    let id = ds.grids[a].id.clone();
     let r = report(ds);
     let slivers = only(&r, ProblemKind::SliverGap);
     assert!(!slivers.is_empty(), "{:#?}", r.problems);
@@ -179,7 +179,7 @@ fn a_micro_grid_reaching_out_of_its_base_grid_is_found_with_both_ids() {
     ds.grids[m].geometry = lattice::union(&ds.grids[m].geometry, &arm).expect("union");
     let outside =
         area_m2(&lattice::difference(&ds.grids[m].geometry, &parent.geometry).expect("difference"));
-    let mut ids = vec![ds.grids[m].id.0.clone(), parent_id];
+    let mut ids = vec![ds.grids[m].id.clone(), GridId(parent_id)];
     ids.sort();
     let r = report(ds);
     let found = only(&r, ProblemKind::ChildOutsideParent);
@@ -224,7 +224,7 @@ fn a_building_on_a_shared_boundary_is_split_between_both_grids() {
         residents: 0,
         usage: Some("shop".into()),
     });
-    let mut ids = vec![ds.grids[a].id.0.clone(), ds.grids[b].id.0.clone()];
+    let mut ids = vec![ds.grids[a].id.clone(), ds.grids[b].id.clone()];
     ids.sort();
     let r = report(ds);
     let split = only(&r, ProblemKind::SplitBuilding);
@@ -258,7 +258,7 @@ fn crowding_an_urban_grid_breaks_the_household_standard() {
         .position(|b| b.id == district.buildings()[bi].id)
         .expect("building");
     ds.buildings[id].households += 600;
-    let grid_id = district.slot(slot).id.0.clone();
+    let grid_id = district.slot(slot).id.clone();
     let r = report(ds);
     let breaches = only(&r, ProblemKind::HouseholdStandard);
     assert_eq!(breaches.len(), 1, "{:#?}", r.problems);

@@ -27,6 +27,7 @@ mod gis_import_safety;
 mod gis_roundtrip;
 mod http_api;
 mod http_bad_input;
+mod http_create_field;
 mod http_edit_scope;
 mod http_gis;
 mod http_hardening;

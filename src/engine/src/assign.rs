@@ -36,6 +36,34 @@ pub struct BuildingAssignment {
     /// Every base grid holding part of the building with its share of the area (0..=1), largest
     /// first; a single entry with share 1 for a building wholly inside one grid.
     pub shares: Vec<(u32, f64)>,
+    /// Candidate grids whose share of the building could not be computed (the overlay refused
+    /// the geometry). Such a grid is missing from `shares`, so the shares are incomplete: the
+    /// validation reports it as a failed check rather than taking it as "no part here".
+    pub failed: Vec<ShareFailure>,
+}
+
+/// A grid's share of a building that could not be computed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareFailure {
+    /// Slot of the grid.
+    pub slot: u32,
+    pub error: lattice::OverlayError,
+}
+
+impl std::fmt::Display for ShareFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "its share of a grid could not be computed: {}",
+            self.error
+        )
+    }
+}
+
+impl std::error::Error for ShareFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
 }
 
 impl BuildingAssignment {
@@ -200,12 +228,15 @@ pub fn assign_building(d: &District, index: usize, as_of: Option<NaiveDate>) -> 
                 base,
                 child: child_at_point(d, base, p.0, as_of),
                 shares: base.map(|s| vec![(s, 1.0)]).unwrap_or_default(),
+                failed: vec![],
             }
         }
         Footprint::Polygon(poly) => {
-            let shares = polygon_shares(d, &Layer::Base, poly, as_of);
+            let (shares, mut failed) = polygon_shares(d, &Layer::Base, poly, as_of);
             let base = shares.first().map(|(s, _)| *s);
-            let child = polygon_shares(d, &Layer::Micro, poly, as_of)
+            let (child_shares, child_failed) = polygon_shares(d, &Layer::Micro, poly, as_of);
+            failed.extend(child_failed);
+            let child = child_shares
                 .into_iter()
                 .find(|(s, share)| {
                     *share > 0.5
@@ -219,25 +250,26 @@ pub fn assign_building(d: &District, index: usize, as_of: Option<NaiveDate>) -> 
                 base,
                 child,
                 shares,
+                failed,
             }
         }
     }
 }
 
 /// Grids of `layer`'s group holding part of `poly`, with their share of its area, largest first
-/// (ties: lowest code).
+/// (ties: lowest code), and the candidates whose share could not be computed.
 fn polygon_shares(
     d: &District,
     layer: &Layer,
     poly: &Polygon<f64>,
     as_of: Option<NaiveDate>,
-) -> Vec<(u32, f64)> {
+) -> (Vec<(u32, f64)>, Vec<ShareFailure>) {
     let Some(bbox) = poly.bounding_rect() else {
-        return vec![];
+        return (vec![], vec![]);
     };
     let candidates = d.slots_in_rect(layer, bbox, as_of);
     let Some(first) = poly.exterior().0.first().copied() else {
-        return vec![];
+        return (vec![], vec![]);
     };
     // Fast path: no candidate's boundary passes through the building's box, so the building is
     // wholly inside the candidate holding its first vertex, or in none.
@@ -245,26 +277,33 @@ fn polygon_shares(
         .iter()
         .all(|&s| !d.prepared(s).boundary_touches_rect(bbox))
     {
-        return candidates
+        let inside = candidates
             .into_iter()
             .filter(|&s| d.prepared(s).contains(first))
             .min_by(|a, b| d.slot(*a).code.cmp(&d.slot(*b).code))
             .map(|s| vec![(s, 1.0)])
             .unwrap_or_default();
+        return (inside, vec![]);
     }
     let footprint = MultiPolygon(vec![poly.clone()]);
     let total = polygon_area_m2(poly);
     if total <= 0.0 {
-        return vec![];
+        return (vec![], vec![]);
     }
-    let mut shares: Vec<(u32, f64)> = candidates
-        .into_iter()
-        .filter_map(|s| {
-            let part = lattice::intersection(&footprint, &d.slot(s).geometry).ok()?;
-            let area = crate::measure::area_m2(&part);
-            (area > 0.0).then_some((s, area / total))
-        })
-        .collect();
+    let mut shares: Vec<(u32, f64)> = Vec::new();
+    let mut failed = Vec::new();
+    for s in candidates {
+        match lattice::intersection(&footprint, &d.slot(s).geometry) {
+            Ok(part) => {
+                let area = crate::measure::area_m2(&part);
+                if area > 0.0 {
+                    shares.push((s, area / total));
+                }
+            }
+            // Not "no part in this grid": the share is unknown, and the caller reports it.
+            Err(error) => failed.push(ShareFailure { slot: s, error }),
+        }
+    }
     // Areas equal to the square centimetre tie, and the lowest code wins.
     shares.sort_by_key(|(s, share)| {
         (
@@ -272,5 +311,5 @@ fn polygon_shares(
             d.slot(*s).code.clone(),
         )
     });
-    shares
+    (shares, failed)
 }

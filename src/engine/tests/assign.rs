@@ -69,3 +69,57 @@ proptest! {
         prop_assert_eq!(households, 3 * spots.len() as u32);
     }
 }
+
+/// A building whose overlay with a grid fails (a footprint spanning more than the lattice's
+/// exact range) was silently taken as "no part in that grid" (`.ok()` on the intersection):
+/// the failure is now kept on the assignment and validation reports a failed check naming the
+/// building.
+#[test]
+fn building_share_overlay_failure_is_reported_not_dropped() {
+    use wangge_engine::validate::{validate, Config, ProblemKind, Scope};
+    let (nx, ny) = (2, 2);
+    let v = mesh(nx, ny, &[(0, 0); 1]);
+    let polys = quads(&v);
+    let d = district_of(&polys, outline(nx, ny));
+    let (areas, grids) = (d.areas().to_vec(), d.all_versions().to_vec());
+    // From 100°W to 130°E across the grids' latitude: 230° of longitude in one group with the
+    // grid it meets, beyond the ±107° the exact overlay can hold.
+    let y = Y0 + 0.5 * STEP;
+    let band = Polygon::new(
+        LineString::from(vec![
+            (-100.0, y),
+            (130.0, y),
+            (130.0, y + 0.0001),
+            (-100.0, y + 0.0001),
+            (-100.0, y),
+        ]),
+        vec![],
+    );
+    let huge = Building {
+        id: "HUGE".into(),
+        footprint: Footprint::Polygon(band),
+        households: 1,
+        residents: 1,
+        usage: None,
+    };
+    let d = District::new(areas, grids, vec![huge], vec![]).expect("district");
+    let a = assign(&d, None);
+    let b = &a.buildings[0];
+    assert!(!b.failed.is_empty(), "{b:?}");
+    assert!(
+        b.failed
+            .iter()
+            .all(|f| f.error == wangge_engine::lattice::OverlayError::ExtentTooLarge),
+        "{:?}",
+        b.failed
+    );
+    let r = validate(&d, &Scope::All, None, &Config::default());
+    let failed: Vec<_> = r.of_kind(ProblemKind::CheckFailed).collect();
+    assert!(
+        failed
+            .iter()
+            .any(|p| p.buildings == vec!["HUGE".to_string()] && p.message.contains("HUGE")),
+        "{:#?}",
+        r.problems
+    );
+}

@@ -345,7 +345,7 @@ fn moving_the_centre_vertex_moves_all_four_grids_together() {
     );
     let count = |list: &[wangge_engine::validate::Problem], grid: &GridId| {
         list.iter()
-            .find(|x| x.kind == ProblemKind::HouseholdStandard && x.grids == vec![grid.0.clone()])
+            .find(|x| x.kind == ProblemKind::HouseholdStandard && x.grids == vec![grid.clone()])
             .map(|x| x.measure.value)
     };
     let (before_004, after_004) = (count(&delta.solved, &id(4)), count(&delta.created, &id(4)));
@@ -423,7 +423,7 @@ fn a_reshape_creating_an_overlap_is_refused_unless_forced_as_draft() {
                 .iter()
                 .find(|p| p.kind == ProblemKind::Overlap)
                 .expect("overlap listed");
-            assert_eq!(o.grids, vec![id(1).0, id(2).0]);
+            assert_eq!(o.grids, vec![id(1), id(2)]);
             assert!(o.measure.value > 1000.0);
         }
         other => panic!("expected refusal, got {other:?}"),

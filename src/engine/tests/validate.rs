@@ -181,6 +181,10 @@ fn ids(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
+fn grid_ids(v: &[&str]) -> Vec<GridId> {
+    v.iter().map(|s| GridId(s.to_string())).collect()
+}
+
 fn assert_close(got: f64, want: f64, tol: f64) {
     assert!((got - want).abs() <= tol, "got {got}, want {want} ± {tol}");
 }
@@ -205,7 +209,7 @@ fn a_shrunk_grid_leaves_a_gap_measured_in_square_metres() {
     let p = only(&r, ProblemKind::Gap);
     assert_eq!(
         p.grids,
-        ids(&["g1", "g2"]),
+        grid_ids(&["g1", "g2"]),
         "the shrunk grid and the one whose edge the gap runs along"
     );
     assert_eq!(p.measure.unit, Unit::SquareMetres);
@@ -229,7 +233,7 @@ fn a_grown_grid_overlaps_its_neighbour() {
     f.grid_mut("g1").geometry = rect(X0, Y0, X0 + S + 0.0002, Y0 + S);
     let r = f.report();
     let p = only(&r, ProblemKind::Overlap);
-    assert_eq!(p.grids, ids(&["g1", "g2"]));
+    assert_eq!(p.grids, grid_ids(&["g1", "g2"]));
     assert_close(
         p.measure.value,
         area_m2(&rect(X0 + S, Y0, X0 + S + 0.0002, Y0 + S)),
@@ -247,7 +251,7 @@ fn a_gap_twenty_centimetres_wide_is_a_sliver_measured_by_its_width() {
     assert_eq!(r.count(ProblemKind::Gap), 0, "{}", dump(&r));
     let p = only(&r, ProblemKind::SliverGap);
     let piece = rect(X0, Y0, X0 + S, Y0 + cut);
-    assert_eq!(p.grids, ids(&["g1", "g2"]));
+    assert_eq!(p.grids, grid_ids(&["g1", "g2"]));
     assert_eq!(p.measure.unit, Unit::Metres);
     assert_close(p.measure.value, mean_width_m(&piece), 0.001);
     assert_close(p.measure.value, 0.2, 0.01);
@@ -262,7 +266,7 @@ fn an_overlap_twenty_centimetres_wide_is_a_sliver_overlap() {
     f.grid_mut("g1").geometry = rect(X0, Y0, X0 + S + grow, Y0 + S);
     let r = f.report();
     let p = only(&r, ProblemKind::SliverOverlap);
-    assert_eq!(p.grids, ids(&["g1", "g2"]));
+    assert_eq!(p.grids, grid_ids(&["g1", "g2"]));
     assert_close(
         p.measure.value,
         mean_width_m(&rect(X0 + S, Y0, X0 + S + grow, Y0 + S)),
@@ -321,7 +325,7 @@ fn a_hole_in_grids_without_hierarchy_is_a_gap() {
     let p = only(&r, ProblemKind::Gap);
     assert_eq!(
         p.grids,
-        ids(&["c00", "c01", "c02", "c10", "c12", "c20", "c21", "c22"])
+        grid_ids(&["c00", "c01", "c02", "c10", "c12", "c20", "c21", "c22"])
     );
     assert_eq!(p.area, None);
     assert_close(
@@ -386,7 +390,7 @@ fn a_micro_grid_sticking_out_of_its_base_grid_is_reported_with_the_area_outside(
     f.grids.push(grid("m1", Layer::Micro, Some("g1"), micro));
     let r = f.report();
     let p = only(&r, ProblemKind::ChildOutsideParent);
-    assert_eq!(p.grids, ids(&["g1", "m1"]));
+    assert_eq!(p.grids, grid_ids(&["g1", "m1"]));
     assert_close(
         p.measure.value,
         area_m2(&rect(X0 + S, Y0 + 0.0004, X0 + 0.0012, Y0 + 0.0006)),
@@ -415,7 +419,7 @@ fn micro_and_special_grids_of_one_base_grid_are_siblings_and_may_not_overlap() {
     f.grids.push(school);
     let r = f.report();
     let p = only(&r, ProblemKind::Overlap);
-    assert_eq!(p.grids, ids(&["m1", "s1"]));
+    assert_eq!(p.grids, grid_ids(&["m1", "s1"]));
     assert_close(
         p.measure.value,
         area_m2(&rect(X0 + 0.0004, Y0 + 0.0001, X0 + 0.0005, Y0 + 0.0005)),
@@ -430,7 +434,7 @@ fn a_base_grid_crossing_into_the_next_community_is_reported_and_not_as_an_overla
     f.grid_mut("g2").geometry = rect(X0 + S, Y0, X0 + 2.0 * S + grow, Y0 + S);
     let r = f.report();
     let p = only(&r, ProblemKind::CrossesCommunity);
-    assert_eq!(p.grids, ids(&["g2"]));
+    assert_eq!(p.grids, grid_ids(&["g2"]));
     assert_eq!(p.area.as_deref(), Some(C1));
     assert_close(
         p.measure.value,
@@ -458,7 +462,7 @@ fn a_bow_tie_grid_is_invalid_and_does_not_disturb_the_other_checks() {
     f.grid_mut("g4").geometry = MultiPolygon(vec![bow_tie]);
     let r = f.report();
     let p = only(&r, ProblemKind::InvalidGeometry);
-    assert_eq!(p.grids, ids(&["g4"]));
+    assert_eq!(p.grids, grid_ids(&["g4"]));
     assert!(
         p.message.contains("self-intersection") && p.message.contains("exterior ring"),
         "{}",
@@ -488,7 +492,7 @@ fn a_building_straddling_two_grids_is_a_split_building_measured_by_its_smaller_p
     let r = f.report();
     let p = only(&r, ProblemKind::SplitBuilding);
     assert_eq!(p.severity, Severity::Warning);
-    assert_eq!(p.grids, ids(&["g1", "g2"]));
+    assert_eq!(p.grids, grid_ids(&["g1", "g2"]));
     assert_eq!(p.buildings, ids(&["b-split"]));
     assert_close(
         p.measure.value,
@@ -503,7 +507,7 @@ fn an_urban_grid_with_200_households_breaks_the_300_to_500_standard() {
     f.buildings[0].households = 200;
     let r = f.report();
     let p = only(&r, ProblemKind::HouseholdStandard);
-    assert_eq!(p.grids, ids(&["g1"]));
+    assert_eq!(p.grids, grid_ids(&["g1"]));
     assert_eq!(p.measure.unit, Unit::Count);
     assert_eq!(p.measure.value, 200.0);
     assert_eq!(p.details["min"], 300);
@@ -516,7 +520,7 @@ fn an_active_grid_with_nothing_in_it_is_empty() {
     let mut f = tiled();
     f.buildings.retain(|b| b.id != "b-g4");
     let r = f.report();
-    assert_eq!(only(&r, ProblemKind::EmptyGrid).grids, ids(&["g4"]));
+    assert_eq!(only(&r, ProblemKind::EmptyGrid).grids, grid_ids(&["g4"]));
 }
 
 #[test]
@@ -528,7 +532,7 @@ fn reserved_and_suspended_grids_are_summarised_without_making_the_report_unclean
     let r = f.report();
     let p = only(&r, ProblemKind::StatusSummary);
     assert_eq!(p.severity, Severity::Info);
-    assert_eq!(p.grids, ids(&["g2", "g3"]));
+    assert_eq!(p.grids, grid_ids(&["g2", "g3"]));
     assert_eq!(p.details["reserved_count"], 1);
     assert_eq!(p.details["suspended_count"], 1);
     assert!(
@@ -581,7 +585,7 @@ fn validate_around_finds_the_same_problems_as_a_full_run_for_the_grids_it_is_giv
         for p in full
             .problems
             .iter()
-            .filter(|p| p.grids.iter().any(|g| g == id))
+            .filter(|p| p.grids.iter().any(|g| g.0 == id))
         {
             assert!(
                 around_keys.contains(&p.key()),
@@ -847,7 +851,7 @@ fn overlay_extent_too_large_is_check_failed_not_silence() {
     }
     for p in &failed {
         assert_eq!(p.severity, Severity::Error);
-        assert!(p.grids.contains(&"g4".to_string()), "{p}");
+        assert!(p.grids.contains(&GridId::from("g4")), "{p}");
         assert_eq!(p.area.as_deref(), Some(C1));
         let reason = p.details.get("reason").and_then(|v| v.as_str());
         assert!(
@@ -881,7 +885,7 @@ fn micro_grid_of_near_world_size_is_check_failed_not_inside_its_base_grid() {
         .of_kind(ProblemKind::CheckFailed)
         .find(|p| p.details.get("check").and_then(|c| c.as_str()) == Some("child_outside_parent"))
         .unwrap_or_else(|| panic!("no failed child check: {}", dump(&r)));
-    assert_eq!(p.grids, ids(&["g1", "g1W01"]));
+    assert_eq!(p.grids, grid_ids(&["g1", "g1W01"]));
 }
 
 /// A continent of unparented 2° × 2° base grids (lon 20–100, lat 0–50) with three lakes far
@@ -970,7 +974,7 @@ fn unparented_gaps_found_on_continent_scale_coverage() {
     // The lagoon's gap names the eight island cells around it.
     let lagoon = r
         .of_kind(ProblemKind::Gap)
-        .find(|p| p.grids.iter().any(|g| g.starts_with('e')))
+        .find(|p| p.grids.iter().any(|g| g.0.starts_with('e')))
         .expect("lagoon gap");
     assert_eq!(lagoon.grids.len(), 8, "{lagoon}");
     assert_eq!(errors(&r).len(), 4, "{}", dump(&r));
@@ -1000,7 +1004,7 @@ fn antimeridian_multipolygon_grids_are_checked_part_by_part() {
     assert_eq!(overlaps.len(), 2, "{}", dump(&r));
     let strip = area_m2(&rect(179.4, -17.0, 179.5, -16.0));
     for p in overlaps {
-        assert_eq!(p.grids, ids(&["a", "b"]));
+        assert_eq!(p.grids, grid_ids(&["a", "b"]));
         assert!((p.measure.value - strip).abs() < 1.0, "{p}");
     }
     assert_eq!(r.count(ProblemKind::Gap), 0, "{}", dump(&r));
@@ -1024,7 +1028,7 @@ fn community_without_outline_is_check_failed_not_silence() {
     let p = failed[0];
     assert_eq!(p.severity, Severity::Error);
     assert_eq!(p.area.as_deref(), Some(C1));
-    assert!(p.grids.contains(&"g1".to_string()), "{p}");
+    assert!(p.grids.contains(&GridId::from("g1")), "{p}");
     assert!(p.message.contains("no outline"), "{p}");
     assert!(!r.is_clean());
 }

@@ -388,8 +388,16 @@ pub async fn create(
         .and_then(Value::as_str)
         .map(str::to_string);
     let given_id = feature.id.is_some();
-    let (mut grid, _) = grid_from_feature(0, &feature, &GridReading::default())
-        .map_err(|e| ApiError::field("properties", e.0))?;
+    let (mut grid, _) = grid_from_feature(0, &feature, &GridReading::default()).map_err(|e| {
+        // The problem names what is wrong: the geometry (a ring across the antimeridian…) or
+        // a property.
+        let field = if e.is_geometry() {
+            "geometry"
+        } else {
+            "properties"
+        };
+        ApiError::field(field, e.to_string())
+    })?;
     if grid.layer == Layer::Composite {
         return Err(ApiError::field(
             "properties.layer",

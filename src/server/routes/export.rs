@@ -130,8 +130,7 @@ async fn export_file(
             let mut out = Vec::new();
             write_assignments_csv(&mut out, &d, &layer, filter.as_of, &|g: &Grid| {
                 keep.contains(&g.id.0)
-            })
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            })?;
             return Ok((out, "assignments.csv".to_string(), "text/csv"));
         }
         let grids = filter.select(&d);
@@ -145,7 +144,7 @@ async fn export_file(
         let dir = tempfile::tempdir().map_err(|e| ApiError::internal(format!("temp dir: {e}")))?;
         let path = dir.path().join(format!("grids.{ext}"));
         crate::gis::quiet_gdal();
-        write_file(&path, fmt, &grids).map_err(|e| ApiError::internal(e.to_string()))?;
+        write_file(&path, fmt, &grids)?;
         if fmt == Format::Shp {
             return Ok((zip_folder(dir.path())?, "grids.zip".to_string(), media));
         }

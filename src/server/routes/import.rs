@@ -8,12 +8,12 @@
 //! [`crate::gis::open`]). Messages name the upload, never the server's temporary folder.
 
 use super::super::auth::Caller;
-use super::super::error::{ApiError, ApiResult, FieldError};
+use super::super::error::{ApiError, ApiResult};
 use super::super::extract::Params;
 use super::super::state::SharedState;
 use super::Typed;
 use crate::gis::open::import_extensions;
-use crate::gis::stage::{store_outcome, StageError, Stored};
+use crate::gis::stage::{store_outcome, Stored};
 use crate::gis::{read_file, CrsOverride, FieldMap, ImportOptions, Target};
 use crate::store::{ChangeMeta, Operation};
 use axum::body::Bytes;
@@ -88,8 +88,7 @@ pub async fn import(
         std::fs::write(&path, &body)
             .map_err(|e| ApiError::internal(format!("writing the upload: {}", e.kind())))?;
         crate::gis::quiet_gdal();
-        let outcome =
-            read_file(&path, &opts).map_err(|e| ApiError::field("file", e.to_string()))?;
+        let outcome = read_file(&path, &opts)?;
         drop(dir);
         Ok(outcome)
     })
@@ -102,25 +101,7 @@ pub async fn import(
         at: chrono::Utc::now(),
     };
     let _guard = state.sync.lock().await;
-    let stored = store_outcome(&state.store, &outcome, &meta, dry_run)
-        .await
-        .map_err(|e| match e {
-            StageError::Rejected(m) => ApiError::field("file", m),
-            StageError::Blocked(b) => {
-                let first = b.problems.first().and_then(|p| p.grids.first());
-                let mut a = ApiError::refused(first.map(String::as_str), b.message);
-                a.errors = b
-                    .problems
-                    .iter()
-                    .map(|p| FieldError {
-                        field: p.kind.as_str().to_string(),
-                        reason: p.message.clone(),
-                    })
-                    .collect();
-                a
-            }
-            StageError::Store(e) => e.into(),
-        })?;
+    let stored = store_outcome(&state.store, &outcome, &meta, dry_run).await?;
     let summary = outcome.summary_lines();
     let body = match stored {
         // `would_store` is what the real run will do; `refused` says why it would not.

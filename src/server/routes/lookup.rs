@@ -305,7 +305,36 @@ fn spool(mut body: impl Read, tx: &Sender) -> ApiResult<tempfile::SpooledTempFil
 struct Pending {
     id: Option<String>,
     record: Option<csv::StringRecord>,
-    position: Result<Coord<f64>, String>,
+    position: Result<Coord<f64>, PointError>,
+}
+
+/// Why one point of a batch has no position: answered in that point's row, the batch goes on.
+#[derive(Debug, thiserror::Error)]
+enum PointError {
+    #[error("the feature has no geometry")]
+    NoGeometry,
+    #[error("geometry type {0} is not a Point")]
+    NotAPoint(String),
+    #[error("a Point needs [lon, lat] numbers")]
+    NotLonLat,
+    #[error("{what} \"{given}\" is not a number")]
+    NotANumber {
+        what: &'static str,
+        given: String,
+        #[source]
+        source: std::num::ParseFloatError,
+    },
+    /// Out of range (the position's own message).
+    #[error("{0}")]
+    Position(#[source] crate::io::InputError),
+    /// Out of range, in a GeoJSON feature's coordinates.
+    #[error("coordinates: {0}")]
+    Coordinates(#[source] crate::io::InputError),
+}
+
+/// `[lon, lat]`, in range.
+fn in_range(lon: f64, lat: f64) -> Result<Coord<f64>, crate::io::InputError> {
+    crate::io::features::position(&geojson::Position::from(vec![lon, lat]))
 }
 
 /// Collects points and answers them a chunk at a time.
@@ -367,7 +396,7 @@ impl Out {
                             "on_boundary": hit.on_boundary,
                         });
                         if let Err(e) = &p.position {
-                            line["error"] = e.clone().into();
+                            line["error"] = e.to_string().into();
                         }
                         // Writing to a Vec cannot fail.
                         let _ = serde_json::to_writer(&mut buf, &line);
@@ -385,7 +414,8 @@ impl Out {
                         rec.push_field(g.map_or("", |g| g.id.0.as_str()));
                         rec.push_field(g.map_or("", |g| g.code.as_str()));
                         rec.push_field(if hit.on_boundary { "true" } else { "false" });
-                        rec.push_field(p.position.as_ref().err().map_or("", String::as_str));
+                        let error = p.position.as_ref().err().map(ToString::to_string);
+                        rec.push_field(error.as_deref().unwrap_or(""));
                         w.write_record(&rec)
                             .map_err(|e| ApiError::internal(format!("csv output: {e}")))?;
                         self.index += 1;
@@ -429,18 +459,18 @@ struct InGeometry {
     coordinates: Value,
 }
 
-fn position_of(g: Option<InGeometry>) -> Result<Coord<f64>, String> {
-    let g = g.ok_or("the feature has no geometry")?;
+fn position_of(g: Option<InGeometry>) -> Result<Coord<f64>, PointError> {
+    let g = g.ok_or(PointError::NoGeometry)?;
     if g.type_ != "Point" {
-        return Err(format!("geometry type {} is not a Point", g.type_));
+        return Err(PointError::NotAPoint(g.type_));
     }
     let nums = g
         .coordinates
         .as_array()
         .filter(|a| a.len() >= 2)
         .and_then(|a| Some((a[0].as_f64()?, a[1].as_f64()?)))
-        .ok_or("a Point needs [lon, lat] numbers")?;
-    check_position("coordinates", nums.0, nums.1).map_err(|e| e.detail.clone())
+        .ok_or(PointError::NotLonLat)?;
+    in_range(nums.0, nums.1).map_err(PointError::Coordinates)
 }
 
 /// Visits the top-level value: a sequence of points, or a FeatureCollection's members.
@@ -468,8 +498,7 @@ impl<'de> Visitor<'de> for TopVisitor<'_> {
         loop {
             match seq.next_element::<InPoint>() {
                 Ok(Some(p)) => {
-                    let position = check_position("lon/lat", p.lon, p.lat)
-                        .map_err(|e| e.errors[0].reason.clone());
+                    let position = in_range(p.lon, p.lat).map_err(PointError::Position);
                     self.out
                         .push(Pending {
                             id: id_string(p.id),
@@ -626,15 +655,16 @@ fn read_csv<R: Read>(
                 ApiError::field(format!("row {}", row + 2), e.to_string())
             }
         })?;
-        let num = |c: usize, what: &str| -> Result<f64, String> {
+        let num = |c: usize, what: &'static str| -> Result<f64, PointError> {
             let s = rec.get(c).unwrap_or("").trim();
-            s.parse::<f64>()
-                .map_err(|_| format!("{what} \"{s}\" is not a number"))
+            s.parse::<f64>().map_err(|source| PointError::NotANumber {
+                what,
+                given: s.to_string(),
+                source,
+            })
         };
         let position = num(lon_c, "lon").and_then(|x| {
-            num(lat_c, "lat").and_then(|y| {
-                check_position("lon/lat", x, y).map_err(|e| e.errors[0].reason.clone())
-            })
+            num(lat_c, "lat").and_then(|y| in_range(x, y).map_err(PointError::Position))
         });
         if let Some(h) = header.take() {
             out.sent_any = true;

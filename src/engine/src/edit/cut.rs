@@ -6,33 +6,32 @@
 //! back: a dropped vertex lay on a straight run of edges, so it lies exactly on the merged edge.
 
 use super::topology::{insert_vertices, vertex_set};
-use crate::lattice;
+use crate::lattice::{self, OverlayError};
 use geo::{LineString, MultiPolygon, Polygon};
 
 /// The pieces of `mp` cut along `line`, each keeping every vertex of `mp` on its boundary.
-/// `None` when the extent is too large for exact overlay.
+/// Fails when the overlay refuses the geometry (extent too large for exact overlay, or a
+/// coordinate that is not finite).
 pub fn slice_keep_vertices(
     mp: &MultiPolygon<f64>,
     line: &LineString<f64>,
-) -> Option<Vec<Polygon<f64>>> {
-    let pieces = lattice::slice(mp, line).ok()?;
+) -> Result<Vec<Polygon<f64>>, OverlayError> {
+    let pieces = lattice::slice(mp, line)?;
     let original: Vec<_> = vertex_set(mp).into_iter().collect();
-    Some(
-        pieces
-            .into_iter()
-            .map(|piece| {
-                let one = MultiPolygon(vec![piece]);
-                match insert_vertices(&one, &original, 0.0) {
-                    Some(mut with) => with.0.swap_remove(0),
-                    None => one
-                        .0
-                        .into_iter()
-                        .next()
-                        .unwrap_or_else(|| Polygon::new(LineString(vec![]), vec![])),
-                }
-            })
-            .collect(),
-    )
+    Ok(pieces
+        .into_iter()
+        .map(|piece| {
+            let one = MultiPolygon(vec![piece]);
+            match insert_vertices(&one, &original, 0.0) {
+                Some(mut with) => with.0.swap_remove(0),
+                None => one
+                    .0
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| Polygon::new(LineString(vec![]), vec![])),
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -60,5 +59,19 @@ mod tests {
         assert!(pieces
             .iter()
             .any(|p| has_vertex(&MultiPolygon(vec![p.clone()]), t)));
+    }
+
+    /// The overlay's refusal was `.ok()`-ed into `None` and the reason lost: it is the typed
+    /// error now, so the caller can say why the line could not cut.
+    #[test]
+    fn slicing_beyond_the_exact_range_is_an_overlay_error() {
+        let sq = MultiPolygon(vec![polygon![
+            (x: 118.0, y: 29.0), (x: 118.01, y: 29.0), (x: 118.01, y: 29.01), (x: 118.0, y: 29.01)
+        ]]);
+        let line = LineString::from(vec![(-100.0, 29.005), (130.0, 29.005)]);
+        assert_eq!(
+            slice_keep_vertices(&sq, &line),
+            Err(OverlayError::ExtentTooLarge)
+        );
     }
 }

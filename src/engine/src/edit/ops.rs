@@ -191,9 +191,9 @@ pub(crate) fn split(
     let g = current(d, id)?;
     let line = LineString(line.0.iter().map(|c| lattice::snap(*c)).collect());
     let mut pieces =
-        slice_keep_vertices(&g.geometry, &line).ok_or_else(|| EditError::InvalidGeometry {
+        slice_keep_vertices(&g.geometry, &line).map_err(|e| EditError::InvalidGeometry {
             grid: id.clone(),
-            reason: "the line or grid is too large or not finite".into(),
+            reason: format!("the line or grid is too large or not finite: {e}"),
         })?;
     match pieces.len() {
         0 | 1 => return Err(EditError::LineDoesNotSplit(id.clone())),

@@ -41,7 +41,7 @@ fn child_outside(ctx: &Ctx, c: u32) -> Option<Problem> {
         place(area.as_deref()),
         near(&outside)
     );
-    let mut grids = vec![child.id.0.clone(), parent.id.0.clone()];
+    let mut grids = vec![child.id.clone(), parent.id.clone()];
     grids.sort();
     Some(Problem {
         kind: ProblemKind::ChildOutsideParent,

@@ -4,7 +4,7 @@
 use super::config::Config;
 use super::report::{Measure, Problem, ProblemKind, Severity};
 use crate::district::District;
-use crate::model::{Grid, Layer};
+use crate::model::{Grid, GridId, Layer};
 use chrono::NaiveDate;
 use geo::{BoundingRect, Coord, Distance, Euclidean, InteriorPoint, MultiPolygon, Point, Rect};
 use std::sync::OnceLock;
@@ -161,8 +161,8 @@ pub(super) fn check_failed(
     );
     let named = match grids.len() {
         0 => "no grid".to_string(),
-        1..=5 => format!("grid(s) {}", grids.join(", ")),
-        n => format!("{n} grids ({}, …)", grids[..3].join(", ")),
+        1..=5 => format!("grid(s) {}", join_ids(&grids)),
+        n => format!("{n} grids ({}, …)", join_ids(&grids[..3])),
     };
     let mut details = serde_json::Map::new();
     details.insert("check".into(), check.into());
@@ -195,12 +195,17 @@ pub(super) fn parts_meeting(mp: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPol
 }
 
 /// Grid ids of slots, sorted and deduplicated.
-pub(super) fn sorted_ids(ctx: &Ctx, slots: impl IntoIterator<Item = u32>) -> Vec<String> {
-    let mut ids: Vec<String> = slots
-        .into_iter()
-        .map(|s| ctx.grid(s).id.0.clone())
-        .collect();
+pub(super) fn sorted_ids(ctx: &Ctx, slots: impl IntoIterator<Item = u32>) -> Vec<GridId> {
+    let mut ids: Vec<GridId> = slots.into_iter().map(|s| ctx.grid(s).id.clone()).collect();
     ids.sort();
     ids.dedup();
     ids
+}
+
+/// Grid ids for a message: "a, b, c".
+pub(super) fn join_ids(ids: &[GridId]) -> String {
+    ids.iter()
+        .map(|g| g.0.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

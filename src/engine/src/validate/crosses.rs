@@ -42,7 +42,7 @@ fn crossing(ctx: &Ctx, s: u32) -> Option<Problem> {
     Some(Problem {
         kind: ProblemKind::CrossesCommunity,
         severity: Severity::Error,
-        grids: vec![grid.id.0.clone()],
+        grids: vec![grid.id.clone()],
         buildings: vec![],
         area: Some(code.clone()),
         measure: Measure::m2(m2),

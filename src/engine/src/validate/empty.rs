@@ -22,7 +22,7 @@ pub(super) fn empty_grids(ctx: &Ctx, slots: &[u32], counts: &Assignment) -> Vec<
             Some(Problem {
                 kind: ProblemKind::EmptyGrid,
                 severity: Severity::Warning,
-                grids: vec![grid.id.0.clone()],
+                grids: vec![grid.id.clone()],
                 buildings: vec![],
                 area: grid.parent.clone(),
                 measure: Measure::count(0.0),

@@ -40,7 +40,7 @@ pub(super) fn household_standard(ctx: &Ctx, slots: &[u32], counts: &Assignment) 
             Some(Problem {
                 kind: ProblemKind::HouseholdStandard,
                 severity: Severity::Warning,
-                grids: vec![grid.id.0.clone()],
+                grids: vec![grid.id.clone()],
                 buildings: vec![],
                 area: community,
                 measure: Measure::count(households as f64),

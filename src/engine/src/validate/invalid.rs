@@ -44,7 +44,7 @@ fn invalid_geometry(ctx: &Ctx, s: u32) -> Option<Problem> {
     Some(Problem {
         kind: ProblemKind::InvalidGeometry,
         severity: Severity::Error,
-        grids: vec![grid.id.0.clone()],
+        grids: vec![grid.id.clone()],
         buildings: vec![],
         area,
         measure: Measure::count(errors.len() as f64),

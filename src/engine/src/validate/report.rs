@@ -3,6 +3,7 @@
 //! Modelled on geo's `Validation` visitor: each problem is a value with a kind, the grids it
 //! involves and a measure in metres or square metres, and its message says where.
 
+use crate::model::GridId;
 use geo::{Geometry, MultiPolygon};
 use serde::Serialize;
 use std::fmt;
@@ -144,8 +145,8 @@ impl fmt::Display for Measure {
 pub struct Problem {
     pub kind: ProblemKind,
     pub severity: Severity,
-    /// Grid ids involved, sorted.
-    pub grids: Vec<String>,
+    /// Grid ids involved, sorted (serialised as plain strings: `GridId` is transparent).
+    pub grids: Vec<GridId>,
     /// Building ids involved (split buildings), sorted.
     pub buildings: Vec<String>,
     /// Community code where the problem lies, when known.
@@ -163,7 +164,7 @@ pub struct Problem {
 impl Problem {
     /// A key that identifies "the same problem" across two reports (used to tell problems an
     /// edit creates from those it solves). Areas are compared to the square metre.
-    pub fn key(&self) -> (ProblemKind, Vec<String>, Vec<String>, i64) {
+    pub fn key(&self) -> (ProblemKind, Vec<GridId>, Vec<String>, i64) {
         let rounded = match self.measure.unit {
             Unit::SquareMetres => self.measure.value.round() as i64,
             Unit::Metres => (self.measure.value * 100.0).round() as i64,
@@ -177,11 +178,26 @@ impl Problem {
         )
     }
 
+    /// The grid ids joined with `sep` (for a tile property or a message).
+    pub fn grids_joined(&self, sep: &str) -> String {
+        self.grids
+            .iter()
+            .map(|g| g.0.as_str())
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
     pub fn to_feature(&self) -> geojson::Feature {
         let mut props = serde_json::Map::new();
         props.insert("kind".into(), self.kind.as_str().into());
         props.insert("severity".into(), self.severity.as_str().into());
-        props.insert("grids".into(), self.grids.clone().into());
+        props.insert(
+            "grids".into(),
+            self.grids
+                .iter()
+                .map(|g| serde_json::Value::from(g.0.as_str()))
+                .collect(),
+        );
         if !self.buildings.is_empty() {
             props.insert("buildings".into(), self.buildings.clone().into());
         }

@@ -36,7 +36,7 @@ pub(super) enum Keep {
     /// keep a far-away L-shaped gap whose box happens to reach the region, which an incremental
     /// run has no reason to find).
     Around {
-        ids: HashSet<String>,
+        ids: HashSet<GridId>,
         region: Rect<f64>,
     },
 }
@@ -179,7 +179,7 @@ impl<'a> Selection<'a> {
             holes: Holes::Meeting(region),
             counts: Counts::In(rect),
             keep: Keep::Around {
-                ids: ids.iter().map(|g| g.0.clone()).collect(),
+                ids: ids.iter().cloned().collect(),
                 region,
             },
         }

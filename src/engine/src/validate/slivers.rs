@@ -2,10 +2,11 @@
 //! grids digitised separately along the same road), not a real gap or overlap, so it gets its own
 //! kind and is measured by its width instead of its area.
 
-use super::common::{near, place};
+use super::common::{join_ids, near, place};
 use super::config::Config;
 use super::report::{area_geometry, Measure, Problem, ProblemKind, Severity};
 use crate::measure::{area_m2, mean_width_m};
+use crate::model::GridId;
 use geo::{MultiPolygon, Polygon};
 
 /// Whether a piece is a gap or an overlap.
@@ -20,7 +21,7 @@ pub(super) enum Coverage {
 pub(super) fn coverage_problem(
     coverage: Coverage,
     piece: Polygon<f64>,
-    grids: Vec<String>,
+    grids: Vec<GridId>,
     area: Option<String>,
     config: &Config,
 ) -> Option<Problem> {
@@ -39,7 +40,7 @@ pub(super) fn coverage_problem(
     };
     let what = match coverage {
         Coverage::Gap => "gap".to_string(),
-        Coverage::Overlap => format!("overlap between grids {}", grids.join(", ")),
+        Coverage::Overlap => format!("overlap between grids {}", join_ids(&grids)),
     };
     let where_ = format!("{} {}", place(area.as_deref()), near(&mp));
     let (measure, message) = if sliver {

@@ -1,7 +1,7 @@
 //! Buildings split between base grids: one building should have one responsible grid worker, so
 //! a footprint straddling grid boundaries (beyond the assignment's straddle share) is a warning.
 
-use super::common::{sorted_ids, Ctx};
+use super::common::{check_failed, join_ids, sorted_ids, Ctx};
 use super::report::{Measure, Problem, ProblemKind, Severity};
 use crate::assign::Assignment;
 use crate::measure::polygon_area_m2;
@@ -34,7 +34,7 @@ pub(super) fn split_buildings(ctx: &Ctx, assignment: &Assignment) -> Vec<Problem
                 message: format!(
                     "building {} is split between grids {} ({m2:.1} m² outside its main grid){near}",
                     b.id,
-                    grids.join(", ")
+                    join_ids(&grids)
                 ),
                 grids,
                 buildings: vec![b.id.clone()],
@@ -44,5 +44,29 @@ pub(super) fn split_buildings(ctx: &Ctx, assignment: &Assignment) -> Vec<Problem
                 geometry: Some(Geometry::Polygon(poly.clone())),
             })
         })
+        .chain(unmeasured_buildings(ctx, assignment))
         .collect()
+}
+
+/// Buildings whose share of some grid could not be computed: whether they are split (and where
+/// they belong) is unknown, which is reported as a failed check, never as "not split".
+fn unmeasured_buildings<'a>(
+    ctx: &'a Ctx,
+    assignment: &'a Assignment,
+) -> impl Iterator<Item = Problem> + 'a {
+    assignment.buildings.iter().filter_map(move |a| {
+        let first = a.failed.first()?;
+        let b = ctx.d.buildings().get(a.building)?;
+        let slots: Vec<u32> = a
+            .failed
+            .iter()
+            .map(|f| f.slot)
+            .chain(a.shares.iter().map(|(s, _)| *s))
+            .collect();
+        let area = slots.first().and_then(|&s| ctx.community_of(ctx.grid(s)));
+        let reason = format!("building {}: {first}", b.id);
+        let mut p = check_failed(ctx, "split_buildings", slots, area, &reason);
+        p.buildings = vec![b.id.clone()];
+        Some(p)
+    })
 }

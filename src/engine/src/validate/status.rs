@@ -3,7 +3,7 @@
 
 use super::common::Ctx;
 use super::report::{Measure, Problem, ProblemKind, Severity};
-use crate::model::GridStatus;
+use crate::model::{GridId, GridStatus};
 
 /// One summary for the examined grids, or none when every one is active.
 pub(super) fn status_summary(ctx: &Ctx, slots: &[u32]) -> Option<Problem> {
@@ -24,7 +24,11 @@ pub(super) fn status_summary(ctx: &Ctx, slots: &[u32]) -> Option<Problem> {
     reserved.dedup();
     suspended.sort();
     suspended.dedup();
-    let mut grids: Vec<String> = reserved.iter().chain(&suspended).cloned().collect();
+    let mut grids: Vec<GridId> = reserved
+        .iter()
+        .chain(&suspended)
+        .map(|id| GridId(id.clone()))
+        .collect();
     grids.sort();
     let mut details = serde_json::Map::new();
     details.insert("reserved_count".into(), reserved.len().into());
