@@ -69,6 +69,7 @@ export async function run({ server, page, errors, shot, test, api, planner, laun
 
   // ------------------------------------------------------------------------------ token
   await test('webb: a mistyped token is refused and not kept; a bad stored token falls back to anonymous viewing', async () => {
+    await page.click('#token-clear'); // the core tests leave a planner's token
     await page.fill('#token-input', 'not-a-real-token-123');
     await page.click('#token-save');
     await page.waitForFunction(() => /无效/.test(document.querySelector('#token-state')?.textContent || ''), null, { timeout: 10_000 });

@@ -98,6 +98,11 @@ const TYPE_KEYS = {
   conflict: 'err_conflict',
 };
 
+function problemLine(line) {
+  const m = line.match(/^\s*(error|warning|info)\s+([a-z_]+)\s+(.*)$/);
+  return m ? `${t(`sev_${m[1]}`)} · ${kindLabel(m[2])}：${m[3]}` : line;
+}
+
 /** Title (in the page's language), then the service's detail and field reasons, each once. */
 function refusalText(err) {
   const p = err.problem || {};
@@ -105,7 +110,9 @@ function refusalText(err) {
   const title = TYPE_KEYS[type] ? t(TYPE_KEYS[type]) : p.title;
   const lines = [`${title || ''} (${err.status})`];
   const detail = p.detail && p.detail !== p.title ? String(p.detail) : '';
-  if (detail) lines.push(detail);
+  // The problems a refusal lists ("  error   gap   gap of … near (…)") get their severity and
+  // kind in the page's language; the rest of the service's words stay as they are.
+  if (detail) lines.push(detail.split('\n').map(problemLine).join('\n'));
   for (const e of p.errors || []) {
     // A field reason the detail already says is not repeated.
     if (e.reason && !detail.includes(e.reason)) lines.push(`${e.field ? `${e.field}: ` : ''}${e.reason}`);
