@@ -84,6 +84,7 @@ export async function run({ server, page, errors, shot, test, api, planner, laun
     assert.ok(await page.evaluate(() => window.wangge.map.getSource('grids')?.type === 'vector'), 'still from the vector tiles');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('wangge.token')), null, 'the bad token is dropped');
     await page.waitForFunction(() => /匿名/.test(document.querySelector('#status-line')?.textContent || ''), null, { timeout: 5_000 });
+    assert.match(await page.textContent('#token-state'), /匿名/, 'the settings box says the token was dropped');
     await shot('webb-02-token-dropped');
     await saveToken(plannerD);
     assert.match(await page.textContent('#token-state'), /已保存/);

@@ -72,10 +72,12 @@ async function reloadData() {
 async function start() {
   applyStatic();
   // A stored token the service does not know would make every read fail: drop it first.
+  let dropped = false;
   if (token()) {
     const check = await checkToken(token()).catch(() => ({ ok: true }));
     if (check.status === 401) {
       setToken('');
+      dropped = true;
       setTimeout(() => flash(t('token_dropped')), 0);
     }
   }
@@ -116,6 +118,8 @@ async function start() {
   mountSearch($('search'), $('search-results'), (hit) => choose(hit).catch((e) => flash(e.message)));
   mountMeasure(map, $('map'));
   mountKeys();
+  // The settings box says it too (the status line fades).
+  if (dropped) window.dispatchEvent(new CustomEvent('wangge:token-dropped'));
 
   const asOf = $('as-of');
   asOf.value = app.asOf || '';

@@ -27,10 +27,15 @@ function householdsChart(grids) {
   // Each bar is labelled with its grid's name (the community's name left out: it is the same
   // for every bar of a community), the full code and name in the tooltip.
   const W = 290, row = 13, left = 92, right = 34;
+  // A town's chart mixes communities: their grids are told apart by the community's first two
+  // characters (阜上·第1网格).
+  const mixed = new Set(base.map((g) => g.code.slice(0, 12))).size > 1;
   const short = (n) => {
-    const m = String(n || '').match(/(第[^第]*网格.*)$/);
-    const v = m ? m[1] : String(n || '');
-    return v.length > 8 ? `${v.slice(0, 7)}…` : v;
+    const name = String(n || '');
+    const m = name.match(/(第[^第]*网格.*)$/);
+    let v = m ? m[1] : name;
+    if (m && mixed) v = `${name.slice(0, 2)}·${v}`;
+    return v.length > 9 ? `${v.slice(0, 8)}…` : v;
   };
   const max = Math.max(...base.map((g) => Math.max(g.households, g.standard ? g.standard[1] : 0)), 1);
   const x = (v) => left + ((W - left - right) * v) / max;

@@ -10,6 +10,7 @@ let el = null;
 let problems = [];
 let map = null;
 let areaName = '';
+let loaded = false;
 
 // A problem kind in the interface language (the raw kind when it has no label yet).
 function kindLabel(kind) {
@@ -24,7 +25,7 @@ function render() {
       const q = p.properties;
       return `<li class="sev-${esc(q.severity)}" data-i="${i}" data-kind="${esc(q.kind)}"><b>${esc(kindLabel(q.kind))}</b> · <span class="sev-label">${esc(t(`sev_${q.severity}`))}</span><br>${esc(q.message)}</li>`;
     }).join('')}</ul>`
-    : `<p class="muted">${t('no_problems')}</p>`}`;
+    : `<p class="muted">${t(loaded ? 'no_problems' : 'loading')}</p>`}`;
 }
 
 async function focus(p) {
@@ -63,6 +64,7 @@ export async function refreshValidation(asOf, area) {
   const { body } = await get('/validation', params);
   if (mine !== seq) return;
   areaName = area ? area.name : '';
+  loaded = true;
   // Errors first, then warnings, then information.
   const order = { error: 0, warning: 1, info: 2 };
   problems = body.features.sort((a, b) => (order[a.properties.severity] ?? 3) - (order[b.properties.severity] ?? 3));
