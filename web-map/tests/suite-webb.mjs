@@ -49,7 +49,9 @@ export async function run({ server, page, errors, shot, test, api, planner, laun
   async function saveToken(secret) {
     await page.fill('#token-input', secret);
     await page.click('#token-save');
-    await page.waitForFunction(() => /令牌/.test(document.querySelector('#token-state')?.textContent || ''), null, { timeout: 10_000 });
+    // Kept once the service has answered the check.
+    await page.waitForFunction((v) => sessionStorage.getItem('wangge.token') === v
+      && /令牌已保存|Token kept/.test(document.querySelector('#token-state')?.textContent || ''), secret, { timeout: 10_000 });
   }
 
   async function fresh() {
@@ -495,6 +497,24 @@ export async function run({ server, page, errors, shot, test, api, planner, laun
     assert.ok(await page.$eval('#measure-box', (b) => b.hidden), 'Esc ends measuring');
   });
 
+  await test('webb: the new texts switch to English', async () => {
+    await saveToken(plannerD);
+    await page.click('#lang-toggle');
+    try {
+      assert.equal(await page.textContent('.measure-ctrl [data-measure=distance]'), 'Distance');
+      assert.equal(await page.textContent('[data-tool=reroute]'), 'Reroute boundary');
+      await page.fill('#search', '没有这个网格xyz');
+      await page.waitForFunction(() => document.querySelector('#search-results li')?.textContent === 'No results', null, { timeout: 5_000 });
+      await page.fill('#search', '');
+      await selectGrid(page, base, `${D_AREA}003`);
+      assert.match(await page.textContent('#card'), /Area\s*[\d,.]+ (m²|km²)/);
+      await shot('webb-21-english');
+    } finally {
+      await page.click('#lang-toggle');
+    }
+    assert.equal(await page.textContent('[data-tool=reroute]'), '沿线调整边界');
+  });
+
   // ------------------------------------------------------------------------------ phone
   await test('webb: phone screenshot of search and the card', async () => {
     const phone = await launch({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
@@ -504,7 +524,7 @@ export async function run({ server, page, errors, shot, test, api, planner, laun
       await phone.page.fill('#search', '没有这个网格xyz');
       await phone.page.waitForSelector('#search-results li', { timeout: 10_000 });
       assert.equal(await phone.page.textContent('#search-results li'), '无结果');
-      await phone.page.screenshot({ path: path.join(shots, 'webb-21-phone-search.png') });
+      await phone.page.screenshot({ path: path.join(shots, 'webb-22-phone-search.png') });
     } finally {
       await phone.close();
     }
