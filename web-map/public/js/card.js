@@ -52,7 +52,23 @@ export function mountCard(element, closed) {
   onLanguage(render);
 }
 
-/** Loads and shows grid `id`; returns {feature, etag} for the map and the editor. */
+// The change log, read once and then only what is newer (GET /changes?after=<last id>).
+let log = [];
+async function changeLog() {
+  try {
+    for (;;) {
+      const after = log.length ? log[log.length - 1].id : 0;
+      const { body } = await get('/changes', { after, limit: 1000 });
+      if (!Array.isArray(body) || !body.length) break;
+      // Two cards loading at once may both ask: keep each change once.
+      const last = log.length ? log[log.length - 1].id : 0;
+      log = log.concat(body.filter((c) => c.id > last));
+      if (body.length < 1000) break;
+    }
+  } catch { /* the history is shown without reasons */ }
+  return log;
+}
+
 /** Loads and shows grid `id`; returns {feature, etag} for the map and the editor. */
 export async function showCard(id, asOf, districtCode) {
   const enc = encodeURIComponent(id);
@@ -60,8 +76,8 @@ export async function showCard(id, asOf, districtCode) {
     get(`/grids/${enc}`, { as_of: asOf }),
     get(`/grids/${enc}/history`).catch(() => ({ body: { features: [] } })),
     get('/people', { grid: id }).catch(() => ({ body: [] })),
-    // The change log has each version's reason and author (the log is not filtered by grid).
-    get('/changes', { limit: 100000 }).catch(() => ({ body: [] })),
+    // The change log has each version's reason and author (it cannot be asked per grid).
+    changeLog(),
   ]);
   // Households/residents/buildings are counted by the service per grid of an area.
   let stats = null;
@@ -84,7 +100,7 @@ export async function showCard(id, asOf, districtCode) {
   }
   current = {
     feature, etag, stats, members, people: ppl.body || [], history: hist.body.features || [],
-    changes: Array.isArray(chg.body) ? chg.body : [], asOf,
+    changes: chg, asOf,
   };
   render();
   return { feature, etag };
