@@ -503,6 +503,8 @@ export async function run({ server, page, errors, shot, test, api, planner, laun
     try {
       assert.equal(await page.textContent('.measure-ctrl [data-measure=distance]'), 'Distance');
       assert.equal(await page.textContent('[data-tool=reroute]'), 'Reroute boundary');
+      // The last save's message (the reroute) follows the language too.
+      assert.match(await page.textContent('#edit-panel .ok-box'), /^Saved\nUpdated: \d{15} /);
       await page.fill('#search', '没有这个网格xyz');
       await page.waitForFunction(() => document.querySelector('#search-results li')?.textContent === 'No results', null, { timeout: 5_000 });
       await page.fill('#search', '');

@@ -98,6 +98,7 @@ const TABLE = {
   new_status: ['新状态', 'New status'],
   // ---- issue 18 part B (webb): defects, keyboard, reroute, measuring
   no_results: ['无结果', 'No results'],
+  colon: ['：', ': '],
   area_district: ['区', 'District'],
   area_town: ['街道/镇', 'Street/town'],
   area_community: ['社区/村', 'Community/village'],

@@ -53,7 +53,8 @@ function impactHtml(i) {
 function messageHtml() {
   const m = session.message;
   if (!m) return '';
-  return `<div class="${m.kind === 'error' ? 'error-box' : 'ok-box'}" data-field="message">${esc(m.text)}${m.reload ? `<br><button type="button" id="edit-reload">${t('reload_grid')}</button>` : ''}</div>`;
+  const text = m.saved ? savedText(m.saved) : m.text;
+  return `<div class="${m.kind === 'error' ? 'error-box' : 'ok-box'}" data-field="message">${esc(text)}${m.reload ? `<br><button type="button" id="edit-reload">${t('reload_grid')}</button>` : ''}</div>`;
 }
 
 function render() {
@@ -211,7 +212,7 @@ function savedText(body) {
   const groups = ['created', 'updated', 'retired'].map((k) => {
     const fs = feats.filter((f) => f.properties.change === k);
     if (!fs.length) return '';
-    return `${t(CHANGE_KEYS[k])}：${fs.map((f) => `${f.properties.code} ${f.properties.name || ''}`.trim()).join('、')}`;
+    return `${t(CHANGE_KEYS[k])}${t('colon')}${fs.map((f) => `${f.properties.code} ${f.properties.name || ''}`.trim()).join('、')}`;
   }).filter(Boolean);
   return `${t('saved')}\n${groups.join('\n')}`;
 }
@@ -228,7 +229,8 @@ async function save() {
     session.reset();
     pieces = null;
     overlay('edit-preview', null);
-    session.message = { kind: 'ok', text: savedText(body) };
+    // Worded when shown, so that it follows the language toggle.
+    session.message = { kind: 'ok', saved: body };
     render();
     await onSaved(body);
   } catch (err) {
