@@ -141,6 +141,8 @@ export async function waitSteps(page, n) {
 export async function setToken(page, secret) {
   await page.fill('#token-input', secret);
   await page.click('#token-save');
+  // The page checks the token with the service before it keeps it.
+  await page.waitForFunction((v) => sessionStorage.getItem('wangge.token') === v, secret, { timeout: 10_000 });
 }
 
 /** Shows the whole grid, then clicks it (after leaving any edit tool, whose clicks are steps). */

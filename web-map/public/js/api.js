@@ -59,8 +59,26 @@ export async function request(method, path, { params, body, ifMatch, signal } = 
   } catch {
     json = { title: text.slice(0, 200) };
   }
+  if (res.status === 401 && tok) {
+    // The stored token is unknown or revoked: drop it and read anonymously (the page says so),
+    // so that a mistyped token never stops viewing.
+    setToken('');
+    window.dispatchEvent(new CustomEvent('wangge:token-dropped'));
+    return request(method, path, { params, body, ifMatch, signal });
+  }
   if (!res.ok) throw new ApiError(res.status, json || { title: res.statusText });
   return { body: json, etag: res.headers.get('ETag') };
 }
 
 export const get = (path, params, opts = {}) => request('GET', path, { ...opts, params });
+
+/**
+ * Whether the service knows `secret` (any read with it as the Bearer token: an unknown or
+ * revoked token is refused with 401 on every route). Returns {ok, status, problem}.
+ */
+export async function checkToken(secret) {
+  const res = await fetch('/api/v1/areas', { headers: { Accept: 'application/json', Authorization: `Bearer ${secret}` } });
+  let problem = null;
+  if (!res.ok) problem = await res.json().catch(() => null);
+  return { ok: res.ok, status: res.status, problem };
+}

@@ -6,6 +6,8 @@ import { t, onLanguage } from './i18n.js';
 import { sourceOf, available, GRID_LAYERS } from './data.js';
 
 export const STATUS_COLOURS = { active: '#4caf50', reserved: '#ffb300', suspended: '#9e9e9e' };
+// Problems on the map: errors red, warnings amber, information grey-blue.
+const SEVERITY_COLOUR = ['match', ['get', 'severity'], 'warning', '#ef8f00', 'info', '#607d8b', '#d50000'];
 export const BAND_COLOURS = { below: '#42a5f5', within: '#66bb6a', above: '#e53935', none: '#cfd8dc' };
 
 const GROUPS = ['admin', 'base', 'micro', 'special', 'composite', 'buildings', 'problems'];
@@ -60,9 +62,9 @@ export function addLayers(map) {
   map.addLayer({ id: 'communities-line', type: 'line', ...src('communities'), paint: { 'line-color': '#1565c0', 'line-width': 1.5 } });
   map.addLayer({ id: 'towns-line', type: 'line', ...src('towns'), paint: { 'line-color': '#0d47a1', 'line-width': 2.5 } });
   map.addLayer({ id: 'districts-line', type: 'line', ...src('districts'), paint: { 'line-color': '#002171', 'line-width': 3.5 } });
-  map.addLayer({ id: 'problems-fill', type: 'fill', ...src('problems'), filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#d50000', 'fill-opacity': 0.35 } });
-  map.addLayer({ id: 'problems-line', type: 'line', ...src('problems'), filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#d50000', 'line-width': 2 } });
-  map.addLayer({ id: 'problems-point', type: 'circle', ...src('problems'), filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': '#d50000', 'circle-radius': 5 } });
+  map.addLayer({ id: 'problems-fill', type: 'fill', ...src('problems'), filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': SEVERITY_COLOUR, 'fill-opacity': 0.35 } });
+  map.addLayer({ id: 'problems-line', type: 'line', ...src('problems'), filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': SEVERITY_COLOUR, 'line-width': 2 } });
+  map.addLayer({ id: 'problems-point', type: 'circle', ...src('problems'), filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': SEVERITY_COLOUR, 'circle-radius': 5 } });
   applyVisibility(map);
 }
 

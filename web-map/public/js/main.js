@@ -4,18 +4,20 @@
 import * as data from './data.js';
 import { createMap, addOverlays, setOverlay, bboxOf } from './map.js';
 import { addLayers, mountSwitcher, clickableLayers } from './layers.js';
-import { mountCard, showCard } from './card.js';
+import { mountCard, showCard, refreshCard } from './card.js';
 import { mountSearch, loadIndex } from './search.js';
 import { mountStats, refreshStats } from './stats.js';
 import { mountValidation, refreshValidation } from './validation.js';
 import { mountSettings } from './settings.js';
-import { applyStatic, setLanguage, language } from './i18n.js';
+import { applyStatic, setLanguage, language, t } from './i18n.js';
 import { config } from './config.js';
-import { get } from './api.js';
+import { get, token, setToken, checkToken } from './api.js';
 import { flash } from './util.js';
 import { session } from './edit/session.js';
 import { mountTools, handleClick, loadSnapTargets } from './edit/tools.js';
 import { mountEditPanel, renderEditPanel } from './edit/panel.js';
+import { mountMeasure, handleMeasureClick } from './measure.js';
+import { mountKeys } from './keys.js';
 
 const $ = (id) => document.getElementById(id);
 const app = { map: null, tree: null, asOf: config.asOf };
@@ -43,9 +45,24 @@ async function gridAt(point, layer) {
 }
 
 function refreshPanels() {
-  refreshStats(app.map, { code: data.district(), name: app.tree[0]?.name }, app.asOf).catch((e) => flash(e.message));
-  refreshValidation(app.asOf).catch((e) => flash(e.message));
+  // The validation lists the problems of the same area the statistics count.
+  refreshStats(app.map, { code: data.district(), name: app.tree[0]?.name }, app.asOf)
+    .then((area) => refreshValidation(app.asOf, area))
+    .catch((e) => flash(e.message));
 }
+
+/** A search hit: a grid (its card) or an admin area (its outline, fitted). */
+async function choose(hit) {
+  if (hit.kind === 'area') {
+    const { body } = await get(`/areas/${encodeURIComponent(hit.id)}`);
+    setOverlay(app.map, 'highlight', body);
+    app.map.fitBounds(bboxOf(body), { padding: 40, maxZoom: 17 });
+    return;
+  }
+  await select(hit.id, { fit: true });
+}
+
+const reloadIndex = () => loadIndex(data.district(), app.asOf, app.tree).catch((e) => flash(e.message));
 
 async function reloadData() {
   await data.reload(app.map, app.tree, app.asOf);
@@ -54,6 +71,16 @@ async function reloadData() {
 
 async function start() {
   applyStatic();
+  // A stored token the service does not know would make every read fail: drop it first.
+  let dropped = false;
+  if (token()) {
+    const check = await checkToken(token()).catch(() => ({ ok: true }));
+    if (check.status === 401) {
+      setToken('');
+      dropped = true;
+      setTimeout(() => flash(t('token_dropped')), 0);
+    }
+  }
   const { tree } = await data.init();
   app.tree = tree;
   // Start on the district's extent (the area endpoint gives its outline).
@@ -74,24 +101,55 @@ async function start() {
   mountValidation($('validation'), map);
   mountSettings($('settings'), () => renderEditPanel());
   mountTools(map, { asOf: () => app.asOf, pickGrid: gridAt });
+  session.asOf = app.asOf;
   mountEditPanel($('edit-panel'), async (result) => {
     await reloadData();
+    reloadIndex(); // new grids are found, retired ones are gone
     const kept = result.changed.features.find((f) => f.properties.change !== 'retired');
     if (kept) await select(kept.id);
+  }, {
+    map,
+    // After a conflict: the map and the card both show the grid's current version.
+    reloadCard: async (id) => {
+      await reloadData();
+      await select(id);
+    },
   });
-  mountSearch($('search'), $('search-results'), (id) => select(id, { fit: true }).catch((e) => flash(e.message)));
+  mountSearch($('search'), $('search-results'), (hit) => choose(hit).catch((e) => flash(e.message)));
+  mountMeasure(map, $('map'));
+  mountKeys();
+  // The settings box says it too (the status line fades).
+  if (dropped) window.dispatchEvent(new CustomEvent('wangge:token-dropped'));
 
   const asOf = $('as-of');
   asOf.value = app.asOf || '';
-  asOf.addEventListener('change', () => {
+  asOf.addEventListener('change', async () => {
     app.asOf = asOf.value || null;
+    // A past view is for reading: the edit tools close and say why.
+    session.asOf = app.asOf;
+    session.reset();
     reloadData().catch((e) => flash(e.message));
+    reloadIndex();
+    try {
+      const r = await refreshCard(app.asOf, data.district());
+      if (r?.missing) {
+        setOverlay(map, 'highlight', null);
+        flash(t('card_not_then').replace('{id}', r.missing).replace('{date}', app.asOf || t('today')));
+      } else if (r) {
+        session.grid = r;
+        setOverlay(map, 'highlight', r.feature);
+        session.changed();
+      }
+    } catch (e) {
+      flash(e.message);
+    }
   });
   $('lang-toggle').addEventListener('click', () => setLanguage(language() === 'en' ? 'zh' : 'en'));
   if (language() === 'en') setLanguage('en');
 
   map.on('click', async (e) => {
     try {
+      if (handleMeasureClick(e)) return;
       if (await handleClick(e)) return;
       const g = await gridAt(e.point);
       if (g) await select(g.feature.id);
@@ -106,7 +164,7 @@ async function start() {
     timer = setTimeout(refreshPanels, 300);
   });
 
-  await Promise.all([reloadData(), loadIndex(data.district())]);
+  await Promise.all([reloadData(), loadIndex(data.district(), app.asOf, app.tree)]);
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('idle', resolve)));
   app.ready = true;
   document.body.dataset.ready = 'true';

@@ -24,14 +24,26 @@ function householdsChart(grids) {
   // A town or the district has hundreds of base grids: one bar each would be unreadable, so
   // above a screenful the chart counts grids below / within / above their band instead.
   if (base.length > 40) return bandCountChart(base);
-  const W = 290, row = 12, left = 4, right = 40;
+  // Each bar is labelled with its grid's name (the community's name left out: it is the same
+  // for every bar of a community), the full code and name in the tooltip.
+  const W = 290, row = 13, left = 92, right = 34;
+  // A town's chart mixes communities: their grids are told apart by the community's first two
+  // characters (阜上·第1网格).
+  const mixed = new Set(base.map((g) => g.code.slice(0, 12))).size > 1;
+  const short = (n) => {
+    const name = String(n || '');
+    const m = name.match(/(第[^第]*网格.*)$/);
+    let v = m ? m[1] : name;
+    if (m && mixed) v = `${name.slice(0, 2)}·${v}`;
+    return v.length > 9 ? `${v.slice(0, 8)}…` : v;
+  };
   const max = Math.max(...base.map((g) => Math.max(g.households, g.standard ? g.standard[1] : 0)), 1);
   const x = (v) => left + ((W - left - right) * v) / max;
   const H = base.length * row + 14;
   const bars = base.map((g, i) => {
     const y = i * row;
     const band = g.standard ? `<rect x="${x(g.standard[0])}" y="${y}" width="${x(g.standard[1]) - x(g.standard[0])}" height="${row - 1}" fill="#e0e0e0"/>` : '';
-    return `${band}<rect x="${left}" y="${y + 2}" width="${x(g.households) - left}" height="${row - 5}" fill="${BAND_COLOURS[bandOf(g)]}"><title>${esc(g.code)} ${esc(g.name)}: ${g.households}</title></rect>
+    return `${band}<text class="bar-name" x="0" y="${y + row - 3}">${esc(short(g.name))}<title>${esc(g.code)} ${esc(g.name)}</title></text><rect x="${left}" y="${y + 2}" width="${x(g.households) - left}" height="${row - 5}" fill="${BAND_COLOURS[bandOf(g)]}"><title>${esc(g.code)} ${esc(g.name)}: ${g.households}</title></rect>
       <text x="${x(g.households) + 3}" y="${y + row - 3}">${g.households}</text>`;
   }).join('');
   return `<svg class="chart" width="${W}" height="${H}" role="img" aria-label="${t('households_per_grid')}">${bars}
@@ -84,6 +96,7 @@ function render() {
     <h3>${t('households_per_grid')}</h3>${householdsChart(stats.grids || [])}
     <h3>${t('grids_by_status')}</h3>${statusChart(stats.grids || [])}
     <h3>${t('staffing')}</h3>
+    ${last.past ? `<p class="muted" data-field="staffing-note">${t('staffing_past_note')}</p>` : ''}
     <dl class="kv"><dt>${t('workers_per_grid')}</dt><dd>${(staffing.workers_per_grid ?? 0).toFixed(2)}</dd>
       <dt>${t('grids_without_worker')}</dt><dd>${(staffing.grids_without_worker || []).length} / ${staffing.grids}</dd></dl>
     ${staffingChart(staffing)}`;
@@ -108,12 +121,28 @@ async function areaInView(map, fallback, asOf) {
 }
 
 let seq = 0;
+/** Statistics of the area in view for date `asOf`; returns that area (the validation uses it). */
 export async function refreshStats(map, district, asOf) {
   const mine = ++seq;
   const area = await areaInView(map, district, asOf);
-  if (!area) return;
-  const [stats, staffing] = await Promise.all([get('/stats', { area: area.code }), get('/staffing', { area: area.code })]);
-  if (mine !== seq) return; // a newer view answered first
-  last = { area, stats: stats.body, staffing: staffing.body };
+  if (!area) return null;
+  const [stats, staffing] = await Promise.all([get('/stats', { area: area.code, as_of: asOf }), get('/staffing', { area: area.code })]);
+  if (mine !== seq) return area; // a newer view answered first
+  let staff = staffing.body;
+  if (asOf) {
+    // /staffing has no as_of: keep the grids that existed on the date (people are today's).
+    const ids = new Set((stats.body.grids || []).filter((g) => g.layer === 'base').map((g) => g.id));
+    const per = (staff.per_grid || []).filter((g) => ids.has(g.grid));
+    const workers = per.reduce((a, g) => a + g.workers, 0);
+    staff = {
+      ...staff,
+      per_grid: per,
+      grids: ids.size,
+      workers_per_grid: ids.size ? workers / ids.size : 0,
+      grids_without_worker: [...ids].filter((id) => !per.some((g) => g.grid === id && g.workers > 0)),
+    };
+  }
+  last = { area, stats: stats.body, staffing: staff, past: !!asOf };
   render();
+  return area;
 }

@@ -9,6 +9,8 @@ import { bboxOf, setOverlay, viewBbox } from './map.js';
 let el = null;
 let problems = [];
 let map = null;
+let areaName = '';
+let loaded = false;
 
 // A problem kind in the interface language (the raw kind when it has no label yet).
 function kindLabel(kind) {
@@ -18,12 +20,12 @@ function kindLabel(kind) {
 }
 
 function render() {
-  el.innerHTML = `<h2>${t('validation')}</h2>${problems.length
+  el.innerHTML = `<h2>${t(areaName ? 'validation_in_area' : 'validation')}${areaName ? ` · <span data-field="validation-area">${esc(areaName)}</span>` : ''}</h2>${problems.length
     ? `<ul class="problems">${problems.map((p, i) => {
       const q = p.properties;
-      return `<li class="sev-${esc(q.severity)}" data-i="${i}" data-kind="${esc(q.kind)}"><b>${esc(kindLabel(q.kind))}</b> · ${esc(q.severity)}<br>${esc(q.message)}</li>`;
+      return `<li class="sev-${esc(q.severity)}" data-i="${i}" data-kind="${esc(q.kind)}"><b>${esc(kindLabel(q.kind))}</b> · <span class="sev-label">${esc(t(`sev_${q.severity}`))}</span><br>${esc(q.message)}</li>`;
     }).join('')}</ul>`
-    : `<p class="muted">${t('no_problems')}</p>`}`;
+    : `<p class="muted">${t(loaded ? 'no_problems' : 'loading')}</p>`}`;
 }
 
 async function focus(p) {
@@ -52,10 +54,17 @@ export function mountValidation(element, theMap) {
 }
 
 let seq = 0;
-export async function refreshValidation(asOf) {
+/**
+ * Problems of `area` (the same admin area the statistics show: the one under the map centre at
+ * the zoom's level); without an area, those of the view's box.
+ */
+export async function refreshValidation(asOf, area) {
   const mine = ++seq;
-  const { body } = await get('/validation', { bbox: viewBbox(map).join(','), as_of: asOf });
+  const params = area ? { area: area.code, as_of: asOf } : { bbox: viewBbox(map).join(','), as_of: asOf };
+  const { body } = await get('/validation', params);
   if (mine !== seq) return;
+  areaName = area ? area.name : '';
+  loaded = true;
   // Errors first, then warnings, then information.
   const order = { error: 0, warning: 1, info: 2 };
   problems = body.features.sort((a, b) => (order[a.properties.severity] ?? 3) - (order[b.properties.severity] ?? 3));

@@ -36,7 +36,15 @@ export async function buildRequest(session) {
     case 'split':
       return { method: 'POST', path: `/grids/${encodeURIComponent(g.feature.id)}/split`, body: { line: s.points }, ifMatch: g.etag };
     case 'move':
-      return { method: 'POST', path: '/boundaries/move', body: { from: s.move.from, to: s.move.to } };
+      // One request per moved vertex (the API moves one shared vertex per edit).
+      return s.moves.map((m) => ({ method: 'POST', path: '/boundaries/move', body: { from: m.from, to: m.to } }));
+    case 'reroute':
+      return {
+        method: 'POST',
+        path: '/boundaries/reroute',
+        body: { a: g.feature.id, b: s.other.feature.id, path: s.points },
+        ifMatch: g.etag && s.other.etag ? `${g.etag}, ${s.other.etag}` : undefined,
+      };
     case 'merge':
       return {
         method: 'POST',
@@ -57,15 +65,48 @@ export function ready(session) {
   switch (s.tool) {
     case 'draw': return s.points.length >= 3;
     case 'split': return !!session.grid && s.points.length >= 2;
-    case 'move': return !!s.move;
+    case 'move': return s.moves.length > 0;
+    case 'reroute': return !!session.grid && !!s.other && s.points.length >= 2;
     case 'merge': return !!session.grid && !!s.other;
     case 'status': return !!session.grid;
     default: return false;
   }
 }
 
+/** Sums the answers of several requests into one (changed grids and impact). */
+function combine(bodies) {
+  if (bodies.length === 1) return bodies[0];
+  const fc = (k) => ({ type: 'FeatureCollection', features: bodies.flatMap((b) => b.impact?.[k]?.features || []) });
+  const sum = (k) => bodies.reduce((a, b) => a + (b.impact?.[k] || 0), 0);
+  const list = (k) => bodies.flatMap((b) => b.impact?.[k] || []);
+  return {
+    ...bodies[bodies.length - 1],
+    changed: { type: 'FeatureCollection', features: bodies.flatMap((b) => b.changed?.features || []) },
+    impact: {
+      households_changing_grid: sum('households_changing_grid'),
+      buildings_changing_grid: sum('buildings_changing_grid'),
+      buildings_moved: list('buildings_moved'),
+      households_moved: list('households_moved'),
+      reparented: list('reparented'),
+      problems_created: fc('problems_created'),
+      problems_solved: fc('problems_solved'),
+    },
+  };
+}
+
 export async function run(session, { dryRun, reason }) {
-  const r = await buildRequest(session);
+  const built = await buildRequest(session);
+  const list = Array.isArray(built) ? built : [built];
   const params = dryRun ? { dry_run: 'true' } : { reason };
-  return (await request(r.method, r.path, { params, body: r.body, ifMatch: r.ifMatch })).body;
+  const bodies = [];
+  for (const r of list) {
+    try {
+      bodies.push((await request(r.method, r.path, { params, body: r.body, ifMatch: r.ifMatch })).body);
+    } catch (e) {
+      // Which step was refused (a move of several vertices), and how many were saved before it.
+      e.step = { index: bodies.length, request: r, saved: dryRun ? 0 : bodies.length };
+      throw e;
+    }
+  }
+  return combine(bodies);
 }

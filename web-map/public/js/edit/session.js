@@ -5,7 +5,8 @@
 const listeners = new Set();
 
 function blank() {
-  return { tool: null, points: [], move: null, other: null, status: 'reserved', newLayer: 'micro', newName: '' };
+  // moves: the vertices dragged in this edit, [{from, to}] (several per edit).
+  return { tool: null, points: [], moves: [], other: null, status: 'reserved', newLayer: 'micro', newName: '' };
 }
 
 export const session = {
@@ -14,6 +15,7 @@ export const session = {
   grid: null, // {feature, etag}: the selected grid the edit applies to
   impact: null,
   message: null, // {kind: 'error'|'ok', text}
+  asOf: null, // the page's as-of date: a past view cannot be edited
 
   onChange(f) {
     listeners.add(f);
