@@ -32,7 +32,7 @@ async fn restart_after_status_change_then_split_same_day_over_http() {
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
 
     let rect = {
-        let d = s.running.state.district.read();
+        let d = s.running.state.district();
         let g = d.grid(&GridId(GRID.into()), None).expect("the grid");
         assert!(
             d.composites_of(&g.id, None)
@@ -66,14 +66,14 @@ async fn restart_after_status_change_then_split_same_day_over_http() {
     )
     .await
     .unwrap_or_else(|e| panic!("the restarted service cannot load the store: {e}"));
-    let want = versions(&s.running.state.district.read());
-    let got = versions(&restarted.state.district.read());
+    let want = versions(&s.running.state.district());
+    let got = versions(&restarted.state.district());
     assert_eq!(got.len(), want.len(), "grid versions");
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(g, w, "grid {} version {}", w.id, w.version);
     }
     // The version the status change opened was replaced the same day: in the history, on no date.
-    let d = restarted.state.district.read();
+    let d = restarted.state.district();
     let history = d.history(&GridId(GRID.into()));
     assert_eq!(history.len(), 2, "versions of {GRID}");
     assert_eq!(Some(history[1].valid_from), history[1].valid_to);

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod routes;
 pub mod schemas;
 pub mod state;
+pub mod tile_data;
 pub mod tiles;
 pub mod web;
 

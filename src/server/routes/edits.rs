@@ -311,14 +311,14 @@ async fn run_edit(
 /// maximal edit takes longer than either. It is also the first step towards planning on an
 /// immutable snapshot with copy-on-write.
 fn planning_copy(s: &super::super::state::AppState) -> wangge_engine::District {
-    s.district.read().clone()
+    wangge_engine::District::clone(&s.district())
 }
 
 /// A planner may not edit grids outside the token's areas: refuse what the request names
 /// (the grids it edits, the parent of a new grid) before planning. The touched grids the plan
 /// adds (neighbours, children) are checked after planning, as before.
 fn check_named_areas(state: &SharedState, caller: &Caller, edit: &Edit) -> ApiResult<()> {
-    let d = state.district.read();
+    let d = state.district();
     let named: Vec<&GridId> = match edit {
         Edit::Create { grid } => return caller.check_areas(&d, std::iter::once(grid)),
         Edit::Reshape { id, .. }
@@ -403,7 +403,7 @@ pub async fn create(
         ));
     };
     {
-        let d = state.district.read();
+        let d = state.district();
         let parent_ok = match grid.layer {
             Layer::Base => d.area(&parent).is_some(),
             _ => d.grid(&GridId(parent.clone()), None).is_some(),
@@ -505,7 +505,7 @@ pub async fn split(
     let id = GridId(id);
     let expected = if_match(&headers, std::slice::from_ref(&id))?;
     if let Some(ids) = &b.new_ids {
-        let d = state.district.read();
+        let d = state.district();
         // An unknown grid is the plan's 404; the pieces take the grid's layer and parent.
         if let Some(g) = d.grid(&id, None) {
             let parent = g.parent.clone().unwrap_or_default();
