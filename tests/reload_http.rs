@@ -13,7 +13,7 @@ const GRID: &str = "341002100203005";
 const COMPOSITE: &str = "341002100203CG02";
 
 fn versions(d: &District) -> Vec<Grid> {
-    let mut v = d.all_versions().to_vec();
+    let mut v: Vec<Grid> = d.all_versions().iter().map(|g| Grid::clone(g)).collect();
     v.sort_by(|a, b| (&a.id, a.version).cmp(&(&b.id, b.version)));
     v
 }

@@ -1,10 +1,14 @@
-//! Lookups answered while previews run (issue #12, "the district as an immutable snapshot"):
-//! the p50/p99 of `GET /api/v1/lookup` first alone, then while one client posts maximal dry-run
-//! edits back to back. Figures only, for the note; it drives a `wangge serve` process so that
-//! the same measure runs against any build:
+//! Figures for issue #12, "the district as an immutable snapshot" (ignored: they measure, they
+//! do not check behaviour).
 //!
-//! `WANGGE_BIN=/path/to/wangge cargo test --test snapshot_p99 -- --ignored --nocapture`
-//! (default: this branch's binary). `LOOKUP_CLIENTS` (4) and `SECONDS` (10) tune it.
+//! - `lookup_p99_during_dry_runs`: the p50/p99 of `GET /api/v1/lookup` first alone, then while
+//!   one client posts maximal dry-run edits back to back. It drives a `wangge serve` process so
+//!   that the same measure runs against any build:
+//!   `WANGGE_BIN=/path/to/wangge cargo test --test snapshot_figures -- --ignored lookup_p99 --nocapture`
+//!   (default: this branch's binary). `LOOKUP_CLIENTS` (4) and `SECONDS` (10) tune it.
+//! - `planning_view_cost`: what a planning view of the district costs, taken and then changed
+//!   the way a plan changes it (one grid closed, one version added):
+//!   `cargo test --test snapshot_figures -- --ignored planning_view_cost --nocapture`.
 
 mod http_common;
 
@@ -16,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wangge::io::dataset::load_dir;
-use wangge_engine::GridId;
+use wangge_engine::{District, GridId};
 
 const G1: &str = "341002001001001";
 const SECRET: &str = "p99-admin-secret-0123456789";
@@ -188,4 +192,54 @@ async fn lookup_p99_during_dry_runs() {
     stop.store(true, Ordering::Relaxed);
     let done = previews.await.expect("dry runs");
     report(&format!("during {done} maximal dry runs"), &during);
+}
+
+/// A view taken and changed like a plan does: one base grid closed and a new version of it
+/// added, so that every part a plan writes is copied once.
+fn view_and_change(d: &District, id: &GridId) -> District {
+    let mut view = d.clone();
+    let mut next = view.grid(id, None).expect("a current grid").clone();
+    let day = next.valid_from.succ_opt().expect("a next day");
+    assert!(view.close_version(id, day), "closed");
+    next.version += 1;
+    next.valid_from = day;
+    view.add_version(next).expect("added");
+    view
+}
+
+#[test]
+#[ignore]
+fn planning_view_cost() {
+    let time = |what: &str, d: &District, id: &GridId| {
+        let runs = 5;
+        let t = Instant::now();
+        for _ in 0..runs {
+            std::hint::black_box(d.clone());
+        }
+        let clone = t.elapsed() / runs;
+        let t = Instant::now();
+        for _ in 0..runs {
+            std::hint::black_box(view_and_change(d, id));
+        }
+        let changed = t.elapsed() / runs;
+        eprintln!("{what}: clone {clone:?}; clone and change one base grid {changed:?}");
+    };
+    let demo = load_dir(&demo_dir())
+        .expect("demo")
+        .into_district()
+        .expect("district")
+        .0;
+    let _ = demo.base_cells();
+    time("demo district", &demo, &GridId(G1.into()));
+    let c = wangge::demo::city::city(250, 200, 10, 0);
+    let city = District::new(c.areas, c.grids, c.buildings, vec![]).expect("city");
+    let _ = city.base_cells();
+    let first = city
+        .all_versions()
+        .iter()
+        .find(|g| g.layer == wangge_engine::Layer::Base)
+        .expect("a base grid")
+        .id
+        .clone();
+    time("50,000-grid city", &city, &first);
 }
