@@ -7,7 +7,7 @@
 //! processes converge on the same grids.
 
 use super::error::{ApiError, ApiResult};
-use super::tile_data::TileData;
+use super::tile_data::{TileData, TileService};
 use crate::io::dataset::Dataset;
 use crate::store::{ChangeMeta, Operation, Store, StoreError, TokenRecord};
 use arc_swap::ArcSwap;
@@ -169,7 +169,7 @@ pub struct AppState {
     /// another process stops working within one poll interval.
     tokens: RwLock<HashMap<String, TokenRecord>>,
     /// Vector tiles and their caches; told about every change applied to `district`.
-    pub tiles: super::tiles::TileService,
+    pub tiles: TileService,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -181,7 +181,7 @@ impl AppState {
         Arc::new(AppState {
             store,
             config,
-            tiles: super::tiles::TileService::new(validation.clone()),
+            tiles: TileService::new(validation.clone()),
             validation,
             current: ArcSwap::from_pointee(Snapshot::new(Arc::new(District::default()), 0)),
             ready: AtomicBool::new(false),

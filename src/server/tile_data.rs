@@ -6,18 +6,27 @@
 //! snapshot when a change publishes the next one, so it can never describe another state of the
 //! district than the one it was computed from. Nothing here knows the service state: the
 //! dependency goes `state → tile_data` and `tiles → {state, tile_data}`.
+//!
+//! The service-wide tile cache ([`TileService`], bytes per tile with generation numbers) is
+//! here too, for the same reason: the state holds it, the handlers in `tiles` use it.
 
 use chrono::NaiveDate;
 use geo::{BoundingRect, Geometry, MultiPolygon};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, OnceLock};
 use wangge_engine::assign::{assign, Counts};
+use wangge_engine::edit::ChangeSet;
 use wangge_engine::index::{envelope_of, Entry, SlotIndex};
 use wangge_engine::validate::{validate, Config, Scope, Standards};
 use wangge_engine::{AdminLevel, District, Footprint, Grid, Layer};
-use wangge_tiles::{tolerance_for_zoom, Feature, PreparedFeature, PropValue, Topology};
+use wangge_tiles::{tolerance_for_zoom, Feature, PreparedFeature, PropValue, TileCache, Topology};
+
+/// The only tile source.
+pub const SOURCE: &str = "grids";
+pub const MAX_ZOOM: u8 = 20;
+const CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 /// Zooms at and above this one carry exact geometry (half a pixel is then about 1 m or less).
 pub const EXACT_FROM_ZOOM: u8 = 15;
@@ -562,4 +571,48 @@ pub fn numeric_id(code: &str) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     (h & ((1 << 53) - 1)) | (1 << 52)
+}
+
+/// The service-wide part of the tile source: the rendered tiles (bytes per tile) with their
+/// generation numbers. What tiles are made from hangs off each snapshot (`tile_data`).
+pub struct TileService {
+    /// A read lock serves hits (TileCache::get takes &self), so hits on all cores never wait
+    /// for each other; only inserts and evictions write.
+    pub(crate) cache: RwLock<TileCache>,
+    /// The service's validation settings: the problems layer and the household-standard
+    /// attributes must say what `/validation` and `/stats` say.
+    pub(crate) config: Config,
+}
+
+impl TileService {
+    pub fn new(config: Config) -> Self {
+        TileService {
+            cache: RwLock::new(TileCache::new(CACHE_BYTES)),
+            config,
+        }
+    }
+
+    /// Called after a snapshot with the change was published: evicts the tiles the change
+    /// touches and bumps the generation. Derived data needs no dropping: it belongs to the
+    /// snapshot it was computed from (`tile_data`).
+    pub fn changed(&self, changes: &ChangeSet) {
+        let bbox = changes
+            .changes
+            .iter()
+            .flat_map(|c| c.before.iter().chain(c.after.iter()))
+            .filter_map(|g| g.geometry.bounding_rect())
+            .reduce(wangge_engine::index::union_rect);
+        if let Some(b) = bbox {
+            self.cache.write().evict_bbox(SOURCE, b, 0..=MAX_ZOOM);
+        }
+    }
+
+    /// Everything changed (a reload).
+    pub fn reset(&self) {
+        *self.cache.write() = TileCache::new(CACHE_BYTES);
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.cache.read().generation(SOURCE)
+    }
 }

@@ -18,74 +18,26 @@ use super::error::{ApiError, ApiResult};
 use super::extract::Params;
 use super::state::{SharedState, Snapshot};
 use super::tile_data::LayerData;
-pub use super::tile_data::{index_features, numeric_id, Field, TileLayer, EXACT_FROM_ZOOM};
+pub use super::tile_data::{
+    index_features, numeric_id, Field, TileLayer, TileService, EXACT_FROM_ZOOM, MAX_ZOOM, SOURCE,
+};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::NaiveDate;
-use geo::{BoundingRect, Rect};
-use parking_lot::RwLock;
+use geo::Rect;
 use std::sync::Arc;
-use wangge_engine::edit::ChangeSet;
 use wangge_engine::validate::Config;
-use wangge_tiles::{encode_prepared, EncodeOptions, PreparedLayer, TileCache, TileId, TileKey};
+use wangge_tiles::{encode_prepared, EncodeOptions, PreparedLayer, TileId, TileKey};
 
-/// The only tile source.
-pub const SOURCE: &str = "grids";
-pub const MAX_ZOOM: u8 = 20;
-const CACHE_BYTES: usize = 256 * 1024 * 1024;
 const MEDIA: &str = "application/vnd.mapbox-vector-tile";
 
 pub fn router() -> Router<SharedState> {
     Router::new()
         .route("/grids.json", get(tilejson))
         .route("/grids/{z}/{x}/{y}", get(tile))
-}
-
-/// The service-wide part of the tile source: the rendered tiles (bytes per tile) with their
-/// generation numbers. What tiles are made from hangs off each snapshot (`tile_data`).
-pub struct TileService {
-    /// A read lock serves hits (TileCache::get takes &self), so hits on all cores never wait
-    /// for each other; only inserts and evictions write.
-    cache: RwLock<TileCache>,
-    /// The service's validation settings: the problems layer and the household-standard
-    /// attributes must say what `/validation` and `/stats` say.
-    config: Config,
-}
-
-impl TileService {
-    pub fn new(config: Config) -> Self {
-        TileService {
-            cache: RwLock::new(TileCache::new(CACHE_BYTES)),
-            config,
-        }
-    }
-
-    /// Called after a snapshot with the change was published: evicts the tiles the change
-    /// touches and bumps the generation. Derived data needs no dropping: it belongs to the
-    /// snapshot it was computed from (`tile_data`).
-    pub fn changed(&self, changes: &ChangeSet) {
-        let bbox = changes
-            .changes
-            .iter()
-            .flat_map(|c| c.before.iter().chain(c.after.iter()))
-            .filter_map(|g| g.geometry.bounding_rect())
-            .reduce(wangge_engine::index::union_rect);
-        if let Some(b) = bbox {
-            self.cache.write().evict_bbox(SOURCE, b, 0..=MAX_ZOOM);
-        }
-    }
-
-    /// Everything changed (a reload).
-    pub fn reset(&self) {
-        *self.cache.write() = TileCache::new(CACHE_BYTES);
-    }
-
-    pub fn generation(&self) -> u64 {
-        self.cache.read().generation(SOURCE)
-    }
 }
 
 fn render(state: &SharedState, tile: TileId, as_of: Option<NaiveDate>) -> ApiResult<Vec<u8>> {

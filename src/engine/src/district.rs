@@ -4,7 +4,7 @@
 //! All versions of every grid are kept, so a date (`as_of`) can select the grids valid then;
 //! `None` as a date means the current versions.
 
-use crate::cells::CellIndex;
+use crate::cells::{BaseGrids, CellIndex};
 use crate::index::{envelope_of_geometry, Entry, SlotIndex};
 use crate::lattice;
 use crate::model::{AdminArea, AdminLevel, Building, Footprint, Grid, GridId, Household, Layer};
@@ -774,6 +774,25 @@ impl District {
         self.slot_mut(s).valid_to = None;
         self.cells_changed(base_box(self.slot(s)));
         true
+    }
+}
+
+/// The cell index reads the current base grids through this (see [`BaseGrids`]).
+impl BaseGrids for District {
+    fn current_base(&self) -> Vec<u32> {
+        self.layer_slots(&Layer::Base, None)
+    }
+
+    fn current_base_in(&self, r: Rect<f64>) -> Vec<u32> {
+        self.slots_in_rect(&Layer::Base, r, None)
+    }
+
+    fn prepared(&self, slot: u32) -> &PreparedPolygon {
+        District::prepared(self, slot)
+    }
+
+    fn code(&self, slot: u32) -> &str {
+        &self.slot(slot).code
     }
 }
 
