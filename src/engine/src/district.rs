@@ -498,6 +498,19 @@ impl District {
         &self.prepared[slot as usize]
     }
 
+    /// A copy-on-write view to plan an edit on: a clone without the batch-lookup cell index.
+    ///
+    /// Why without it: planning never does batch lookups, and keeping a shared index current
+    /// through the plan's changes means copying it and reclassifying the cells under every
+    /// changed grid, which cost more than the rest of the view (`planning_view_cost` in
+    /// tests/snapshot_figures.rs). Should a batch lookup run on the view, it builds its own.
+    pub fn planning_view(&self) -> District {
+        District {
+            base_cells: OnceLock::new(),
+            ..self.clone()
+        }
+    }
+
     /// The cell index of the current base grids, built on first use.
     pub fn base_cells(&self) -> Option<&CellIndex> {
         self.base_cells

@@ -314,7 +314,7 @@ async fn run_edit(
 /// planning_view_cost --nocapture`, `cargo test --test http_heavy -- --ignored
 /// district_clone_cost --nocapture`).
 fn planning_copy(s: &super::super::state::AppState) -> wangge_engine::District {
-    wangge_engine::District::clone(&s.district())
+    s.district().planning_view()
 }
 
 /// A planner may not edit grids outside the token's areas: refuse what the request names
