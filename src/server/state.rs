@@ -5,6 +5,12 @@
 //! an edit saved by this process, and one saved by another process on the same database, take the
 //! same path, so a change reaches the district only after the store committed it, and several
 //! processes converge on the same grids.
+//!
+//! The district is served as an immutable [`Snapshot`]: handlers load the current one without a
+//! lock ([`AppState::district`]) and keep it for as long as they need; replaying changes builds
+//! the next snapshot beside it (a copy-on-write clone of the district, sharing every part the
+//! changes do not touch) and swaps it in. Nothing ever writes to a published district, so no
+//! reader waits for an edit, and an edit that fails or panics half-way changes nothing served.
 
 use super::error::{ApiError, ApiResult};
 use super::tile_data::{TileData, TileService};

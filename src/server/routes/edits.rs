@@ -308,11 +308,11 @@ async fn run_edit(
 ///
 /// `plan` applies the edit to the district it is given and undoes it, so it needs its own. The
 /// view shares every part with the snapshot and copies only what the plan writes: taking it
-/// costs microseconds, and taking it and changing one base grid 14 ms for the demo district and
-/// 0.23 s for the 50,000-grid benchmark city in a debug build, where the deep copy it replaces
-/// cost 42 ms and 0.51 s before any change (`cargo test --test snapshot_figures -- --ignored
-/// planning_view_cost --nocapture`, `cargo test --test http_heavy -- --ignored
-/// district_clone_cost --nocapture`).
+/// costs microseconds, and taking it and changing one base grid 5 ms for the demo district and
+/// 52 ms for the 50,000-grid benchmark city in a debug build on a loaded machine, where the deep
+/// copy it replaces cost 42 ms and 0.51 s before any change (`cargo test --test snapshot_figures
+/// -- --ignored planning_view_cost --nocapture`; `cargo test --test http_heavy -- --ignored
+/// district_clone_cost --nocapture` at e253894).
 fn planning_copy(s: &super::super::state::AppState) -> wangge_engine::District {
     s.district().planning_view()
 }
