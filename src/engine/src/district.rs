@@ -113,7 +113,10 @@ fn group_of(layer: &Layer) -> Group {
 ///   vector of pointers (and the one grid it closes or reopens), never the geometries.
 /// - The version, parent and member maps and the three R-trees are copied whole on the first
 ///   change of a view (small beside the geometries; see `planning_view_cost` in
-///   tests/snapshot_figures.rs for what that costs).
+///   tests/snapshot_figures.rs for what that costs). Why not a persistent map (`imbl` 7): it
+///   makes that copy free (50,000 keys, clone + insert + drop: 11.4 ms → 0.03 ms in a debug
+///   build) but makes every read of the map slower (50,000 gets: 21 → 49 ms), and reads are
+///   the service's hot path while a view is copied once per edit.
 /// - The cell index is shared too and copied (then refreshed in place) on the first change of
 ///   a base grid.
 #[derive(Debug, Clone, Default)]
