@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod routes;
 pub mod schemas;
 pub mod state;
+pub mod tile_data;
 pub mod tiles;
 pub mod web;
 
@@ -342,10 +343,9 @@ pub enum StartError {
     LocalAddr(#[source] std::io::Error),
     #[error("bootstrap admin token: {0}")]
     Bootstrap(#[from] BootstrapError),
-    /// Loading the district from the store (or seeding an empty store) failed; the message is
-    /// the loader's.
+    /// Loading the district from the store (or seeding an empty store) failed.
     #[error("{0}")]
-    Load(String),
+    Load(#[from] state::LoadError),
 }
 
 /// Serves `app` on `listener` with the connection limits of `limits`: at most

@@ -84,7 +84,7 @@ fn layer_of(s: &str) -> ApiResult<Layer> {
 }
 
 fn describe(state: &SharedState, b: &str, layer: &Layer, title: &str) -> Value {
-    let d = state.district.read();
+    let d = state.district();
     let grids = d.grids_of_layer(layer, None);
     let bbox = bbox_of(&grids).unwrap_or([-180.0, -90.0, 180.0, 90.0]);
     let first = d
@@ -202,7 +202,7 @@ pub async fn items(
     };
     let b = base(&state);
     blocking(&state, move |s| {
-        let d = s.district.read();
+        let d = s.district();
         let all = filter.select(&d);
         let matched = all.len();
         let page: Vec<_> = all
@@ -283,7 +283,7 @@ pub async fn item(
     state.ensure_ready()?;
     let l = layer_of(&layer)?;
     let as_of = datetime(&params)?;
-    let d = state.district.read();
+    let d = state.district();
     let g = d
         .grid(&GridId(id.clone()), as_of)
         .filter(|g| g.layer == l)

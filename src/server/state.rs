@@ -5,14 +5,22 @@
 //! an edit saved by this process, and one saved by another process on the same database, take the
 //! same path, so a change reaches the district only after the store committed it, and several
 //! processes converge on the same grids.
+//!
+//! The district is served as an immutable [`Snapshot`]: handlers load the current one without a
+//! lock ([`AppState::district`]) and keep it for as long as they need; replaying changes builds
+//! the next snapshot beside it (a copy-on-write clone of the district, sharing every part the
+//! changes do not touch) and swaps it in. Nothing ever writes to a published district, so no
+//! reader waits for an edit, and an edit that fails or panics half-way changes nothing served.
 
 use super::error::{ApiError, ApiResult};
+use super::tile_data::{TileData, TileService};
 use crate::io::dataset::Dataset;
-use crate::store::{ChangeMeta, Operation, Store, TokenRecord};
+use crate::store::{ChangeMeta, Operation, Store, StoreError, TokenRecord};
+use arc_swap::ArcSwap;
 use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use wangge_engine::validate::Config as ValidationConfig;
@@ -68,14 +76,96 @@ impl Default for ServerConfig {
     }
 }
 
+/// One immutable state of the district, with the log position it reflects. Readers hold an
+/// `Arc` of it for as long as they need (a tile render, a batch lookup) while edits build the
+/// next one beside it; nothing ever changes a snapshot once it is published.
+#[derive(Debug)]
+pub struct Snapshot {
+    district: Arc<District>,
+    /// The newest change of the store's log that `district` reflects.
+    last_change: i64,
+    /// What tiles are made from, derived lazily from this district only.
+    tiles: TileData,
+}
+
+impl Snapshot {
+    fn new(district: Arc<District>, last_change: i64) -> Self {
+        Snapshot {
+            district,
+            last_change,
+            tiles: TileData::default(),
+        }
+    }
+
+    pub fn tiles(&self) -> &TileData {
+        &self.tiles
+    }
+
+    pub fn district(&self) -> &Arc<District> {
+        &self.district
+    }
+
+    pub fn last_change(&self) -> i64 {
+        self.last_change
+    }
+}
+
+/// Why the district could not be (re)built from the store at start or on a reload.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("while asking the store whether it is empty")]
+    Emptiness(#[source] StoreError),
+    /// Boxed: the dataset reader's error type belongs to `io` (whose errors are being typed in
+    /// parallel); the chain is kept either way.
+    #[error("while reading the seed dataset {dir}")]
+    Seed {
+        dir: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("while importing the seed dataset {dir} into the empty store")]
+    Import {
+        dir: PathBuf,
+        #[source]
+        source: StoreError,
+    },
+    #[error("while reading the store's latest change")]
+    LatestChange(#[source] StoreError),
+    #[error("while reading every grid from the store")]
+    ReadStore(#[source] StoreError),
+    #[error("while building the district from the store's records")]
+    Build(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("while reading the tokens from the store")]
+    Tokens(#[source] StoreError),
+    /// The blocking task that read or built the district panicked or was cancelled.
+    #[error("while {what} on a worker thread")]
+    Worker {
+        what: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
+}
+
+/// The error and every cause below it on one line, for the log of a 500 (the client sees none).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 pub struct AppState {
     pub store: Store,
     pub config: ServerConfig,
     pub validation: ValidationConfig,
-    /// Written only by [`AppState::catch_up`], after the store committed the change.
-    pub district: RwLock<District>,
-    /// The newest change of the store's log that `district` reflects.
-    last_change: AtomicI64,
+    /// The current snapshot. Readers load it without a lock ([`AppState::district`]); only
+    /// [`AppState::catch_up_locked`] and reloads swap in a new one, after the store committed
+    /// the change.
+    current: ArcSwap<Snapshot>,
     ready: AtomicBool,
     /// Serialises replays and saves in this process so that a change is applied once, in log order.
     pub sync: tokio::sync::Mutex<()>,
@@ -83,7 +173,7 @@ pub struct AppState {
     /// another process stops working within one poll interval.
     tokens: RwLock<HashMap<String, TokenRecord>>,
     /// Vector tiles and their caches; told about every change applied to `district`.
-    pub tiles: super::tiles::TileService,
+    pub tiles: TileService,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -95,10 +185,9 @@ impl AppState {
         Arc::new(AppState {
             store,
             config,
-            tiles: super::tiles::TileService::new(validation.clone()),
+            tiles: TileService::new(validation.clone()),
             validation,
-            district: RwLock::new(District::default()),
-            last_change: AtomicI64::new(0),
+            current: ArcSwap::from_pointee(Snapshot::new(Arc::new(District::default()), 0)),
             ready: AtomicBool::new(false),
             sync: tokio::sync::Mutex::new(()),
             tokens: RwLock::new(HashMap::new()),
@@ -109,22 +198,48 @@ impl AppState {
         self.ready.load(Ordering::Acquire)
     }
 
+    /// The current snapshot: the district and the log position it reflects, consistent with
+    /// each other.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// The current district. Lock-free; the `Arc` keeps this state of it alive for as long as
+    /// the caller holds it, whatever is published meanwhile.
+    pub fn district(&self) -> Arc<District> {
+        self.current.load().district.clone()
+    }
+
     pub fn last_change(&self) -> i64 {
-        self.last_change.load(Ordering::Acquire)
+        self.current.load().last_change
+    }
+
+    /// Publishes the next snapshot. Callers hold `sync`, so snapshots follow the log in order.
+    fn publish(&self, district: Arc<District>, last_change: i64) {
+        self.current
+            .store(Arc::new(Snapshot::new(district, last_change)));
     }
 
     /// Imports the seed dataset into an empty store, builds the district and marks the state
     /// ready. Returns whether the seed was imported.
-    pub async fn load(self: &Arc<Self>) -> Result<bool, String> {
+    pub async fn load(self: &Arc<Self>) -> Result<bool, LoadError> {
         let _guard = self.sync.lock().await;
         let mut seeded = false;
-        if self.store.is_empty().await.map_err(|e| e.to_string())? {
+        if self.store.is_empty().await.map_err(LoadError::Emptiness)? {
             if let Some(dir) = &self.config.seed_dir {
                 let dir = dir.clone();
-                let ds = tokio::task::spawn_blocking(move || crate::io::dataset::load_dir(&dir))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?;
+                let reading = dir.clone();
+                let ds =
+                    tokio::task::spawn_blocking(move || crate::io::dataset::load_dir(&reading))
+                        .await
+                        .map_err(|source| LoadError::Worker {
+                            what: "reading the seed dataset",
+                            source,
+                        })?
+                        .map_err(|e| LoadError::Seed {
+                            dir: dir.clone(),
+                            source: Box::new(e),
+                        })?;
                 let meta = ChangeMeta {
                     actor: "wangge serve".into(),
                     reason: "first start with an empty store: demo district".into(),
@@ -134,26 +249,27 @@ impl AppState {
                 self.store
                     .import(&ds, &meta)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|source| LoadError::Import { dir, source })?;
                 seeded = true;
             }
         }
         // Note the log position before loading: a change committed meanwhile is replayed by the
         // poller, and replaying a change already loaded is refused by version checks, not doubled.
         self.reload_locked().await?;
-        self.refresh_tokens().await.map_err(|e| e.to_string())?;
+        self.refresh_tokens().await.map_err(LoadError::Tokens)?;
         self.ready.store(true, Ordering::Release);
         Ok(seeded)
     }
 
-    /// Rebuilds the district from everything the store holds. The caller holds `sync`.
-    async fn reload_locked(&self) -> Result<(), String> {
+    /// Rebuilds the district from everything the store holds and publishes it as a fresh
+    /// snapshot. The caller holds `sync`.
+    async fn reload_locked(&self) -> Result<(), LoadError> {
         let last = self
             .store
             .latest_change()
             .await
-            .map_err(|e| e.to_string())?;
-        let ds: Dataset = self.store.load().await.map_err(|e| e.to_string())?;
+            .map_err(LoadError::LatestChange)?;
+        let ds: Dataset = self.store.load().await.map_err(LoadError::ReadStore)?;
         let district = tokio::task::spawn_blocking(move || {
             ds.into_district().map(|(d, _)| {
                 // The batch-lookup cell index, built here rather than by the first batch
@@ -163,18 +279,26 @@ impl AppState {
             })
         })
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-        *self.district.write() = district;
+        .map_err(|source| LoadError::Worker {
+            what: "building the district",
+            source,
+        })?
+        .map_err(|e| LoadError::Build(Box::new(e)))?;
+        self.publish(Arc::new(district), last);
         self.tiles.reset();
-        self.last_change.store(last, Ordering::Release);
         Ok(())
     }
 
     /// Replays every change the store committed after the last one applied. The caller holds
     /// `sync`.
+    ///
+    /// The next snapshot is built beside the current one, on the blocking pool: a copy-on-write
+    /// view of the current district with the change sets applied. Readers keep the current
+    /// snapshot meanwhile and see the next one only once it is complete; a panic while building
+    /// it leaves the current one served, untouched.
     pub async fn catch_up_locked(&self) -> ApiResult<()> {
-        let changes = self.store.changes_after(self.last_change()).await?;
+        let current = self.snapshot();
+        let changes = self.store.changes_after(current.last_change).await?;
         if changes.is_empty() {
             return Ok(());
         }
@@ -184,17 +308,31 @@ impl AppState {
             .iter()
             .any(|c| c.meta.operation == Operation::Import)
         {
-            return self.reload_locked().await.map_err(ApiError::internal);
+            return self
+                .reload_locked()
+                .await
+                .map_err(|e| ApiError::internal(with_causes(&e)));
         }
-        let mut d = self.district.write();
-        for c in changes {
-            self.tiles.changed(&c.changes);
-            if let Err(e) = wangge_engine::edit::apply(&mut d, &c.changes) {
-                // The store accepted it, so the district must follow; a refusal here means the
-                // in-memory copy diverged. Keep serving and say so loudly.
-                tracing::error!(change = c.id, error = %e, "could not replay a stored change");
+        let base = current.district.clone();
+        let (district, changes) = tokio::task::spawn_blocking(move || {
+            let mut next = District::clone(&base);
+            for c in &changes {
+                if let Err(e) = wangge_engine::edit::apply(&mut next, &c.changes) {
+                    // The store accepted it, so the district must follow; a refusal here means
+                    // the in-memory copy diverged. Keep serving and say so loudly.
+                    tracing::error!(change = c.id, error = %e, "could not replay a stored change");
+                }
             }
-            self.last_change.store(c.id, Ordering::Release);
+            (next, changes)
+        })
+        .await?;
+        let last = changes.last().map_or(current.last_change, |c| c.id);
+        // Publish first, then evict: a tile rendered from the old snapshot either carries the
+        // old generation (refused by the cache once `changed` bumped it) or was cached before
+        // and is evicted here.
+        self.publish(Arc::new(district), last);
+        for c in &changes {
+            self.tiles.changed(&c.changes);
         }
         Ok(())
     }
@@ -204,7 +342,7 @@ impl AppState {
         self.catch_up_locked().await
     }
 
-    pub async fn refresh_tokens(&self) -> ApiResult<()> {
+    pub async fn refresh_tokens(&self) -> Result<(), StoreError> {
         let list = self.store.tokens().await?;
         let map = list
             .into_iter()

@@ -39,6 +39,7 @@ mod openapi_document;
 mod reload_consistency;
 mod reload_http;
 mod serve_sync;
+mod snapshot_figures;
 mod store_behaviour;
 mod store_concurrency;
 mod store_load;

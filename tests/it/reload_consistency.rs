@@ -265,7 +265,7 @@ fn assert_same_district(
     let versions = |d: &District| -> BTreeMap<(GridId, u32), Grid> {
         d.all_versions()
             .iter()
-            .map(|g| (key(g), g.clone()))
+            .map(|g| (key(g), Grid::clone(g)))
             .collect()
     };
     let (want, got) = (versions(running), versions(reloaded));

@@ -11,7 +11,7 @@ const GRID: &str = "341002100203005";
 const COMPOSITE: &str = "341002100203CG02";
 
 fn versions(d: &District) -> Vec<Grid> {
-    let mut v = d.all_versions().to_vec();
+    let mut v: Vec<Grid> = d.all_versions().iter().map(|g| Grid::clone(g)).collect();
     v.sort_by(|a, b| (&a.id, a.version).cmp(&(&b.id, b.version)));
     v
 }
@@ -30,7 +30,7 @@ async fn restart_after_status_change_then_split_same_day_over_http() {
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
 
     let rect = {
-        let d = s.running.state.district.read();
+        let d = s.running.state.district();
         let g = d.grid(&GridId(GRID.into()), None).expect("the grid");
         assert!(
             d.composites_of(&g.id, None)
@@ -64,14 +64,14 @@ async fn restart_after_status_change_then_split_same_day_over_http() {
     )
     .await
     .unwrap_or_else(|e| panic!("the restarted service cannot load the store: {e}"));
-    let want = versions(&s.running.state.district.read());
-    let got = versions(&restarted.state.district.read());
+    let want = versions(&s.running.state.district());
+    let got = versions(&restarted.state.district());
     assert_eq!(got.len(), want.len(), "grid versions");
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(g, w, "grid {} version {}", w.id, w.version);
     }
     // The version the status change opened was replaced the same day: in the history, on no date.
-    let d = restarted.state.district.read();
+    let d = restarted.state.district();
     let history = d.history(&GridId(GRID.into()));
     assert_eq!(history.len(), 2, "versions of {GRID}");
     assert_eq!(Some(history[1].valid_from), history[1].valid_to);

@@ -39,11 +39,52 @@
 //! grid's box; a change outside the indexed extent (or too much stale storage) drops the index,
 //! which is rebuilt on the next batch.
 
-use crate::district::District;
-use crate::lookup::BaseHit;
-use crate::model::Layer;
+use crate::prepared::PreparedPolygon;
 use geo::{Coord, Rect};
 use rayon::prelude::*;
+
+/// What the cell index reads of a district: its current base grids, by slot.
+///
+/// A trait rather than the district itself so that the dependency goes one way: the district
+/// holds its cell index and implements this (`district → cells`), and the index never names
+/// the district (before, `cells`, `district` and `lookup` imported each other).
+pub trait BaseGrids: Sync {
+    /// Slots of the current base grids.
+    fn current_base(&self) -> Vec<u32>;
+    /// Slots of the current base grids whose boxes meet `r` (closed), in slot order.
+    fn current_base_in(&self, r: Rect<f64>) -> Vec<u32>;
+    /// The prepared polygon of a slot.
+    fn prepared(&self, slot: u32) -> &PreparedPolygon;
+    /// The code of the grid in a slot (ties between overlapping grids go to the lowest).
+    fn code(&self, slot: u32) -> &str;
+}
+
+/// The compact answer of the batch form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseHit {
+    /// Slot of the base grid (see [`crate::District::slot`]), or none.
+    pub slot: Option<u32>,
+    pub on_boundary: bool,
+}
+
+/// How far (degrees, per axis) beyond the outer edge of the coverage a snapped query point still
+/// takes the grid of that edge: a point on an edge of the unsnapped drawing lands within one
+/// lattice unit per axis of the snapped edge; half a unit more absorbs rounding.
+pub const EDGE_TOLERANCE_DEG: f64 = 1.5 / crate::lattice::UNITS_PER_DEGREE;
+
+/// The lowest-coded of `cands` whose boundary passes within [`EDGE_TOLERANCE_DEG`] of the
+/// snapped point `q`: the owner of a point that no grid holds or touches. The R-tree path
+/// ([`crate::lookup::base_at`]) and the cell index both decide outer-edge points here.
+pub(crate) fn near_edge<D: BaseGrids + ?Sized>(
+    d: &D,
+    q: Coord<f64>,
+    cands: impl IntoIterator<Item = u32>,
+) -> Option<u32> {
+    cands
+        .into_iter()
+        .filter(|&s| d.prepared(s).boundary_near(q, EDGE_TOLERANCE_DEG))
+        .min_by(|&a, &b| code_order(d, a, b))
+}
 
 /// Cell value: no grid.
 const NONE: u32 = u32::MAX;
@@ -63,7 +104,7 @@ const MAX_SIDE: f64 = 8192.0;
 
 /// Points this far (degrees) outside the grids' extent are still looked up in the edge cells:
 /// snapped to the lattice (half a unit) they may lie within the lookup's edge tolerance
-/// ([`crate::lookup::EDGE_TOLERANCE_DEG`], 1.5 units) of the outer edge.
+/// ([`EDGE_TOLERANCE_DEG`], 1.5 units) of the outer edge.
 const REACH: f64 = 3e-7;
 /// The smallest widening of a cell: `REACH`, plus half a unit of snapping, plus the edge
 /// tolerance, plus slack. A cell whose widened rectangle no boundary touches then has one answer
@@ -145,8 +186,8 @@ impl std::fmt::Debug for CellIndex {
 }
 
 /// Orders slots by grid code (then slot, so equal codes still give one answer).
-fn code_order(d: &District, a: u32, b: u32) -> std::cmp::Ordering {
-    d.slot(a).code.cmp(&d.slot(b).code).then(a.cmp(&b))
+fn code_order<D: BaseGrids + ?Sized>(d: &D, a: u32, b: u32) -> std::cmp::Ordering {
+    d.code(a).cmp(d.code(b)).then(a.cmp(&b))
 }
 
 impl CellIndex {
@@ -167,8 +208,8 @@ impl CellIndex {
 
     /// Classifies every cell over the extent of the current base grids. None when slot numbers
     /// do not fit the 31 bits of a cell value (lookups then use the R-tree).
-    pub fn build(d: &District) -> Option<CellIndex> {
-        let slots = d.layer_slots(&Layer::Base, None);
+    pub fn build<D: BaseGrids + ?Sized>(d: &D) -> Option<CellIndex> {
+        let slots = d.current_base();
         let mut extent: Option<Rect<f64>> = None;
         for &s in &slots {
             let b = d.prepared(s).bbox();
@@ -283,9 +324,9 @@ impl CellIndex {
 
     /// Classifies cell (ix, iy), given at least the current base grids whose boxes meet its
     /// widened rectangle (others are skipped).
-    fn classify(
+    fn classify<D: BaseGrids + ?Sized>(
         &self,
-        d: &District,
+        d: &D,
         ix: usize,
         iy: usize,
         near: impl IntoIterator<Item = u32>,
@@ -315,7 +356,7 @@ impl CellIndex {
     /// Classifies a row of cells, sweeping west to east over the grids whose boxes meet the
     /// row: one R-tree query per row instead of one per cell (the build is dominated by those
     /// queries otherwise).
-    fn classify_row(&self, d: &District, iy: usize) -> Vec<Class> {
+    fn classify_row<D: BaseGrids + ?Sized>(&self, d: &D, iy: usize) -> Vec<Class> {
         let band = self.cell_rect(0, iy);
         let row = Rect::new(
             band.min(),
@@ -325,7 +366,7 @@ impl CellIndex {
             },
         );
         let mut by_west: Vec<(f64, f64, u32)> = d
-            .slots_in_rect(&Layer::Base, row, None)
+            .current_base_in(row)
             .into_iter()
             .map(|s| {
                 let b = d.prepared(s).bbox();
@@ -369,7 +410,7 @@ impl CellIndex {
     /// The base grid owning `p` among the current grids: the answer of
     /// [`crate::lookup::base_at`] with `as_of = None`.
     #[inline]
-    pub fn hit(&self, d: &District, p: Coord<f64>) -> BaseHit {
+    pub fn hit<D: BaseGrids + ?Sized>(&self, d: &D, p: Coord<f64>) -> BaseHit {
         // Outside the union of the grids' boxes no grid holds or touches `p`.
         let Some((ix, iy)) = self.cell_of(p) else {
             return BaseHit {
@@ -396,7 +437,7 @@ impl CellIndex {
     /// The answer in a mixed cell. Kept out of line so that the common case above stays small
     /// enough to be inlined into the batch loop.
     #[inline(never)]
-    fn mixed_hit(&self, d: &District, p: Coord<f64>, mixed: u32) -> BaseHit {
+    fn mixed_hit<D: BaseGrids + ?Sized>(&self, d: &D, p: Coord<f64>, mixed: u32) -> BaseHit {
         // Snapped as in `base_at`. Points of pure cells need no snapping: the snapped point stays
         // in the widened rectangle, where every point has the same answer.
         let p = crate::lattice::snap(p);
@@ -423,7 +464,7 @@ impl CellIndex {
         if owner.is_none() && touching.is_none() {
             // Beyond the outer edge: every grid whose boundary passes within the tolerance
             // touches the widened cell, so it is among the candidates.
-            let slot = crate::lookup::near_edge(
+            let slot = near_edge(
                 d,
                 p,
                 self.cands[m.start as usize..m.end as usize].iter().copied(),
@@ -446,7 +487,7 @@ impl CellIndex {
     /// polygons) do not, and random points would each miss the cache several times over; there points
     /// are first bucketed by tile of 128 × 128 cells (a counting sort, two sequential passes),
     /// so each tile's cells and polygons are loaded once for all its points.
-    pub fn batch(&self, d: &District, points: &[Coord<f64>]) -> Vec<BaseHit> {
+    pub fn batch<D: BaseGrids + ?Sized>(&self, d: &D, points: &[Coord<f64>]) -> Vec<BaseHit> {
         const TILE_SHIFT: u32 = 7;
         if self.bytes() < 2 << 20 || points.len() < 1 << 15 {
             return points
@@ -554,7 +595,7 @@ impl CellIndex {
     /// disappeared or changed visibility). Returns false when the index can no longer be kept
     /// current and must be rebuilt: the box reaches beyond the indexed extent, or refreshes left
     /// as much stale storage as live.
-    pub fn refresh(&mut self, d: &District, changed: Rect<f64>) -> bool {
+    pub fn refresh<D: BaseGrids + ?Sized>(&mut self, d: &D, changed: Rect<f64>) -> bool {
         let (min, max) = (changed.min(), changed.max());
         if !(min.x >= self.x0 && max.x <= self.x1 && min.y >= self.y0 && max.y <= self.y1) {
             return false;
@@ -572,7 +613,7 @@ impl CellIndex {
         let (ay, by) = span(min.y, max.y, self.y0, self.inv_h, self.ny);
         for iy in ay..=by {
             for ix in ax..=bx {
-                let near = d.slots_in_rect(&Layer::Base, self.cell_rect(ix, iy), None);
+                let near = d.current_base_in(self.cell_rect(ix, iy));
                 let class = self.classify(d, ix, iy, near);
                 let old = self.value(ix, iy);
                 if old != NONE && old & MIXED != 0 {

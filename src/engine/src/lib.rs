@@ -31,6 +31,7 @@ pub mod model;
 pub mod prepared;
 pub mod validate;
 pub mod validity;
+pub mod view;
 
 pub use district::{District, ModelError};
 pub use model::*;

@@ -95,32 +95,10 @@ pub struct Lookup {
     pub nearest: Option<Nearest>,
 }
 
-/// The compact answer of the batch form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BaseHit {
-    /// Slot of the base grid (see [`District::slot`]), or none.
-    pub slot: Option<u32>,
-    pub on_boundary: bool,
-}
-
-/// How far (degrees, per axis) beyond the outer edge of the coverage a snapped query point still
-/// takes the grid of that edge: a point on an edge of the unsnapped drawing lands within one
-/// lattice unit per axis of the snapped edge; half a unit more absorbs rounding.
-pub const EDGE_TOLERANCE_DEG: f64 = 1.5 / crate::lattice::UNITS_PER_DEGREE;
-
-/// The lowest-coded of `cands` (in code order when `sorted`) whose boundary passes within
-/// [`EDGE_TOLERANCE_DEG`] of the snapped point `q`: the owner of a point that no grid holds or
-/// touches. The R-tree path and the cell index both decide outer-edge points here.
-pub(crate) fn near_edge(
-    d: &District,
-    q: Coord<f64>,
-    cands: impl IntoIterator<Item = u32>,
-) -> Option<u32> {
-    cands
-        .into_iter()
-        .filter(|&s| d.prepared(s).boundary_near(q, EDGE_TOLERANCE_DEG))
-        .min_by(|a, b| d.slot(*a).code.cmp(&d.slot(*b).code).then(a.cmp(b)))
-}
+// Defined with the cell index, which answers with them too: the dependency goes
+// `lookup → cells`, never back.
+use crate::cells::near_edge;
+pub use crate::cells::{BaseHit, EDGE_TOLERANCE_DEG};
 
 /// The base grid owning `p`, with the boundary flag. `p` is snapped to the lattice first (see
 /// the module documentation).

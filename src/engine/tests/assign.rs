@@ -6,7 +6,7 @@ use common::*;
 use geo::{Coord, LineString, Point, Polygon};
 use proptest::prelude::*;
 use wangge_engine::assign::assign;
-use wangge_engine::{Building, District, Footprint};
+use wangge_engine::{Building, District, Footprint, Grid};
 
 fn with_buildings(
     v: &[Vec<Coord<f64>>],
@@ -16,7 +16,8 @@ fn with_buildings(
 ) -> District {
     let polys = quads(v);
     let d = district_of(&polys, outline(nx, ny));
-    let (areas, grids) = (d.areas().to_vec(), d.all_versions().to_vec());
+    let areas = d.areas().to_vec();
+    let grids: Vec<Grid> = d.all_versions().iter().map(|g| Grid::clone(g)).collect();
     let buildings = spots
         .iter()
         .enumerate()
@@ -81,7 +82,7 @@ fn building_share_overlay_failure_is_reported_not_dropped() {
     let v = mesh(nx, ny, &[(0, 0); 1]);
     let polys = quads(&v);
     let d = district_of(&polys, outline(nx, ny));
-    let (areas, grids) = (d.areas().to_vec(), d.all_versions().to_vec());
+    let (areas, grids) = (d.areas().to_vec(), d.all_versions().iter().map(|g| (**g).clone()).collect());
     // From 100°W to 130°E across the grids' latitude: 230° of longitude in one group with the
     // grid it meets, beyond the ±107° the exact overlay can hold.
     let y = Y0 + 0.5 * STEP;

@@ -58,7 +58,7 @@ pub async fn tree(
 ) -> ApiResult<Json<Vec<AreaNode>>> {
     caller.require_read(&state)?;
     state.ensure_ready()?;
-    Ok(Json(tree_of(&state.district.read())))
+    Ok(Json(tree_of(&state.district())))
 }
 
 /// Fails with 400 naming `field` when the area is unknown.
@@ -80,7 +80,7 @@ pub async fn one(
 ) -> ApiResult<Typed> {
     caller.require_read(&state)?;
     state.ensure_ready()?;
-    let d = state.district.read();
+    let d = state.district();
     let a = d
         .area(&code)
         .ok_or_else(|| ApiError::not_found(format!("area {code} does not exist")))?;

@@ -56,7 +56,7 @@ pub async fn export(
         return export_file(state, params, format, assignments).await;
     }
     let grids: Vec<Grid> = {
-        let d = state.district.read();
+        let d = state.district();
         let mut filter = Filter::from_params(&params, &d)?;
         if params.str("bbox").is_some() {
             return Err(ApiError::field(
@@ -121,7 +121,7 @@ async fn export_file(
         ));
     }
     let (bytes, name, media) = super::blocking(&state, move |s| {
-        let d = s.district.read();
+        let d = s.district();
         let mut filter = Filter::from_params(&params, &d)?;
         filter.bbox = None;
         if assignments {

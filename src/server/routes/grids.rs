@@ -145,7 +145,7 @@ pub async fn list(
     caller.require_read(&state)?;
     state.ensure_ready()?;
     blocking(&state, move |s| {
-        let d = s.district.read();
+        let d = s.district();
         let filter = Filter::from_params(&params, &d)?;
         let features = filter.select(&d).into_iter().map(grid_to_feature).collect();
         Typed::json(GEO_JSON, &collection(features))
@@ -175,7 +175,7 @@ pub async fn one(
     caller.require_read(&state)?;
     state.ensure_ready()?;
     let as_of = params.date("as_of")?;
-    let d = state.district.read();
+    let d = state.district();
     let g = d
         .grid(&GridId(id.clone()), as_of)
         .ok_or_else(|| match as_of {
@@ -200,7 +200,7 @@ pub async fn history(
 ) -> ApiResult<Typed> {
     caller.require_read(&state)?;
     state.ensure_ready()?;
-    let d = state.district.read();
+    let d = state.district();
     let versions = d.history(&GridId(id.clone()));
     if versions.is_empty() {
         return Err(ApiError::not_found(format!("grid {id} has never existed")));

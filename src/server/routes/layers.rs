@@ -35,7 +35,7 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<LayerInfo>>> {
     caller.require_read(&state)?;
     state.ensure_ready()?;
-    let d = state.district.read();
+    let d = state.district();
     let out = LAYERS
         .iter()
         .map(|(layer, title)| {

@@ -110,7 +110,7 @@ pub async fn one(
     check_position("lat", 0.0, lat)?;
     let input = Coord { x: lon, y: lat };
     let p = crs.to_wgs84(input);
-    let d = state.district.read();
+    let d = state.district();
     let result = lookup(&d, p, as_of);
     let distance = match &result.base {
         Some(b) => d
@@ -382,7 +382,7 @@ impl Out {
             .collect();
         let mut buf = Vec::with_capacity(batch.len() * 80);
         {
-            let d = self.state.district.read();
+            let d = self.state.district();
             let hits = base_batch(&d, &coords, self.as_of);
             match self.kind {
                 Kind::Json => {

@@ -177,7 +177,7 @@ pub async fn create(
             format!("person {id} already exists; use PUT /people/{id}"),
         ));
     }
-    let person = checked(&state.district.read(), &caller, id, input, None)?;
+    let person = checked(&state.district(), &caller, id, input, None)?;
     state.store.put_person(&person).await?;
     Ok((StatusCode::CREATED, Json(person.into())))
 }
@@ -196,7 +196,7 @@ pub async fn update(
         return Err(ApiError::field("id", "differs from the id in the path"));
     }
     let old = find(&state, &id).await?;
-    let person = checked(&state.district.read(), &caller, id, input, Some(&old))?;
+    let person = checked(&state.district(), &caller, id, input, Some(&old))?;
     state.store.put_person(&person).await?;
     Ok(Json(person.into()))
 }
@@ -211,7 +211,7 @@ pub async fn remove(
     caller.require_editor()?;
     let old = find(&state, &id).await?;
     {
-        let d = state.district.read();
+        let d = state.district();
         for g in old.grids.iter().filter_map(|g| d.grid(g, None)) {
             caller.may_touch_grid(&d, g)?;
         }
@@ -258,7 +258,7 @@ pub async fn staffing(
     let area = params.str("area").map(str::to_string);
     let people = state.store.people().await?;
     blocking(&state, move |s| {
-        let d = s.district.read();
+        let d = s.district();
         check_area(&d, "area", area.as_deref())?;
         let a = assign(&d, None);
         let mut per_grid = Vec::new();

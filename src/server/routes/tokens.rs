@@ -80,7 +80,7 @@ pub async fn create(
         return Err(ApiError::field("name", "must not be empty"));
     }
     {
-        let d = state.district.read();
+        let d = state.district();
         for (i, a) in input.areas.iter().enumerate() {
             if d.area(a).is_none() {
                 return Err(ApiError::field(

@@ -39,7 +39,7 @@ pub async fn validation(
         return Err(ApiError::field("bbox", "give area or bbox, not both"));
     }
     blocking(&state, move |s| {
-        let d = s.district.read();
+        let d = s.district();
         check_area(&d, "area", area.as_deref())?;
         let scope = match (area, bbox) {
             (Some(a), _) => Scope::Area(a),
@@ -97,7 +97,7 @@ pub async fn stats(
         }
     }
     blocking(&state, move |s| {
-        let d = s.district.read();
+        let d = s.district();
         check_area(&d, "area", area.as_deref())?;
         let a = assign(&d, as_of);
         let mut grids = Vec::new();
