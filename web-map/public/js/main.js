@@ -16,6 +16,7 @@ import { flash } from './util.js';
 import { session } from './edit/session.js';
 import { mountTools, handleClick, loadSnapTargets } from './edit/tools.js';
 import { mountEditPanel, renderEditPanel } from './edit/panel.js';
+import { mountExtras } from './extra/index.js';
 
 const $ = (id) => document.getElementById(id);
 const app = { map: null, tree: null, asOf: config.asOf };
@@ -80,6 +81,7 @@ async function start() {
     if (kept) await select(kept.id);
   });
   mountSearch($('search'), $('search-results'), (id) => select(id, { fit: true }).catch((e) => flash(e.message)));
+  mountExtras(app, (id) => select(id, { fit: true }));
 
   const asOf = $('as-of');
   asOf.value = app.asOf || '';
