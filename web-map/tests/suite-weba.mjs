@@ -111,7 +111,10 @@ export async function run(ctx) {
       await page.fill('#locate-lonlat', `${HERE[0]},${HERE[1]}`);
       const [req2] = await Promise.all([page.waitForRequest(/\/api\/v1\/lookup\?.*crs=gcj02/), page.tap('#locate-typed')]);
       assert.match(req2.url(), /lat=29\.71/);
-      await page.waitForFunction((c) => document.querySelector('#locate-box')?.dataset.grid === c, gcj.base?.code || '', { timeout: 15_000 });
+      await page.waitForFunction((c) => document.querySelector('#locate-box')?.dataset.grid === c, gcj.base?.code || '-', { timeout: 15_000 });
+      assert.notEqual(gcj.base?.code, expected.base.code, 'the GCJ-02 reading of the same numbers is another grid');
+      await page.waitForFunction((c) => document.querySelector('#card [data-field=code]')?.textContent === c, gcj.base.code, { timeout: 15_000 });
+      assert.ok(await page.evaluate(() => !!document.querySelector('.maplibregl-marker')), 'the position is marked on the map');
       assert.match(await page.textContent('#locate-box'), /GCJ02/);
       assert.equal(await page.evaluate(() => localStorage.getItem('wangge.locate.crs')), 'gcj02', 'the choice is kept');
       await settle(page);

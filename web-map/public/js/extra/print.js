@@ -19,6 +19,9 @@ import { saveBlob } from './xlsx.js';
 
 const PAPER = { A4: [210, 297], A3: [297, 420] };
 const PNG_DPI = 150;
+const MARGIN = 10; // mm
+const TITLE = 15; // mm above the map frame
+const FOOT = 24; // mm below it: legend, scale, source
 const FONT = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif';
 
 const idle = (map) => new Promise((resolve) => {
@@ -53,9 +56,17 @@ function niceMetres(m) {
 const textWidth = (s, size) => [...s].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? size : size * 0.56), 0);
 
 /** Captures the map for a scope: {image, size:[w,h], labels:[{text, x, y}], metresPerPx, title}. */
-async function capture(app, scope) {
+async function capture(app, scope, frameMm) {
   const { map } = app;
   const saved = { center: map.getCenter(), zoom: map.getZoom() };
+  // For the capture the map takes the frame's shape at about 100 px per inch of paper (sharper
+  // than the screen, and no white bands beside a square map on a landscape sheet); it goes back
+  // to its place and view afterwards.
+  const container = map.getContainer();
+  const savedStyle = container.getAttribute('style') || '';
+  const pxPerMm = 4;
+  container.style.cssText = `${savedStyle};position:fixed;left:0;top:0;z-index:-1;width:${Math.round(frameMm[0] * pxPerMm)}px;height:${Math.round(frameMm[1] * pxPerMm)}px`;
+  map.resize();
   let title;
   let grids;
   try {
@@ -85,19 +96,25 @@ async function capture(app, scope) {
     const metresPerPx = (40075016.686 * Math.cos((lat * Math.PI) / 180)) / (512 * 2 ** map.getZoom());
     return { image, size, labels, metresPerPx, title: `${title}${t('x_print_title_suffix')}` };
   } finally {
+    container.setAttribute('style', savedStyle);
+    map.resize();
     map.jumpTo(saved);
   }
 }
 
-/** The sheet as items in millimetres. */
-function layout(cap, { paper, orientation }, asOf) {
+/** Paper size [W, H] and the map frame's size in mm (the layout below uses the same numbers). */
+function frameOf({ paper, orientation }) {
   let [W, H] = PAPER[paper];
   if (orientation === 'landscape') [W, H] = [H, W];
-  const m = 10;
+  return { W, H, frame: [W - 2 * MARGIN, H - 2 * MARGIN - TITLE - FOOT] };
+}
+
+/** The sheet as items in millimetres. */
+function layout(cap, { paper, orientation }, asOf) {
+  const { W, H, frame: [fw, fh] } = frameOf({ paper, orientation });
+  const m = MARGIN;
   const items = [];
-  const top = m + 15;
-  const foot = 24;
-  const frame = { x: m, y: top, w: W - 2 * m, h: H - top - m - foot };
+  const frame = { x: m, y: m + TITLE, w: fw, h: fh };
   items.push({ type: 'text', x: W / 2, y: m, size: 7, bold: true, align: 'center', text: cap.title, role: 'title' });
   items.push({ type: 'text', x: W - m, y: m + 9, size: 3, align: 'right', text: `${t('x_print_date')}：${today()}　${t('x_print_asof')}：${asOf || today()}` });
   const s = Math.min(frame.w / cap.size[0], frame.h / cap.size[1]); // mm per screen pixel
@@ -214,7 +231,7 @@ async function toPng({ W, H, items }) {
 /** Builds the sheet (HTML for print, with its @page size) and returns {sheet, png: () => Blob}. */
 export async function buildSheet(app, opts) {
   app_district_name = app.tree[0]?.name || '';
-  const cap = await capture(app, opts.scope);
+  const cap = await capture(app, opts.scope, frameOf(opts).frame);
   const lay = layout(cap, opts, app.asOf);
   let sheet = document.getElementById('print-sheet');
   if (!sheet) {
