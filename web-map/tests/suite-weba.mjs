@@ -119,6 +119,14 @@ export async function run(ctx) {
       assert.equal(await page.evaluate(() => localStorage.getItem('wangge.locate.crs')), 'gcj02', 'the choice is kept');
       await settle(page);
       await shot('weba-06-phone-locate-gcj02');
+      // The tables fill the phone's screen and scroll sideways.
+      await page.tap('#x-open-tables');
+      await page.waitForSelector('#tables-dialog table.x-table');
+      const d = await page.$eval('#tables-dialog', (e) => { const r = e.getBoundingClientRect(); return [r.width, r.height]; });
+      assert.deepEqual(d, [390, 844], 'the tables dialog takes the screen');
+      assert.deepEqual(await smallTargets(page, '#tables-dialog button, #tables-dialog select'), [], 'its controls are ≥ 44 px');
+      await shot('weba-07-phone-tables');
+      await page.tap('#tables-dialog .x-close');
       assert.deepEqual(phone.errors, [], 'no console errors on the phone');
     } finally {
       await phone.close();
@@ -151,7 +159,7 @@ export async function run(ctx) {
     assert.ok(workers >= 1);
     assert.equal(row[8], String(workers), 'the worker is counted on its grid');
     assert.ok(Number(row[6]) > 0 && Number(row[7]) > 0, 'households and residents');
-    await shot('weba-07-grid-list');
+    await shot('weba-08-grid-list');
 
     // Per community within the street.
     await page.selectOption('#tables-area', TOWN);
@@ -173,7 +181,7 @@ export async function run(ctx) {
     assert.equal(total[0], '合计');
     assert.equal(Number(total[col('基础网格')]), town.grids.filter((g) => g.layer === 'base').length, 'the total matches /stats of the street');
     assert.equal(Number(total[col('微网格')]), town.grids.filter((g) => g.layer === 'micro').length);
-    await shot('weba-08-community-table');
+    await shot('weba-09-community-table');
 
     // Per street for the district: one row per town plus the total.
     await page.selectOption('#tables-area', '341002');
@@ -183,7 +191,7 @@ export async function run(ctx) {
     const tree = await apiJson(base, 'GET', '/areas');
     assert.equal(townRows.length, tree[0].children.length + 1);
     assert.ok(townRows.some((r) => r[0] === '屯光镇' && Number(r[col('农村网格')]) > 0), 'rural grids of a town');
-    await shot('weba-09-street-table');
+    await shot('weba-10-street-table');
 
     // CSV: UTF-8 with BOM, Chinese intact.
     const csv = fs.readFileSync(await download(page, () => page.click('#tables-csv')));
@@ -235,7 +243,7 @@ print(len(rows), cells[0], cells[1])
     assert.match(list, /\.shp/);
     assert.match(list, /\.dbf/);
     await page.waitForFunction(() => /已下载/.test(document.querySelector('#export-msg').textContent));
-    await shot('weba-10-export');
+    await shot('weba-11-export');
     await page.click('#export-dialog .x-close');
   }).finally(() => closeDialogs(page));
 
@@ -253,7 +261,7 @@ print(len(rows), cells[0], cells[1])
     const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
     assert.deepEqual([w, h], [Math.round((297 * 150) / 25.4), Math.round((210 * 150) / 25.4)], 'A4 landscape at 150 dpi');
     await page.waitForSelector('#print-preview:not([hidden])');
-    await shot('weba-11-print-dialog');
+    await shot('weba-12-print-dialog');
     const after = await page.evaluate(() => [window.wangge.map.getCenter().toArray(), window.wangge.map.getZoom()]);
     assert.ok(Math.abs(after[1] - before[1]) < 1e-6, 'the view is restored after the capture');
     const labels = await page.$$eval('#print-sheet [data-role=label]', (els) => els.map((e) => e.textContent));
@@ -274,7 +282,7 @@ print(len(rows), cells[0], cells[1])
     assert.match(info, /Pages:\s+1\b/, 'one page');
     assert.deepEqual(pageSize(info), [842, 595], 'A4 landscape');
     await page.emulateMedia({ media: 'print' });
-    await shot('weba-12-print-sheet-a4-landscape');
+    await page.screenshot({ path: path.join(shots, 'weba-13-print-sheet-a4-landscape.png'), fullPage: true });
     await page.emulateMedia({ media: 'screen' });
 
     // A3 portrait of the street.
@@ -287,8 +295,17 @@ print(len(rows), cells[0], cells[1])
     assert.deepEqual(pageSize(execFileSync('pdfinfo', [pdf]).toString()), [842, 1191], 'A3 portrait');
     assert.match(execFileSync('pdftotext', [pdf, '-']).toString(), /昱东街道网格分布图/);
     await page.emulateMedia({ media: 'print' });
-    await shot('weba-13-print-sheet-a3-street');
+    await page.screenshot({ path: path.join(shots, 'weba-14-print-sheet-a3-street.png'), fullPage: true });
     await page.emulateMedia({ media: 'screen' });
+
+    // The current view, as it is on screen.
+    await page.selectOption('#print-scope', 'view');
+    await page.selectOption('#print-paper', 'A4');
+    await page.click('#print-png'); // builds the sheet (the PNG download is not awaited)
+    await page.waitForFunction(() => /当前视图/.test(document.querySelector('#print-msg').textContent), null, { timeout: 30_000 });
+    await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });
+    assert.deepEqual(pageSize(execFileSync('pdfinfo', [pdf]).toString()), [595, 842], 'A4 portrait');
+    assert.match(execFileSync('pdftotext', [pdf, '-']).toString(), /（当前视图）网格分布图/);
     await page.click('#print-dialog .x-close');
   }).finally(() => closeDialogs(page));
 }

@@ -29,6 +29,13 @@ export function openSheet(which) {
   const s = sheets();
   for (const [k, el] of Object.entries(s)) el.classList.toggle('x-open', k === which);
   for (const b of document.querySelectorAll('#x-bar [data-sheet]')) b.classList.toggle('active', b.dataset.sheet === which);
+  // The map keeps what it centres on (a selected grid) above the open sheet.
+  const map = window.wangge?.map;
+  if (map && phone()) {
+    const bar = document.getElementById('x-bar')?.offsetHeight || 0;
+    const h = which ? Math.max(0, s[which].offsetHeight - bar) : 0;
+    map.setPadding({ top: 0, left: 0, right: 0, bottom: h });
+  }
 }
 
 function currentSheet() {

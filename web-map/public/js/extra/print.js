@@ -124,7 +124,7 @@ function layout(cap, { paper, orientation }, asOf) {
   items.push({ type: 'rect', x: frame.x, y: frame.y, w: frame.w, h: frame.h, stroke: '#17324d', width: 0.4 });
   // Labels: code over name, at the grid's centroid; a label that would overlap a placed one is
   // left out (a street's dense centre), so every printed label is legible.
-  const size = paper === 'A3' ? 2.6 : 2.2;
+  const size = paper === 'A3' ? 3.2 : 2.8;
   const placed = [];
   for (const l of cap.labels) {
     const x = ix + l.x * s, y = iy + l.y * s;
