@@ -243,6 +243,16 @@ print(len(rows), cells[0], cells[1])
     assert.match(list, /\.shp/);
     assert.match(list, /\.dbf/);
     await page.waitForFunction(() => /已下载/.test(document.querySelector('#export-msg').textContent));
+    // Exactly the grids in view (GeoJSON from /grids?bbox=); other formats are refused in words.
+    const bbox = await page.evaluate(() => { const b = window.wangge.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => +v.toFixed(7)); });
+    const inView = (await apiJson(base, 'GET', `/grids?bbox=${bbox.join(',')}`)).features.length;
+    await page.selectOption('#export-area', 'view');
+    await page.click('#export-go');
+    await page.waitForFunction(() => /GeoJSON/.test(document.querySelector('#export-msg').textContent));
+    await page.selectOption('#export-format', 'geojson');
+    const vj = JSON.parse(fs.readFileSync(await download(page, () => page.click('#export-go')), 'utf8'));
+    assert.equal(vj.features.length, inView, 'the grids in view');
+    assert.ok(inView > 0);
     await shot('weba-11-export');
     await page.click('#export-dialog .x-close');
   }).finally(() => closeDialogs(page));

@@ -143,6 +143,8 @@ const TABLE = {
   x_cat_other: ['其他', 'other'],
   x_export: ['导出网格（GIS 文件）', 'Export grids (GIS file)'],
   x_export_short: ['导出', 'Export'],
+  x_export_view: ['当前视图范围（仅 GeoJSON）', 'Exactly the view (GeoJSON only)'],
+  x_export_view_geojson: ['当前视图范围只能导出为 GeoJSON；GeoPackage 和 Shapefile 请选择社区或街道。', 'Exactly the view exports as GeoJSON only; for GeoPackage or Shapefile pick a community or street.'],
   x_all_layers: ['全部类型', 'All layers'],
   x_format: ['格式', 'Format'],
   x_download: ['下载', 'Download'],

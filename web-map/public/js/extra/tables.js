@@ -12,6 +12,7 @@
 import { get } from '../api.js';
 import { t } from '../i18n.js';
 import { esc, flash } from '../util.js';
+import { viewBbox } from '../map.js';
 import { flatAreas, areaOptions, areaInView, fetchFile, dialog, today } from './scope.js';
 import { xlsxBlob, csvBlob, saveBlob } from './xlsx.js';
 
@@ -147,7 +148,7 @@ export async function openExport(app) {
   const inView = await areaInView(app.map, tree, app.asOf);
   const body = dialog('export-dialog', t('x_export'));
   body.innerHTML = `<div class="x-controls x-col">
-      <label>${t('x_area')} <select id="export-area">${areaOptions(tree, inView.code)}</select></label>
+      <label>${t('x_area')} <select id="export-area"><option value="view">${t('x_export_view')}</option>${areaOptions(tree, inView.code)}</select></label>
       <label>${t('layer')} <select id="export-layer"><option value="">${t('x_all_layers')}</option>
         ${['base', 'micro', 'special', 'composite'].map((l) => `<option value="${l}">${t(l)}</option>`).join('')}</select></label>
       <label>${t('x_format')} <select id="export-format"><option value="geojson">GeoJSON</option><option value="gpkg">GeoPackage</option><option value="shp">Shapefile (zip)</option></select></label>
@@ -160,6 +161,16 @@ export async function openExport(app) {
     const format = body.querySelector('#export-format').value;
     msg.textContent = t('loading');
     try {
+      if (area === 'view') {
+        // Exactly the view: /grids takes a bbox (GeoJSON only; /export takes areas, not boxes).
+        if (format !== 'geojson') { msg.textContent = t('x_export_view_geojson'); return; }
+        const layer = body.querySelector('#export-layer').value;
+        const fc = (await get('/grids', { bbox: viewBbox(app.map).join(','), layer, as_of: app.asOf })).body;
+        const blob = new Blob([JSON.stringify(fc)], { type: 'application/geo+json' });
+        saveBlob(`${t('x_print_view')}-${app.asOf || today()}.geojson`, blob);
+        msg.textContent = `${t('x_downloaded')}: ${fc.features.length} · ${Math.ceil(blob.size / 1024)} KB`;
+        return;
+      }
       const { blob, name } = await fetchFile('/export', { format, area, layer: body.querySelector('#export-layer').value, as_of: app.asOf });
       const ext = name.includes('.') ? name.slice(name.lastIndexOf('.')) : '';
       saveBlob(`${area}-${app.asOf || today()}${ext}`, blob);
