@@ -33,7 +33,7 @@ async function smallTargets(page, selector) {
     const r = e.getBoundingClientRect();
     const s = getComputedStyle(e);
     if (!r.width || !r.height || s.visibility === 'hidden' || r.top >= innerHeight || r.bottom <= 0) return false;
-    return r.height < 44 || r.width < 44;
+    return r.height < 43.5 || r.width < 43.5; // sub-pixel layout may give 43.99
   }).map((e) => `${e.id || e.className || e.tagName} ${e.textContent.trim().slice(0, 12)} ${Math.round(e.getBoundingClientRect().width)}×${Math.round(e.getBoundingClientRect().height)}`));
 }
 

@@ -94,7 +94,8 @@ async function capture(app, scope, frameMm) {
     }
     const lat = map.getCenter().lat;
     const metresPerPx = (40075016.686 * Math.cos((lat * Math.PI) / 180)) / (512 * 2 ** map.getZoom());
-    return { image, size, labels, metresPerPx, title: `${title}${t('x_print_title_suffix')}` };
+    const problems = map.getLayer('problems-fill') && map.getLayoutProperty('problems-fill', 'visibility') !== 'none';
+    return { image, size, labels, metresPerPx, problems, title: `${title}${t('x_print_title_suffix')}` };
   } finally {
     container.setAttribute('style', savedStyle);
     map.resize();
@@ -153,6 +154,12 @@ function layout(cap, { paper, orientation }, asOf) {
   lx += 9 + textWidth(t('x_legend_community'), 3) + 4;
   items.push({ type: 'rect', x: lx, y: fy + 1.5, w: 6, h: 0.25, fill: '#37474f' });
   items.push({ type: 'text', x: lx + 7.5, y: fy, size: 3, text: t('x_legend_grid') });
+  if (cap.problems) {
+    // The validation problems layer is on: its red areas are on the map, so in the legend too.
+    lx += 9 + textWidth(t('x_legend_grid'), 3) + 4;
+    items.push({ type: 'rect', x: lx, y: fy, w: 5, h: 3.2, fill: '#f0a0a0', stroke: '#d50000', width: 0.3 });
+    items.push({ type: 'text', x: lx + 6.5, y: fy, size: 3, text: t('problems') });
+  }
   const metresPerMm = cap.metresPerPx / s;
   const bar = niceMetres(30 * metresPerMm);
   const barMm = bar / metresPerMm;
