@@ -220,7 +220,33 @@ cells = [''.join(t.text or '' for t in c.iter('{%s}t' % ns['m'])) or (c.findtext
 print(len(rows), cells[0], cells[1])
 `, xlsx]).toString().trim();
     assert.equal(check, `${townRows.length + 1} 昱东街道 341002001`);
+
+    // The list follows the as-of date: the village redrawn in 2024 lists its 2023 grids then.
+    const VILLAGE = '341002100200';
+    // Same codes, new boundaries: the households of its base grids differ between the dates.
+    const households = async (q) => (await apiJson(base, 'GET', `/stats?area=${VILLAGE}${q}`)).grids.filter((g) => g.layer === 'base').map((g) => `${g.code}:${g.households}`).sort();
+    const then = await households('&as_of=2023-06-01');
+    assert.notDeepEqual(then, await households(''), 'the village was redrawn');
     await page.click('#tables-dialog .x-close');
+    await page.fill('#as-of', '2023-06-01');
+    await page.click('#x-open-tables');
+    await page.waitForSelector('#tables-dialog table.x-table');
+    await page.selectOption('#tables-area', VILLAGE);
+    await page.waitForFunction(() => document.querySelector('#tables-note').textContent.includes('2023-06-01'));
+    const listed = async () => page.$$eval('#tables-dialog tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)).filter((r) => r[2] === '基础网格').map((r) => `${r[0]}:${r[6]}`).sort());
+    assert.deepEqual(await listed(), then, 'the base grids and households of 2023-06-01');
+    await page.click('#tables-dialog .x-close');
+    await page.fill('#as-of', '');
+    await page.waitForFunction(() => window.wangge.asOf === null);
+
+    // A row of the list shows its grid.
+    await page.click('#x-open-tables');
+    await page.waitForSelector('#tables-dialog tr[data-id]');
+    await page.selectOption('#tables-area', OTHER);
+    await page.waitForFunction((c) => !!document.querySelector(`#tables-dialog tr[data-id="${c}"]`), `${OTHER}003`);
+    await page.click(`#tables-dialog tr[data-id="${OTHER}003"]`);
+    await page.waitForFunction((c) => document.querySelector('#card [data-field=code]')?.textContent === c, `${OTHER}003`, { timeout: 15_000 });
+    assert.ok(await page.$eval('#tables-dialog', (d) => d.hidden), 'the dialog closes on the chosen grid');
   }).finally(() => closeDialogs(page));
 
   await test('weba: the grids of the area in view export as GeoJSON, GeoPackage and Shapefile', async () => {

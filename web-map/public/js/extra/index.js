@@ -27,7 +27,7 @@ class ToolsControl {
       <button type="button" id="x-open-export" title="${t('x_export')}">${t('x_export_short')}</button>
       <button type="button" id="x-open-print" title="${t('x_print')}">${t('x_print_short')}</button>`;
     this.el.querySelector('#x-open-locate').addEventListener('click', () => openLocate(this.app, this.select));
-    this.el.querySelector('#x-open-tables').addEventListener('click', run(() => openTables(this.app)));
+    this.el.querySelector('#x-open-tables').addEventListener('click', run(() => openTables(this.app, this.select)));
     this.el.querySelector('#x-open-export').addEventListener('click', run(() => openExport(this.app)));
     this.el.querySelector('#x-open-print').addEventListener('click', run(() => openPrint(this.app)));
   }

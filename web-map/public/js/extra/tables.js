@@ -84,7 +84,7 @@ function tables(data, tree, areaCode) {
     return rows;
   };
   return {
-    list: { title: t('x_tab_list'), head: listHead, rows: listRows },
+    list: { title: t('x_tab_list'), head: listHead, rows: listRows, ids: inArea.map((g) => g.id) },
     towns: { title: t('x_tab_towns'), head: statHead, rows: statTable('town') },
     communities: { title: t('x_tab_communities'), head: statHead, rows: statTable('community') },
     areaName: area?.name || areaCode,
@@ -93,11 +93,11 @@ function tables(data, tree, areaCode) {
 
 function tableHtml(tab) {
   return `<table class="x-table" data-rows="${tab.rows.length}"><thead><tr>${tab.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>
-    <tbody>${tab.rows.map((r) => `<tr>${r.map((v) => `<td${typeof v === 'number' ? ' class="num"' : ''}>${esc(v)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+    <tbody>${tab.rows.map((r, i) => `<tr${tab.ids ? ` data-id="${esc(tab.ids[i])}" class="x-pick"` : ''}>${r.map((v) => `<td${typeof v === 'number' ? ' class="num"' : ''}>${esc(v)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
-/** Opens the tables dialog on the area in view (or `areaCode`). */
-export async function openTables(app, areaCode) {
+/** Opens the tables dialog on the area in view (or `areaCode`); `select(id)` shows a grid. */
+export async function openTables(app, select, areaCode) {
   const tree = app.tree;
   const district = tree[0].code;
   invalidate(); // edits since the last opening change the tables
@@ -134,6 +134,13 @@ export async function openTables(app, areaCode) {
   };
   body.querySelector('#tables-area').addEventListener('change', (e) => { state.area = e.target.value; render().catch((err) => flash(err.message)); });
   for (const b of body.querySelectorAll('[data-tab]')) b.addEventListener('click', () => { state.tab = b.dataset.tab; render().catch((err) => flash(err.message)); });
+  // A row of the grid list shows that grid on the map (its card, the map fitted to it).
+  body.querySelector('#tables-out').addEventListener('click', (e) => {
+    const tr = e.target.closest('tr[data-id]');
+    if (!tr || !select) return;
+    document.getElementById('tables-dialog').hidden = true;
+    select(tr.dataset.id).catch((err) => flash(err.message));
+  });
   body.querySelector('#tables-csv').addEventListener('click', () => save('csv'));
   body.querySelector('#tables-xlsx').addEventListener('click', () => save('xlsx'));
   await render();
