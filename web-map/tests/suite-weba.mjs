@@ -136,6 +136,21 @@ export async function run(ctx) {
   // ------------------------------------------------------------------ tables, CSV, XLSX, export
   const { page } = ctx;
   const shot = shotOf(page);
+
+  await test('weba: a refused position says so in Chinese and the typed position still works', async () => {
+    await page.evaluate(() => {
+      navigator.geolocation.getCurrentPosition = (ok, fail) => fail({ code: 1, message: 'User denied Geolocation' });
+    });
+    await page.click('#x-open-locate');
+    await page.selectOption('#locate-crs', 'wgs84');
+    await page.click('#locate-go');
+    await page.waitForFunction(() => document.getElementById('status-line').textContent.includes('无法获取本机位置'), null, { timeout: 5_000 });
+    const expected = await apiJson(base, 'GET', `/lookup?lon=${HERE[0]}&lat=${HERE[1]}`);
+    await page.fill('#locate-lonlat', `${HERE[0]}，${HERE[1]}`); // a full-width comma, as typed on a Chinese keyboard
+    await page.click('#locate-typed');
+    await page.waitForFunction((c) => document.querySelector('#locate-box')?.dataset.grid === c, expected.base.code, { timeout: 15_000 });
+    await page.click('#locate-box .x-close');
+  });
   await test('weba: grid list and per-street/per-community tables with workers and ratios, saved as CSV and XLSX', async () => {
     // One grid worker on 上新社区第1网格, so the worker columns and ratios are not all zero.
     await apiJson(base, 'POST', '/people', { token: ADMIN, body: { name: '测试网格员', role: 'grid_worker', grids: [`${OTHER}001`] } });
