@@ -18,6 +18,7 @@ import { mountTools, handleClick, loadSnapTargets } from './edit/tools.js';
 import { mountEditPanel, renderEditPanel } from './edit/panel.js';
 import { mountMeasure, handleMeasureClick } from './measure.js';
 import { mountKeys } from './keys.js';
+import { mountExtras } from './extra/index.js';
 
 const $ = (id) => document.getElementById(id);
 const app = { map: null, tree: null, asOf: config.asOf };
@@ -118,6 +119,7 @@ async function start() {
   mountSearch($('search'), $('search-results'), (hit) => choose(hit).catch((e) => flash(e.message)));
   mountMeasure(map, $('map'));
   mountKeys();
+  mountExtras(app, (id) => select(id, { fit: true }));
   // The settings box says it too (the status line fades).
   if (dropped) window.dispatchEvent(new CustomEvent('wangge:token-dropped'));
 
