@@ -156,8 +156,10 @@ async function main() {
     await test('the validation panel lists problems and zooms to one', async () => {
       await view(page, [118.3154, 29.71], 13);
       await page.waitForSelector('#validation li[data-i], #validation p', { timeout: 10_000 });
-      const first = await page.$('#validation li[data-i]');
-      if (first) {
+      // A locator, not an element handle: the panel re-renders when the view settles, and a
+      // locator finds the list item again instead of clicking a detached one.
+      const first = page.locator('#validation li[data-i]').first();
+      if (await first.count()) {
         await first.click();
         await settle(page);
       }
