@@ -105,7 +105,10 @@ struct Reader<'a> {
 }
 
 fn bad(what: &str) -> StoreError {
-    StoreError::Backend(format!("stored geometry is not valid WKB: {what}"))
+    StoreError::Corrupt {
+        column: "geometry",
+        value: format!("(not valid WKB: {what})"),
+    }
 }
 
 impl Reader<'_> {

@@ -1,221 +1,208 @@
-//! The in-memory store: the reference behaviour the other backends are tested against.
+//! The in-memory store: the reference behaviour the other backends are tested against. It runs
+//! the same commit routine ([`super::commit`]); its write transaction is a copy of the state,
+//! swapped in on commit.
 
-use super::{ChangeMeta, Person, StoreError, StoreResult, StoredChange, TokenRecord};
+use super::commit::WriteTx;
+use super::TokenRecord;
+use super::{ChangeMeta, ImportProgress, Person, StoreError, StoreResult, StoredChange};
 use crate::io::dataset::Dataset;
-use std::sync::{Arc, Mutex, MutexGuard};
-use wangge_engine::edit::{ChangeSet, GridChange};
-use wangge_engine::Grid;
+use chrono::NaiveDate;
+use std::sync::Arc;
+use tokio::sync::{watch, Mutex, OwnedMutexGuard};
+use wangge_engine::edit::ChangeSet;
+use wangge_engine::{Grid, GridId};
 
 #[derive(Debug, Default)]
-struct Inner {
+struct State {
     data: Dataset,
     log: Vec<StoredChange>,
     people: Vec<Person>,
     tokens: Vec<TokenRecord>,
-    /// Created by the first subscriber; told the id of every change committed after that.
-    follow: Option<tokio::sync::watch::Sender<i64>>,
 }
 
-impl Inner {
-    fn logged(&mut self, change: StoredChange) -> i64 {
-        let id = change.id;
-        self.log.push(change);
-        if let Some(f) = &self.follow {
-            f.send_replace(id);
+/// Cloning shares the store (like a connection pool). A tokio mutex: the commit routine holds
+/// the state across awaits, and it cannot be poisoned.
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+    /// Told the id of every change committed.
+    follow: Arc<watch::Sender<i64>>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore {
+            state: Arc::default(),
+            follow: Arc::new(watch::Sender::new(0)),
         }
-        id
     }
 }
 
-/// Cloning shares the store (like a connection pool).
-#[derive(Debug, Clone, Default)]
-pub struct MemoryStore {
-    inner: Arc<Mutex<Inner>>,
+/// A write: the stored state locked, and the next state being written.
+pub(crate) struct MemoryTx {
+    state: OwnedMutexGuard<State>,
+    next: Dataset,
+    logged: Option<StoredChange>,
+    follow: Arc<watch::Sender<i64>>,
 }
 
 impl MemoryStore {
-    fn lock(&self) -> StoreResult<MutexGuard<'_, Inner>> {
-        self.inner
-            .lock()
-            .map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
+    pub(crate) async fn begin_write(&self) -> StoreResult<MemoryTx> {
+        let state = self.state.clone().lock_owned().await;
+        Ok(MemoryTx {
+            next: state.data.clone(),
+            state,
+            logged: None,
+            follow: self.follow.clone(),
+        })
     }
 
-    pub fn is_empty(&self) -> StoreResult<bool> {
-        let g = self.lock()?;
-        Ok(g.data.areas.is_empty() && g.data.grids.is_empty())
+    pub(crate) async fn migrate(&self) -> StoreResult<()> {
+        Ok(())
     }
 
-    pub fn load(&self) -> StoreResult<Dataset> {
-        Ok(self.lock()?.data.clone())
+    pub(crate) async fn close(&self) {}
+
+    pub(crate) async fn is_empty(&self) -> StoreResult<bool> {
+        let s = self.state.lock().await;
+        Ok(s.data.areas.is_empty() && s.data.grids.is_empty())
     }
 
-    pub fn import(&self, ds: &Dataset, meta: &ChangeMeta) -> StoreResult<i64> {
-        let mut g = self.lock()?;
-        for grid in &ds.grids {
-            if g.data
-                .grids
-                .iter()
-                .any(|x| x.id == grid.id && x.version == grid.version)
-            {
-                return Err(StoreError::Invalid(format!(
-                    "grid {} version {} is already stored",
-                    grid.id, grid.version
-                )));
-            }
-        }
-        g.data.areas.extend(ds.areas.iter().cloned());
-        g.data.grids.extend(ds.grids.iter().cloned());
-        g.data.buildings.extend(ds.buildings.iter().cloned());
-        g.data.households.extend(ds.households.iter().cloned());
-        let id = g.log.len() as i64 + 1;
-        Ok(g.logged(StoredChange {
-            id,
-            meta: meta.clone(),
-            changes: ChangeSet {
-                date: meta.at.date_naive(),
-                changes: vec![],
-            },
-        }))
+    pub(crate) async fn load(&self) -> StoreResult<Dataset> {
+        Ok(self.state.lock().await.data.clone())
     }
 
-    pub fn commit(
-        &self,
-        changes: &ChangeSet,
-        meta: &ChangeMeta,
-        based_on: Option<i64>,
-    ) -> StoreResult<i64> {
-        let mut g = self.lock()?;
-        let latest = g.log.last().map_or(0, |c| c.id);
-        if let Some(b) = based_on.filter(|b| *b != latest) {
-            return Err(StoreError::Stale {
-                based_on: b,
-                latest,
-            });
-        }
-        // Check everything first: a refused change set writes nothing.
-        for c in &changes.changes {
-            check(&g.data.grids, c)?;
-        }
-        for c in &changes.changes {
-            if let Some(before) = &c.before {
-                if let Some(cur) = g
-                    .data
-                    .grids
-                    .iter_mut()
-                    .find(|x| x.id == before.id && x.valid_to.is_none())
-                {
-                    cur.valid_to = Some(changes.date);
-                }
-            }
-            if let Some(after) = &c.after {
-                g.data.grids.push(after.clone());
-            }
-        }
-        let id = g.log.len() as i64 + 1;
-        Ok(g.logged(StoredChange {
-            id,
-            meta: meta.clone(),
-            changes: changes.clone(),
-        }))
-    }
-
-    pub fn changes_after(&self, id: i64) -> StoreResult<Vec<StoredChange>> {
-        Ok(self
-            .lock()?
-            .log
-            .iter()
-            .filter(|c| c.id > id)
-            .cloned()
-            .collect())
+    pub(crate) async fn changes_after(&self, id: i64) -> StoreResult<Vec<StoredChange>> {
+        let s = self.state.lock().await;
+        Ok(s.log.iter().filter(|c| c.id > id).cloned().collect())
     }
 
     /// The latest change id, updated on every commit in this process.
-    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<i64> {
-        match self.lock() {
-            Ok(mut g) => {
-                let latest = g.log.last().map_or(0, |c| c.id);
-                g.follow
-                    .get_or_insert_with(|| tokio::sync::watch::Sender::new(latest))
-                    .subscribe()
-            }
-            // A poisoned store never changes again: a receiver that stays at 0 is honest.
-            Err(_) => tokio::sync::watch::channel(0).1,
-        }
+    pub(crate) async fn subscribe(&self) -> StoreResult<watch::Receiver<i64>> {
+        Ok(self.follow.subscribe())
     }
 
-    pub fn latest_change(&self) -> StoreResult<i64> {
-        Ok(self.lock()?.log.last().map_or(0, |c| c.id))
+    pub(crate) async fn latest_change(&self) -> StoreResult<i64> {
+        Ok(self.state.lock().await.log.last().map_or(0, |c| c.id))
     }
 
-    pub fn put_person(&self, p: &Person) -> StoreResult<()> {
-        let mut g = self.lock()?;
-        g.people.retain(|x| x.id != p.id);
-        g.people.push(p.clone());
+    pub(crate) async fn put_person(&self, p: &Person) -> StoreResult<()> {
+        put(&mut self.state.lock().await.people, p, |x| &x.id);
         Ok(())
     }
 
-    pub fn remove_person(&self, id: &str) -> StoreResult<bool> {
-        let mut g = self.lock()?;
-        let before = g.people.len();
-        g.people.retain(|x| x.id != id);
-        Ok(g.people.len() != before)
+    pub(crate) async fn remove_person(&self, id: &str) -> StoreResult<bool> {
+        Ok(remove(&mut self.state.lock().await.people, id, |x| &x.id))
     }
 
-    pub fn people(&self) -> StoreResult<Vec<Person>> {
-        Ok(self.lock()?.people.clone())
+    pub(crate) async fn people(&self) -> StoreResult<Vec<Person>> {
+        Ok(self.state.lock().await.people.clone())
     }
 
-    pub fn put_token(&self, t: &TokenRecord) -> StoreResult<()> {
-        let mut g = self.lock()?;
-        g.tokens.retain(|x| x.id != t.id);
-        g.tokens.push(t.clone());
+    pub(crate) async fn put_token(&self, t: &TokenRecord) -> StoreResult<()> {
+        put(&mut self.state.lock().await.tokens, t, |x| &x.id);
         Ok(())
     }
 
-    pub fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {
-        Ok(self.lock()?.tokens.clone())
+    pub(crate) async fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {
+        Ok(self.state.lock().await.tokens.clone())
     }
 
-    pub fn remove_token(&self, id: &str) -> StoreResult<bool> {
-        let mut g = self.lock()?;
-        let before = g.tokens.len();
-        g.tokens.retain(|x| x.id != id);
-        Ok(g.tokens.len() != before)
+    pub(crate) async fn remove_token(&self, id: &str) -> StoreResult<bool> {
+        Ok(remove(&mut self.state.lock().await.tokens, id, |x| &x.id))
     }
 }
 
-/// The optimistic check of one grid change against the stored versions.
-pub(crate) fn check(stored: &[Grid], c: &GridChange) -> StoreResult<()> {
-    match (&c.before, &c.after) {
-        (Some(before), _) => {
-            let current = stored
+/// Replaces the record with `v`'s id, moving it to the end (as the SQL stores' delete + insert).
+fn put<T: Clone>(list: &mut Vec<T>, v: &T, id: impl Fn(&T) -> &String) {
+    list.retain(|x| id(x) != id(v));
+    list.push(v.clone());
+}
+
+fn remove<T>(list: &mut Vec<T>, key: &str, id: impl Fn(&T) -> &String) -> bool {
+    let before = list.len();
+    list.retain(|x| id(x) != key);
+    list.len() != before
+}
+
+impl WriteTx for MemoryTx {
+    async fn latest_change(&mut self) -> StoreResult<i64> {
+        Ok(self.state.log.last().map_or(0, |c| c.id))
+    }
+
+    async fn current_version(&mut self, grid: &GridId) -> StoreResult<Option<i64>> {
+        let current = self
+            .next
+            .grids
+            .iter()
+            .find(|x| x.id == *grid && x.valid_to.is_none());
+        Ok(current.map(|x| i64::from(x.version)))
+    }
+
+    async fn in_use(&mut self, grid: &Grid) -> StoreResult<(bool, bool)> {
+        let grids = &self.next.grids;
+        Ok((
+            grids.iter().any(|x| x.id == grid.id),
+            grids.iter().any(|x| x.code == grid.code),
+        ))
+    }
+
+    async fn close_version(
+        &mut self,
+        grid: &GridId,
+        version: i64,
+        day: NaiveDate,
+    ) -> StoreResult<bool> {
+        let current = self
+            .next
+            .grids
+            .iter_mut()
+            .find(|x| x.id == *grid && i64::from(x.version) == version && x.valid_to.is_none());
+        Ok(current.map(|x| x.valid_to = Some(day)).is_some())
+    }
+
+    async fn insert_grids(&mut self, grids: &[Grid]) -> StoreResult<()> {
+        self.next.grids.extend_from_slice(grids);
+        Ok(())
+    }
+
+    async fn bulk_load(&mut self, ds: &Dataset, _: &ImportProgress<'_>) -> StoreResult<()> {
+        // What the SQL stores' unique key on (id, version) refuses.
+        if let Some(g) = ds.grids.iter().find(|g| {
+            self.next
+                .grids
                 .iter()
-                .find(|x| x.id == before.id && x.valid_to.is_none())
-                .map_or(0, |x| x.version);
-            if current != before.version {
-                return Err(StoreError::Conflict {
-                    grid: before.id.clone(),
-                    expected: before.version,
-                    actual: current,
-                });
-            }
-            Ok(())
+                .any(|x| x.id == g.id && x.version == g.version)
+        }) {
+            return Err(StoreError::Invalid(format!(
+                "grid {} version {} is already stored",
+                g.id, g.version
+            )));
         }
-        (None, Some(after)) => {
-            if stored.iter().any(|x| x.id == after.id) {
-                return Err(StoreError::Invalid(format!(
-                    "grid id {} is already in use",
-                    after.id
-                )));
-            }
-            if stored.iter().any(|x| x.code == after.code) {
-                return Err(StoreError::Invalid(format!(
-                    "grid code {} is already in use (codes are never reused)",
-                    after.code
-                )));
-            }
-            Ok(())
+        let next = &mut self.next;
+        next.areas.extend_from_slice(&ds.areas);
+        next.grids.extend_from_slice(&ds.grids);
+        next.buildings.extend_from_slice(&ds.buildings);
+        next.households.extend_from_slice(&ds.households);
+        Ok(())
+    }
+
+    async fn log_change(&mut self, changes: &ChangeSet, meta: &ChangeMeta) -> StoreResult<i64> {
+        let id = self.state.log.len() as i64 + 1;
+        self.logged = Some(StoredChange {
+            id,
+            meta: meta.clone(),
+            changes: changes.clone(),
+        });
+        Ok(id)
+    }
+
+    async fn commit(mut self) -> StoreResult<()> {
+        self.state.data = std::mem::take(&mut self.next);
+        if let Some(change) = self.logged.take() {
+            self.follow.send_replace(change.id);
+            self.state.log.push(change);
         }
-        (None, None) => Ok(()),
+        Ok(())
     }
 }

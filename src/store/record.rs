@@ -1,15 +1,18 @@
 //! Text forms of the model's enums and the JSON of the change log, shared by the SQL backends so
 //! that both store exactly the same values.
 
-use super::{PersonRole, Role, StoreError, StoreResult};
+use super::{StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
 use wangge_engine::edit::{ChangeSet, GridChange};
 use wangge_engine::{AdminLevel, AreaKind, Grid, GridStatus, Layer, SpecialCategory};
 
 /// A stored value the model does not know: the database was edited by hand or by a newer
 /// version. Named so the log says which column is wrong.
-pub(super) fn unknown(column: &str, value: &str) -> StoreError {
-    StoreError::Backend(format!("unknown {column} \"{value}\" in the store"))
+pub(super) fn unknown(column: &'static str, value: &str) -> StoreError {
+    StoreError::Corrupt {
+        column,
+        value: value.to_string(),
+    }
 }
 
 pub(super) fn layer(s: &str) -> StoreResult<Layer> {
@@ -50,14 +53,12 @@ pub(super) fn enum_text<T: Serialize>(v: &T) -> String {
     }
 }
 
-pub(super) fn person_role(s: &str) -> StoreResult<PersonRole> {
-    serde_json::from_value(serde_json::Value::String(s.into()))
-        .map_err(|_| unknown("person role", s))
-}
-
-pub(super) fn token_role(s: &str) -> StoreResult<Role> {
-    serde_json::from_value(serde_json::Value::String(s.into()))
-        .map_err(|_| unknown("token role", s))
+/// The enum whose serde name `s` is ([`enum_text`] read back).
+pub(super) fn parse_enum<T: for<'de> Deserialize<'de>>(
+    column: &'static str,
+    s: &str,
+) -> StoreResult<T> {
+    serde_json::from_value(serde_json::Value::String(s.into())).map_err(|_| unknown(column, s))
 }
 
 /// One entry of the change log's `changes` JSON array: the grid versions as the edit saw them.
@@ -76,15 +77,13 @@ pub(super) fn changes_to_json(c: &ChangeSet) -> StoreResult<String> {
             after: g.after.clone(),
         })
         .collect();
-    serde_json::to_string(&list)
-        .map_err(|e| StoreError::Backend(format!("cannot encode a change set: {e}")))
+    json_text(&list, "a change set")
 }
 
 /// Parses the log's JSON. serde_json is built with `float_roundtrip`, so coordinates come back
 /// bit-identical to what was written.
 pub(super) fn changes_from_json(date: chrono::NaiveDate, json: &str) -> StoreResult<ChangeSet> {
-    let list: Vec<ChangeJson> = serde_json::from_str(json)
-        .map_err(|e| StoreError::Backend(format!("change log entry is not readable: {e}")))?;
+    let list: Vec<ChangeJson> = from_json_text(json, "change log entry")?;
     Ok(ChangeSet {
         date,
         changes: list
@@ -97,13 +96,15 @@ pub(super) fn changes_from_json(date: chrono::NaiveDate, json: &str) -> StoreRes
     })
 }
 
-pub(super) fn json_text<T: Serialize>(v: &T, what: &str) -> StoreResult<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("cannot encode {what}: {e}")))
+pub(super) fn json_text<T: Serialize>(v: &T, what: &'static str) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|source| StoreError::Encode { what, source })
 }
 
-pub(super) fn from_json_text<T: for<'de> Deserialize<'de>>(s: &str, what: &str) -> StoreResult<T> {
-    serde_json::from_str(s)
-        .map_err(|e| StoreError::Backend(format!("stored {what} is not readable: {e}")))
+pub(super) fn from_json_text<T: for<'de> Deserialize<'de>>(
+    s: &str,
+    what: &'static str,
+) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|source| StoreError::Decode { what, source })
 }
 
 /// Maps a database error: constraint violations are the caller's (Invalid, named by the
@@ -119,5 +120,13 @@ pub(super) fn db_error(what: &str, e: sqlx::Error) -> StoreError {
         }
     }
     log::error!("{what}: {e}");
-    StoreError::Backend(format!("{what}: {e}"))
+    StoreError::Database {
+        while_: what.to_string(),
+        source: e,
+    }
+}
+
+/// [`db_error`] as a `map_err` argument.
+pub(super) fn be(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| db_error(what, e)
 }
