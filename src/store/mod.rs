@@ -38,51 +38,42 @@ pub struct ChangeMeta {
     pub at: DateTime<Utc>,
 }
 
-/// What made a change. Stored (and shown in `/changes`) as its snake_case name, the same strings
-/// the change logs have always held: `create`, `reshape`, `split`, `merge`, `move_boundary`,
-/// `reroute_boundary`, `set_status`, `retire`, `import`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    Create,
-    Reshape,
-    Split,
-    Merge,
-    MoveBoundary,
-    RerouteBoundary,
-    SetStatus,
-    Retire,
-    /// Whole datasets loaded (logged without a change set to replay).
-    Import,
+/// Declares [`Operation`] with its stored names in one list (the enum, [`Operation::ALL`] and
+/// [`Operation::as_str`] cannot drift apart).
+macro_rules! operations {
+    ($($(#[$doc:meta])* $op:ident = $name:literal,)*) => {
+        /// What made a change. Stored (and shown in `/changes`) as its snake_case name, the same
+        /// strings the change logs have always held.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Operation {
+            $($(#[$doc])* $op,)*
+        }
+
+        impl Operation {
+            pub const ALL: [Operation; [$($name),*].len()] = [$(Operation::$op),*];
+
+            /// The stored name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Operation::$op => $name,)*
+                }
+            }
+        }
+    };
 }
 
-impl Operation {
-    pub const ALL: [Operation; 9] = [
-        Operation::Create,
-        Operation::Reshape,
-        Operation::Split,
-        Operation::Merge,
-        Operation::MoveBoundary,
-        Operation::RerouteBoundary,
-        Operation::SetStatus,
-        Operation::Retire,
-        Operation::Import,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operation::Create => "create",
-            Operation::Reshape => "reshape",
-            Operation::Split => "split",
-            Operation::Merge => "merge",
-            Operation::MoveBoundary => "move_boundary",
-            Operation::RerouteBoundary => "reroute_boundary",
-            Operation::SetStatus => "set_status",
-            Operation::Retire => "retire",
-            Operation::Import => "import",
-        }
-    }
+operations! {
+    Create = "create",
+    Reshape = "reshape",
+    Split = "split",
+    Merge = "merge",
+    MoveBoundary = "move_boundary",
+    RerouteBoundary = "reroute_boundary",
+    SetStatus = "set_status",
+    Retire = "retire",
+    /// Whole datasets loaded (logged without a change set to replay).
+    Import = "import",
 }
 
 impl fmt::Display for Operation {
@@ -194,6 +185,40 @@ macro_rules! each {
     };
 }
 
+/// `Store` methods that call the backend's method of the same name and arguments.
+macro_rules! forward {
+    ($($(#[$doc:meta])* fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        impl Store {
+            $($(#[$doc])* pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                each!(self, s => s.$name($($arg),*).await)
+            })*
+        }
+    };
+}
+
+forward! {
+    /// Brings the schema up to date (also done by [`Store::open`]).
+    fn migrate(&self) -> StoreResult<()>;
+    /// Closes connections (the GeoPackage folds its write-ahead log back into the one file).
+    fn close(&self) -> ();
+    /// The latest committed change id, updated when any process commits (PostGIS:
+    /// LISTEN/NOTIFY with polling as a fallback; GeoPackage: polling the change log).
+    fn subscribe(&self) -> StoreResult<watch::Receiver<i64>>;
+    /// Whether nothing has been loaded yet (the service then loads the demo district).
+    fn is_empty(&self) -> StoreResult<bool>;
+    /// Every admin area, grid version, building and household.
+    fn load(&self) -> StoreResult<Dataset>;
+    /// Changes committed after `id`, oldest first (the audit trail; replayed to stay in sync).
+    fn changes_after(&self, id: i64) -> StoreResult<Vec<StoredChange>>;
+    fn latest_change(&self) -> StoreResult<i64>;
+    fn put_person(&self, p: &Person) -> StoreResult<()>;
+    fn remove_person(&self, id: &str) -> StoreResult<bool>;
+    fn people(&self) -> StoreResult<Vec<Person>>;
+    fn put_token(&self, t: &TokenRecord) -> StoreResult<()>;
+    fn tokens(&self) -> StoreResult<Vec<TokenRecord>>;
+    fn remove_token(&self, id: &str) -> StoreResult<bool>;
+}
+
 impl Store {
     pub fn memory() -> Self {
         Store(Backend::Memory(memory::MemoryStore::default()))
@@ -214,22 +239,6 @@ impl Store {
         }))
     }
 
-    /// Brings the schema up to date (also done by [`Store::open`]).
-    pub async fn migrate(&self) -> StoreResult<()> {
-        each!(self, s => s.migrate().await)
-    }
-
-    /// Closes connections (the GeoPackage folds its write-ahead log back into the one file).
-    pub async fn close(&self) {
-        each!(self, s => s.close().await)
-    }
-
-    /// The latest committed change id, updated when any process commits (PostGIS:
-    /// LISTEN/NOTIFY with polling as a fallback; GeoPackage: polling the change log).
-    pub async fn subscribe(&self) -> StoreResult<watch::Receiver<i64>> {
-        each!(self, s => s.subscribe().await)
-    }
-
     /// [`Store::import`] telling `progress` how far it got (one transaction all the same).
     pub async fn import_reporting(
         &self,
@@ -238,16 +247,6 @@ impl Store {
         progress: &ImportProgress<'_>,
     ) -> StoreResult<i64> {
         each!(self, s => commit::import(s.begin_write().await?, ds, meta, progress).await)
-    }
-
-    /// Whether nothing has been loaded yet (the service then loads the demo district).
-    pub async fn is_empty(&self) -> StoreResult<bool> {
-        each!(self, s => s.is_empty().await)
-    }
-
-    /// Every admin area, grid version, building and household.
-    pub async fn load(&self) -> StoreResult<Dataset> {
-        each!(self, s => s.load().await)
     }
 
     /// Adds a whole dataset in one transaction, logged as one change.
@@ -272,39 +271,6 @@ impl Store {
         based_on: i64,
     ) -> StoreResult<i64> {
         each!(self, s => commit::commit(s.begin_write().await?, changes, meta, Some(based_on)).await)
-    }
-
-    /// Changes committed after `id`, oldest first (the audit trail; replayed to stay in sync).
-    pub async fn changes_after(&self, id: i64) -> StoreResult<Vec<StoredChange>> {
-        each!(self, s => s.changes_after(id).await)
-    }
-
-    pub async fn latest_change(&self) -> StoreResult<i64> {
-        each!(self, s => s.latest_change().await)
-    }
-
-    pub async fn put_person(&self, p: &Person) -> StoreResult<()> {
-        each!(self, s => s.put_person(p).await)
-    }
-
-    pub async fn remove_person(&self, id: &str) -> StoreResult<bool> {
-        each!(self, s => s.remove_person(id).await)
-    }
-
-    pub async fn people(&self) -> StoreResult<Vec<Person>> {
-        each!(self, s => s.people().await)
-    }
-
-    pub async fn put_token(&self, t: &TokenRecord) -> StoreResult<()> {
-        each!(self, s => s.put_token(t).await)
-    }
-
-    pub async fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {
-        each!(self, s => s.tokens().await)
-    }
-
-    pub async fn remove_token(&self, id: &str) -> StoreResult<bool> {
-        each!(self, s => s.remove_token(id).await)
     }
 }
 

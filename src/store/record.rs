@@ -20,11 +20,7 @@ pub(super) fn layer(s: &str) -> StoreResult<Layer> {
 }
 
 pub(super) fn kind(s: &str) -> StoreResult<AreaKind> {
-    match s {
-        "urban" => Ok(AreaKind::Urban),
-        "rural" => Ok(AreaKind::Rural),
-        _ => Err(unknown("area kind", s)),
-    }
+    parse_enum("area kind", s)
 }
 
 pub(super) fn status(s: &str) -> StoreResult<GridStatus> {
@@ -37,12 +33,7 @@ pub(super) fn category(s: Option<&str>) -> StoreResult<Option<SpecialCategory>> 
 }
 
 pub(super) fn level(s: &str) -> StoreResult<AdminLevel> {
-    match s {
-        "district" => Ok(AdminLevel::District),
-        "town" => Ok(AdminLevel::Town),
-        "community" => Ok(AdminLevel::Community),
-        _ => Err(unknown("admin level", s)),
-    }
+    parse_enum("admin level", s)
 }
 
 /// Enums serialise as their snake_case serde name; the same string goes into the database.
