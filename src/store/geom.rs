@@ -8,7 +8,7 @@
 //! decimal text ever sits in between).
 
 use super::{StoreError, StoreResult};
-use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
+use geo::{BoundingRect, Coord, LineString, MultiPolygon, Point, Polygon};
 
 /// EPSG code of every geometry the store holds (lon/lat; CGCS2000 is treated as the same datum).
 pub const SRID: i32 = 4326;
@@ -90,12 +90,7 @@ pub fn to_wkb(shape: &Shape) -> Vec<u8> {
 pub fn to_hex_ewkb(shape: &Shape, out: &mut String) {
     let mut bytes = Vec::new();
     encode(shape, Some(SRID), &mut bytes);
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.reserve(bytes.len() * 2);
-    for b in bytes {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
-    }
+    out.push_str(&hex::encode_upper(bytes));
 }
 
 struct Reader<'a> {
@@ -123,21 +118,20 @@ impl Reader<'_> {
         a.copy_from_slice(s);
         Ok(a)
     }
+    /// A number of `N` bytes in the blob's byte order.
+    fn num<T, const N: usize>(
+        &mut self,
+        le: fn([u8; N]) -> T,
+        be: fn([u8; N]) -> T,
+    ) -> StoreResult<T> {
+        let b = self.take::<N>()?;
+        Ok(if self.little { le(b) } else { be(b) })
+    }
     fn u32(&mut self) -> StoreResult<u32> {
-        let b = self.take::<4>()?;
-        Ok(if self.little {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
+        self.num(u32::from_le_bytes, u32::from_be_bytes)
     }
     fn f64(&mut self) -> StoreResult<f64> {
-        let b = self.take::<8>()?;
-        Ok(if self.little {
-            f64::from_le_bytes(b)
-        } else {
-            f64::from_be_bytes(b)
-        })
+        self.num(f64::from_le_bytes, f64::from_be_bytes)
     }
     fn coord(&mut self) -> StoreResult<Coord<f64>> {
         Ok(Coord {
@@ -223,30 +217,15 @@ pub fn multipolygon(shape: Shape) -> StoreResult<MultiPolygon<f64>> {
     }
 }
 
+/// `[min x, max x, min y, max y]` (the GeoPackage order); none for a point (optional there, and
+/// it adds nothing) and for an empty shape.
 fn envelope(shape: &Shape) -> Option<[f64; 4]> {
-    let mut env: Option<[f64; 4]> = None;
-    let mut add = |c: &Coord<f64>| {
-        let e = env.get_or_insert([c.x, c.x, c.y, c.y]);
-        e[0] = e[0].min(c.x);
-        e[1] = e[1].max(c.x);
-        e[2] = e[2].min(c.y);
-        e[3] = e[3].max(c.y);
-    };
-    let mut polygon = |p: &Polygon<f64>| {
-        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
-            r.0.iter().for_each(&mut add);
-        }
-    };
-    match shape {
-        Shape::Point(p) => {
-            // A point's envelope is optional in GeoPackage and adds nothing; leave it out.
-            let _ = p;
-            return None;
-        }
-        Shape::Polygon(p) => polygon(p),
-        Shape::MultiPolygon(mp) => mp.0.iter().for_each(polygon),
-    }
-    env
+    let r = match shape {
+        Shape::Point(_) => None,
+        Shape::Polygon(p) => p.bounding_rect(),
+        Shape::MultiPolygon(mp) => mp.bounding_rect(),
+    }?;
+    Some([r.min().x, r.max().x, r.min().y, r.max().y])
 }
 
 /// A GeoPackage geometry blob (GeoPackage 1.3, clause 2.1.3): "GP", version 0, flags
