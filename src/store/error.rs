@@ -22,15 +22,15 @@ pub enum StoreError {
     /// A change that cannot be stored as given (e.g. creating a grid id that exists).
     #[error("{0}")]
     Invalid(String),
-    /// The database failed.
-    #[error("storage error while {while_}")]
+    /// The database failed while doing `while_` ("reading grids").
+    #[error("storage error: {while_}")]
     Database {
         while_: String,
         #[source]
         source: sqlx::Error,
     },
     /// The schema could not be brought up to date.
-    #[error("storage error while migrating {what}")]
+    #[error("storage error: migrating {what}")]
     Migrate {
         what: String,
         #[source]
@@ -52,7 +52,7 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("storage error while {while_}")]
+    #[error("storage error: {while_}")]
     Io {
         while_: String,
         #[source]

@@ -96,7 +96,8 @@ impl Row for Member<'_> {
     const COLUMNS: &'static str = "grid_id, grid_version, ord, member_id";
     fn values(&self) -> StoreResult<Vec<Val<'_>>> {
         let Member(g, ord, m) = self;
-        let ord = i64::try_from(*ord).unwrap_or(i64::MAX);
+        // A position in a Vec is far below i64::MAX.
+        let ord = *ord as i64;
         Ok(vec![
             Val::Str(&g.id.0),
             Val::Int(i64::from(g.version)),
@@ -248,8 +249,8 @@ macro_rules! shared_sql {
                 rows.into_iter().map(change).collect()
             }
 
-            /// Deletes the record `id` of `table` inside `tx` (a replacement then inserts it
-            /// again, at the end: the order the memory store keeps); whether there was one.
+            /// Runs `sql`, a DELETE of the record `id`; whether there was one. A replacement
+            /// deletes and inserts again, so the record moves to the end, as in the memory store.
             async fn delete(conn: &mut <$db as sqlx::Database>::Connection, sql: &'static str, id: &str)
                 -> StoreResult<bool> {
                 let r = sqlx::query(sql).bind(id).execute(conn).await;

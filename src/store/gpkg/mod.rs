@@ -118,7 +118,7 @@ impl GpkgStore {
         self.pool
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(be("cannot begin a write"))
+            .map_err(be("beginning a write"))
     }
 
     /// SQLite has no notifications across processes (and another process may write the same
