@@ -38,10 +38,13 @@ impl Default for MemoryStore {
     }
 }
 
-/// A write: the stored state locked, and the next state being written.
+/// A write: the stored state locked, and the next state being written: a copy of the grid
+/// versions (edits close and add them) and the rows an import adds (only ever appended, so the
+/// large tables are not copied on every edit).
 pub(crate) struct MemoryTx {
     state: OwnedMutexGuard<State>,
-    next: Dataset,
+    grids: Vec<Grid>,
+    added: Dataset,
     logged: Option<StoredChange>,
     follow: Arc<watch::Sender<i64>>,
 }
@@ -50,7 +53,8 @@ impl MemoryStore {
     pub(crate) async fn begin_write(&self) -> StoreResult<MemoryTx> {
         let state = self.state.clone().lock_owned().await;
         Ok(MemoryTx {
-            next: state.data.clone(),
+            grids: state.data.grids.clone(),
+            added: Dataset::default(),
             state,
             logged: None,
             follow: self.follow.clone(),
@@ -132,7 +136,6 @@ impl WriteTx for MemoryTx {
 
     async fn current_version(&mut self, grid: &GridId) -> StoreResult<Option<i64>> {
         let current = self
-            .next
             .grids
             .iter()
             .find(|x| x.id == *grid && x.valid_to.is_none());
@@ -140,7 +143,7 @@ impl WriteTx for MemoryTx {
     }
 
     async fn in_use(&mut self, grid: &Grid) -> StoreResult<(bool, bool)> {
-        let grids = &self.next.grids;
+        let grids = &self.grids;
         Ok((
             grids.iter().any(|x| x.id == grid.id),
             grids.iter().any(|x| x.code == grid.code),
@@ -154,7 +157,6 @@ impl WriteTx for MemoryTx {
         day: NaiveDate,
     ) -> StoreResult<bool> {
         let current = self
-            .next
             .grids
             .iter_mut()
             .find(|x| x.id == *grid && i64::from(x.version) == version && x.valid_to.is_none());
@@ -162,15 +164,14 @@ impl WriteTx for MemoryTx {
     }
 
     async fn insert_grids(&mut self, grids: &[Grid]) -> StoreResult<()> {
-        self.next.grids.extend_from_slice(grids);
+        self.grids.extend_from_slice(grids);
         Ok(())
     }
 
     async fn bulk_load(&mut self, ds: &Dataset, _: &ImportProgress<'_>) -> StoreResult<()> {
         // What the SQL stores' unique key on (id, version) refuses.
         if let Some(g) = ds.grids.iter().find(|g| {
-            self.next
-                .grids
+            self.grids
                 .iter()
                 .any(|x| x.id == g.id && x.version == g.version)
         }) {
@@ -179,11 +180,11 @@ impl WriteTx for MemoryTx {
                 g.id, g.version
             )));
         }
-        let next = &mut self.next;
-        next.areas.extend_from_slice(&ds.areas);
-        next.grids.extend_from_slice(&ds.grids);
-        next.buildings.extend_from_slice(&ds.buildings);
-        next.households.extend_from_slice(&ds.households);
+        self.grids.extend_from_slice(&ds.grids);
+        let added = &mut self.added;
+        added.areas.extend_from_slice(&ds.areas);
+        added.buildings.extend_from_slice(&ds.buildings);
+        added.households.extend_from_slice(&ds.households);
         Ok(())
     }
 
@@ -198,7 +199,11 @@ impl WriteTx for MemoryTx {
     }
 
     async fn commit(mut self) -> StoreResult<()> {
-        self.state.data = std::mem::take(&mut self.next);
+        let (data, added) = (&mut self.state.data, std::mem::take(&mut self.added));
+        data.grids = std::mem::take(&mut self.grids);
+        data.areas.extend(added.areas);
+        data.buildings.extend(added.buildings);
+        data.households.extend(added.households);
         if let Some(change) = self.logged.take() {
             self.follow.send_replace(change.id);
             self.state.log.push(change);
