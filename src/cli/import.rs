@@ -126,7 +126,9 @@ pub async fn open_store(
     let dir = data_dir.unwrap_or_else(|| std::path::Path::new("data"));
     match database.map(str::to_string).or(env) {
         Some(url) => Ok(Store::open(Some(&url), dir).await?),
-        None if dry_run && !dir.join(crate::store::gpkg::FILE_NAME).exists() => Ok(Store::memory()),
+        None if dry_run && !dir.join(crate::store::gpkg::FILE_NAME).exists() => {
+            Ok(Store::memory().await?)
+        }
         None => Ok(Store::open(None, dir).await?),
     }
 }

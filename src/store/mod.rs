@@ -1,7 +1,7 @@
 //! Storage: where grids, their history, buildings, households, people, tokens and the change log
 //! live. One interface, several backends:
-//! - [`memory`]: in process, for tests and throwaway runs;
-//! - [`gpkg`]: the embedded default, one OGC GeoPackage file `wangge.gpkg` in the data folder;
+//! - [`gpkg`]: the embedded default, one OGC GeoPackage file `wangge.gpkg` in the data folder,
+//!   or an in-memory GeoPackage ([`Store::memory`]) for tests and throwaway runs;
 //! - [`postgres`]: PostGIS, for production and several service processes on one database.
 //!
 //! [`Store::open`] picks the backend from the configuration; migrations run on open.
@@ -14,7 +14,6 @@ mod commit;
 mod error;
 pub mod geom;
 pub mod gpkg;
-pub mod memory;
 pub mod postgres;
 mod record;
 mod sql;
@@ -168,7 +167,6 @@ pub struct Store(Backend);
 
 #[derive(Debug, Clone)]
 enum Backend {
-    Memory(memory::MemoryStore),
     Gpkg(gpkg::GpkgStore),
     Postgres(postgres::PgStore),
 }
@@ -178,7 +176,6 @@ enum Backend {
 macro_rules! each {
     ($store:expr, $s:ident => $call:expr) => {
         match &$store.0 {
-            Backend::Memory($s) => $call,
             Backend::Gpkg($s) => $call,
             Backend::Postgres($s) => $call,
         }
@@ -220,8 +217,10 @@ forward! {
 }
 
 impl Store {
-    pub fn memory() -> Self {
-        Store(Backend::Memory(memory::MemoryStore::default()))
+    /// A store in this process only (tests, dry runs): an in-memory GeoPackage, gone when the
+    /// last clone is dropped or [`Store::close`] is called.
+    pub async fn memory() -> StoreResult<Store> {
+        Ok(Store(Backend::Gpkg(gpkg::GpkgStore::open_memory().await?)))
     }
 
     /// `database` `postgres://…` (or `postgresql://…`): PostGIS; otherwise the GeoPackage

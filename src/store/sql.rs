@@ -250,7 +250,7 @@ macro_rules! shared_sql {
             }
 
             /// Runs `sql`, a DELETE of the record `id`; whether there was one. A replacement
-            /// deletes and inserts again, so the record moves to the end, as in the memory store.
+            /// deletes and inserts again, so the record moves to the end of the listing.
             async fn delete(conn: &mut <$db as sqlx::Database>::Connection, sql: &'static str, id: &str)
                 -> StoreResult<bool> {
                 let r = sqlx::query(sql).bind(id).execute(conn).await;

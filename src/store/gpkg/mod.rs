@@ -9,8 +9,7 @@
 
 use super::commit::WriteTx;
 use super::geom::{self, Shape};
-use super::postgres::household;
-use super::record::{self, be, db_error};
+use super::record::{self, be, db_error, household};
 use super::sql::{self, Row, Val};
 use super::{
     ChangeMeta, ImportProgress, Person, StoreError, StoreResult, StoredChange, TokenRecord,
@@ -76,11 +75,32 @@ impl GpkgStore {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Normal);
+        Self::connect(opts, SqlitePoolOptions::new().max_connections(4), path).await
+    }
+
+    /// A GeoPackage that lives only in this process (`Store::memory()`): the same SQL on an
+    /// in-memory database, so tests and dry runs get exactly the file store's behaviour. One
+    /// connection, never closed while the store lives, because the database dies with it.
+    pub async fn open_memory() -> StoreResult<Self> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
+        let opts = SqliteConnectOptions::new().in_memory(true);
+        Self::connect(opts, pool, Path::new(":memory:")).await
+    }
+
+    async fn connect(
+        opts: SqliteConnectOptions,
+        pool: SqlitePoolOptions,
+        path: &Path,
+    ) -> StoreResult<Self> {
+        let opts = opts
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+        let pool = pool
             .connect_with(opts)
             .await
             .map_err(|e| db_error(&format!("opening {}", path.display()), e))?;
@@ -234,6 +254,16 @@ impl GpkgStore {
     }
 }
 
+/// `r`'s values with each geometry as its GeoPackage blob (`Err`): encoded before the query
+/// builder's closure, which cannot return an error.
+fn encoded<R: Row>(r: &R) -> StoreResult<Vec<Result<Val<'_>, Vec<u8>>>> {
+    let blob = |v| match v {
+        Val::Shape(s) => geom::to_gpkg(&s).map(Err),
+        v => Ok(Ok(v)),
+    };
+    r.values()?.into_iter().map(blob).collect()
+}
+
 /// Inserts `rows` with multi-row INSERTs of [`BATCH`] rows, reporting progress per batch.
 async fn insert_batched<R: Row>(
     conn: &mut SqliteConnection,
@@ -243,22 +273,20 @@ async fn insert_batched<R: Row>(
     let what = format!("bulk loading {}", R::TABLE);
     let mut done = 0u64;
     for chunk in rows.chunks(BATCH) {
-        let values = chunk
-            .iter()
-            .map(R::values)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let values = chunk.iter().map(encoded).collect::<StoreResult<Vec<_>>>()?;
         let mut qb =
             QueryBuilder::<Sqlite>::new(format!("INSERT INTO {} ({}) ", R::TABLE, R::COLUMNS));
         qb.push_values(values, |mut b, row| {
             for v in row {
                 match v {
-                    Val::Null => b.push_bind(None::<i64>),
-                    Val::Str(s) => b.push_bind(s),
-                    Val::Text(s) => b.push_bind(s),
-                    Val::Int(i) => b.push_bind(i),
-                    Val::Real(x) => b.push_bind(x),
-                    Val::Date(d) => b.push_bind(d),
-                    Val::Shape(s) => b.push_bind(geom::to_gpkg(&s)),
+                    Ok(Val::Null) => b.push_bind(None::<i64>),
+                    Ok(Val::Str(s)) => b.push_bind(s),
+                    Ok(Val::Text(s)) => b.push_bind(s),
+                    Ok(Val::Int(i)) => b.push_bind(i),
+                    Ok(Val::Real(x)) => b.push_bind(x),
+                    Ok(Val::Date(d)) => b.push_bind(d),
+                    Ok(Val::Shape(_)) => b.push_bind(None::<Vec<u8>>), // encoded above
+                    Err(blob) => b.push_bind(blob),
                 };
             }
         });

@@ -9,8 +9,8 @@
 mod copy;
 
 use super::commit::WriteTx;
-use super::geom::{self, Shape};
-use super::record::{self, be, db_error};
+use super::geom;
+use super::record::{self, be, db_error, AreaRow, BuildingRow, Decode, GridRow, Members};
 use super::sql::{self, Row, Val};
 use super::{
     ChangeMeta, ImportProgress, Person, StoreError, StoreResult, StoredChange, TokenRecord,
@@ -20,13 +20,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use copy::CopyRows;
 use futures_util::TryStreamExt;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Postgres, Row as _, Transaction};
-use std::collections::HashMap;
+use sqlx::{PgConnection, Postgres, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::watch;
 use wangge_engine::edit::ChangeSet;
-use wangge_engine::{AdminArea, Building, Footprint, Grid, GridId, Household, HouseholdLocation};
+use wangge_engine::{Grid, GridId};
 
 /// Key of the advisory lock every writing transaction takes (arbitrary, "wangge" in ASCII).
 const WRITE_LOCK: i64 = 0x7761_6e67_6765;
@@ -148,128 +147,61 @@ impl PgStore {
             .execute(&mut *tx)
             .await
             .map_err(be("cannot set the read isolation"))?;
-        let mut ds = Dataset::default();
-
-        let mut rows = sqlx::query(
-            "SELECT code, name, level, parent, kind, ST_AsBinary(geometry) \
-             FROM admin_areas ORDER BY seq",
-        )
-        .fetch(&mut *tx);
-        while let Some(r) = rows.try_next().await.map_err(be("reading admin areas"))? {
-            let geometry: Option<Vec<u8>> = r.try_get(5).map_err(be("reading admin areas"))?;
-            ds.areas.push(AdminArea {
-                code: r.try_get(0).map_err(be("reading admin areas"))?,
-                name: r.try_get(1).map_err(be("reading admin areas"))?,
-                level: record::level(r.try_get(2).map_err(be("reading admin areas"))?)?,
-                parent: r.try_get(3).map_err(be("reading admin areas"))?,
-                kind: record::kind(r.try_get(4).map_err(be("reading admin areas"))?)?,
-                geometry: geometry
-                    .map(|g| geom::from_wkb(&g).and_then(geom::multipolygon))
-                    .transpose()?,
-            });
-        }
-        drop(rows);
-
-        let mut members: HashMap<(String, i32), Vec<GridId>> = HashMap::new();
-        let mut rows = sqlx::query_as::<_, (String, i32, String)>(
-            "SELECT grid_id, grid_version, member_id FROM grid_members \
-             ORDER BY grid_id, grid_version, ord",
-        )
-        .fetch(&mut *tx);
-        while let Some((g, v, m)) = rows.try_next().await.map_err(be("reading grid members"))? {
+        let wkb: Decode = geom::from_wkb;
+        let areas = "SELECT code, name, level, parent, kind, ST_AsBinary(geometry) AS geometry \
+             FROM admin_areas ORDER BY seq";
+        let areas = read_all(&mut tx, areas, "reading admin areas", |r: AreaRow| {
+            r.decode(wkb)
+        });
+        let areas = areas.await?;
+        let mut members = Members::new();
+        let sql = "SELECT grid_id, CAST(grid_version AS BIGINT), member_id FROM grid_members \
+             ORDER BY grid_id, grid_version, ord";
+        read_all(&mut tx, sql, "reading grid members", |(g, v, m)| {
             members.entry((g, v)).or_default().push(GridId(m));
-        }
-        drop(rows);
-
-        let mut rows = sqlx::query(
-            "SELECT id, version, code, name, layer, parent, kind, status, category, network, \
-             properties::text, ST_AsBinary(geometry), valid_from, valid_to \
-             FROM grids ORDER BY seq",
-        )
-        .fetch(&mut *tx);
-        let e = be("reading grids");
-        while let Some(r) = rows.try_next().await.map_err(&e)? {
-            let id: String = r.try_get(0).map_err(&e)?;
-            let version: i32 = r.try_get(1).map_err(&e)?;
-            let props: String = r.try_get(10).map_err(&e)?;
-            let wkb: Vec<u8> = r.try_get(11).map_err(&e)?;
-            let category: Option<String> = r.try_get(8).map_err(&e)?;
-            ds.grids.push(Grid {
-                members: members.remove(&(id.clone(), version)).unwrap_or_default(),
-                id: GridId(id),
-                version: u32::try_from(version)
-                    .map_err(|_| record::unknown("grid version", &version.to_string()))?,
-                code: r.try_get(2).map_err(&e)?,
-                name: r.try_get(3).map_err(&e)?,
-                layer: record::layer(r.try_get(4).map_err(&e)?)?,
-                parent: r.try_get(5).map_err(&e)?,
-                kind: record::kind(r.try_get(6).map_err(&e)?)?,
-                status: record::status(r.try_get(7).map_err(&e)?)?,
-                category: record::category(category.as_deref())?,
-                network: r.try_get(9).map_err(&e)?,
-                properties: record::from_json_text(&props, "grid properties")?,
-                geometry: geom::multipolygon(geom::from_wkb(&wkb)?)?,
-                valid_from: r.try_get(12).map_err(&e)?,
-                valid_to: r.try_get(13).map_err(&e)?,
-            });
-        }
-        drop(rows);
-
-        let mut rows = sqlx::query(
-            "SELECT id, ST_AsBinary(geometry), households, residents, usage \
-             FROM buildings ORDER BY seq",
-        )
-        .fetch(&mut *tx);
-        let e = be("reading buildings");
-        while let Some(r) = rows.try_next().await.map_err(&e)? {
-            let wkb: Vec<u8> = r.try_get(1).map_err(&e)?;
-            let households: i32 = r.try_get(2).map_err(&e)?;
-            let residents: i32 = r.try_get(3).map_err(&e)?;
-            ds.buildings.push(Building {
-                id: r.try_get(0).map_err(&e)?,
-                footprint: footprint(geom::from_wkb(&wkb)?)?,
-                households: households.max(0) as u32,
-                residents: residents.max(0) as u32,
-                usage: r.try_get(4).map_err(&e)?,
-            });
-        }
-        drop(rows);
-
-        type HouseholdRow = (String, Option<String>, Option<f64>, Option<f64>, i32);
-        let mut rows = sqlx::query_as::<_, HouseholdRow>(
-            "SELECT id, building_id, lon, lat, residents FROM households ORDER BY seq",
-        )
-        .fetch(&mut *tx);
-        while let Some(row) = rows.try_next().await.map_err(be("reading households"))? {
-            ds.households.push(household(row)?);
-        }
-        drop(rows);
+            Ok(())
+        })
+        .await?;
+        let grids = "SELECT id, CAST(version AS BIGINT) AS version, code, name, layer, parent, \
+             kind, status, category, network, properties::text AS properties, \
+             ST_AsBinary(geometry) AS geometry, valid_from, valid_to FROM grids ORDER BY seq";
+        let grid = |r: GridRow| r.decode(wkb, &mut members);
+        let grids = read_all(&mut tx, grids, "reading grids", grid).await?;
+        let buildings = "SELECT id, ST_AsBinary(geometry) AS geometry, \
+             CAST(households AS BIGINT) AS households, CAST(residents AS BIGINT) AS residents, \
+             usage FROM buildings ORDER BY seq";
+        let building = |r: BuildingRow| r.decode(wkb);
+        let buildings = read_all(&mut tx, buildings, "reading buildings", building).await?;
+        let households = "SELECT id, building_id, lon, lat, residents FROM households ORDER BY seq";
+        let households = read_all(&mut tx, households, "reading households", record::household);
+        let households = households.await?;
         tx.commit().await.map_err(be("finishing a read"))?;
-        Ok(ds)
+        Ok(Dataset {
+            areas,
+            grids,
+            buildings,
+            households,
+            ..Dataset::default()
+        })
     }
 }
 
-fn footprint(shape: Shape) -> StoreResult<Footprint> {
-    match shape {
-        Shape::Point(p) => Ok(Footprint::Point(p)),
-        Shape::Polygon(p) => Ok(Footprint::Polygon(p)),
-        Shape::MultiPolygon(_) => Err(record::unknown("building geometry", "MultiPolygon")),
+/// Streams the rows of `sql`, each made into a `T` by `f` (without holding every raw row).
+async fn read_all<R, T>(
+    conn: &mut PgConnection,
+    sql: &'static str,
+    what: &'static str,
+    mut f: impl FnMut(R) -> StoreResult<T>,
+) -> StoreResult<Vec<T>>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let mut rows = sqlx::query_as::<_, R>(sql).fetch(conn);
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await.map_err(be(what))? {
+        out.push(f(r)?);
     }
-}
-
-pub(crate) fn household(
-    (id, building, lon, lat, residents): (String, Option<String>, Option<f64>, Option<f64>, i32),
-) -> StoreResult<Household> {
-    let location = match (building, lon, lat) {
-        (Some(b), _, _) => HouseholdLocation::Building(b),
-        (None, Some(x), Some(y)) => HouseholdLocation::Point(geo::Point::new(x, y)),
-        _ => return Err(record::unknown("household location", &id)),
-    };
-    Ok(Household {
-        id,
-        location,
-        residents: residents.max(0) as u32,
-    })
+    Ok(out)
 }
 
 /// Streams `rows` into `COPY` in chunks of about 1 MB, reporting progress per chunk.
@@ -297,7 +229,7 @@ async fn copy_in<R: Row>(
                 Val::Real(x) => out.plain(x),
                 Val::Date(d) => out.plain(d),
                 Val::Shape(s) => {
-                    geom::to_hex_ewkb(&s, &mut out.buf);
+                    geom::to_hex_ewkb(&s, &mut out.buf)?;
                     out.raw_done();
                 }
             }
