@@ -85,6 +85,16 @@ impl Checked {
     }
 }
 
+/// Methods passed on to the geo-types writer, a `size` checked first where named.
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*) $(checked $size:ident)?,)*) => {$(
+        fn $name(&mut self, $($arg: $ty),*) -> GzResult<()> {
+            $(self.fits($size)?;)?
+            self.geo.$name($($arg),*)
+        }
+    )*};
+}
+
 impl GeomProcessor for Checked {
     fn dimensions(&self) -> CoordDimensions {
         CoordDimensions::xyzm()
@@ -104,32 +114,14 @@ impl GeomProcessor for Checked {
         }
         self.geo.xy(x, y, idx)
     }
-    fn point_begin(&mut self, idx: usize) -> GzResult<()> {
-        self.geo.point_begin(idx)
-    }
-    fn point_end(&mut self, idx: usize) -> GzResult<()> {
-        self.geo.point_end(idx)
-    }
-    fn linestring_begin(&mut self, tagged: bool, size: usize, idx: usize) -> GzResult<()> {
-        self.fits(size)?;
-        self.geo.linestring_begin(tagged, size, idx)
-    }
-    fn linestring_end(&mut self, tagged: bool, idx: usize) -> GzResult<()> {
-        self.geo.linestring_end(tagged, idx)
-    }
-    fn polygon_begin(&mut self, tagged: bool, size: usize, idx: usize) -> GzResult<()> {
-        self.fits(size)?;
-        self.geo.polygon_begin(tagged, size, idx)
-    }
-    fn polygon_end(&mut self, tagged: bool, idx: usize) -> GzResult<()> {
-        self.geo.polygon_end(tagged, idx)
-    }
-    fn multipolygon_begin(&mut self, size: usize, idx: usize) -> GzResult<()> {
-        self.fits(size)?;
-        self.geo.multipolygon_begin(size, idx)
-    }
-    fn multipolygon_end(&mut self, idx: usize) -> GzResult<()> {
-        self.geo.multipolygon_end(idx)
+    forward! {
+        point_begin(idx: usize), point_end(idx: usize),
+        linestring_begin(tagged: bool, size: usize, idx: usize) checked size,
+        linestring_end(tagged: bool, idx: usize),
+        polygon_begin(tagged: bool, size: usize, idx: usize) checked size,
+        polygon_end(tagged: bool, idx: usize),
+        multipolygon_begin(size: usize, idx: usize) checked size,
+        multipolygon_end(idx: usize),
     }
     // Other geometry types are never stored: refused before anything is reserved for them.
     fn multipoint_begin(&mut self, _: usize, _: usize) -> GzResult<()> {
