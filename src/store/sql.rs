@@ -195,9 +195,10 @@ pub(super) fn follow<F>(
 macro_rules! shared_sql {
     ($store:ident, $db:ty, json = $json:literal, seq = $seq:literal, stamp = $stamp:path, bulk = $bulk:ident) => {
         impl $store {
-            async fn latest_in(pool: &sqlx::Pool<$db>) -> StoreResult<i64> {
+            /// The latest change id, read through a pool or inside a write transaction.
+            async fn latest_in<'e>(e: impl sqlx::Executor<'e, Database = $db>) -> StoreResult<i64> {
                 sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM change_sets")
-                    .fetch_one(pool)
+                    .fetch_one(e)
                     .await
                     .map_err(be("reading the latest change"))
             }
@@ -343,10 +344,7 @@ macro_rules! shared_sql {
 
         impl<'c> WriteTx for sqlx::Transaction<'c, $db> {
             async fn latest_change(&mut self) -> StoreResult<i64> {
-                sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM change_sets")
-                    .fetch_one(&mut **self)
-                    .await
-                    .map_err(be("reading the latest change"))
+                $store::latest_in(&mut **self).await
             }
 
             async fn current_version(&mut self, grid: &GridId) -> StoreResult<Option<i64>> {

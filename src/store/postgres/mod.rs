@@ -41,17 +41,12 @@ pub struct PgStore {
     pool: PgPool,
 }
 
-/// Timestamps go in as `timestamptz`.
-fn stamp(t: &DateTime<Utc>) -> DateTime<Utc> {
-    *t
-}
-
 sql::shared_sql!(
     PgStore,
     Postgres,
     json = "::jsonb",
     seq = "seq",
-    stamp = stamp,
+    stamp = std::convert::identity, // timestamps go in as `timestamptz`
     bulk = copy_in
 );
 
@@ -123,17 +118,14 @@ impl PgStore {
 
     /// LISTEN/NOTIFY when a listener connection can be had; polling alone otherwise.
     async fn notifier(&self) -> Notices {
-        let mut listener = match PgListener::connect_with(&self.pool).await {
-            Ok(l) => l,
-            Err(e) => {
-                log::warn!("no listener connection, following the log by polling: {e}");
-                return Notices(None);
-            }
+        let listen = async {
+            let mut listener = PgListener::connect_with(&self.pool).await?;
+            listener.listen(CHANNEL).await.map(|()| listener)
         };
-        match listener.listen(CHANNEL).await {
-            Ok(()) => Notices(Some(listener)),
+        match listen.await {
+            Ok(l) => Notices(Some(l)),
             Err(e) => {
-                log::warn!("LISTEN {CHANNEL} failed, following the log by polling: {e}");
+                log::warn!("cannot LISTEN {CHANNEL}, following the log by polling: {e}");
                 Notices(None)
             }
         }
