@@ -129,7 +129,9 @@ pub async fn open_store(
     };
     match database {
         Some(url) => Ok(Store::open(Some(&url), dir).await?),
-        None if dry_run && !dir.join(crate::store::gpkg::FILE_NAME).exists() => Ok(Store::memory()),
+        None if dry_run && !dir.join(crate::store::gpkg::FILE_NAME).exists() => {
+            Ok(Store::memory().await?)
+        }
         None => Ok(Store::open(None, dir).await?),
     }
 }

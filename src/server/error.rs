@@ -322,9 +322,13 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { grid, .. } => ApiError::conflict(Some(&grid.0), e.to_string()),
             StoreError::Invalid(m) => ApiError::conflict(None, m.clone()),
             StoreError::Stale { .. } => ApiError::conflict(None, e.to_string()),
-            StoreError::Backend(_) | StoreError::UnknownOperation(_) => {
-                ApiError::internal(e.to_string())
-            }
+            StoreError::Database { .. }
+            | StoreError::Migrate { .. }
+            | StoreError::Corrupt { .. }
+            | StoreError::Encode { .. }
+            | StoreError::Decode { .. }
+            | StoreError::Io { .. }
+            | StoreError::UnknownOperation(_) => ApiError::internal(e.to_string()),
         }
     }
 }

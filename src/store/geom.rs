@@ -2,22 +2,21 @@
 //! `ST_GeomFromWKB`/`ST_AsBinary`), hex EWKB (PostGIS text input for COPY) and GeoPackage
 //! geometry blobs (a small header + WKB).
 //!
-//! Written here rather than through geozero because the format needs only a few dozen lines and
-//! because the round trip must be exact: WKB carries each coordinate as its IEEE-754 bytes, so a
-//! grid read back is bit-identical to the one stored (coordinates are on a 1e-7° lattice, but no
-//! decimal text ever sits in between).
+//! Through geozero (georust): it reads and writes all three straight to and from our geo-types
+//! 0.7 values (no conversion copy), and carries each coordinate as its IEEE-754 bytes, so a grid
+//! read back is bit-identical to the one stored. Its reader trusts the counts in a blob and
+//! reserves that much memory, so reads go through [`Checked`], which refuses a count the blob
+//! cannot hold, and Z/M coordinates, which wangge never stores.
 
 use super::{StoreError, StoreResult};
-use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
+use geo::{BoundingRect, Geometry, MultiPolygon, Point, Polygon};
+use geozero::error::{GeozeroError, Result as GzResult};
+use geozero::geo_types::GeoWriter;
+use geozero::wkb::{Ewkb, GpkgWkb};
+use geozero::{CoordDimensions, GeomProcessor, GeozeroGeometry, ToWkb};
 
 /// EPSG code of every geometry the store holds (lon/lat; CGCS2000 is treated as the same datum).
 pub const SRID: i32 = 4326;
-
-const WKB_POINT: u32 = 1;
-const WKB_POLYGON: u32 = 3;
-const WKB_MULTIPOLYGON: u32 = 6;
-/// EWKB flag: an SRID follows the type.
-const EWKB_SRID: u32 = 0x2000_0000;
 
 /// The geometries the model uses.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,189 +26,136 @@ pub enum Shape {
     MultiPolygon(MultiPolygon<f64>),
 }
 
-fn put_u32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_coord(out: &mut Vec<u8>, c: Coord<f64>) {
-    out.extend_from_slice(&c.x.to_le_bytes());
-    out.extend_from_slice(&c.y.to_le_bytes());
-}
-
-fn put_rings(out: &mut Vec<u8>, p: &Polygon<f64>) {
-    put_u32(out, 1 + p.interiors().len() as u32);
-    for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-        put_u32(out, ring.0.len() as u32);
-        for c in &ring.0 {
-            put_coord(out, *c);
+impl From<&Shape> for Geometry<f64> {
+    fn from(s: &Shape) -> Self {
+        match s {
+            Shape::Point(p) => Geometry::Point(*p),
+            Shape::Polygon(p) => Geometry::Polygon(p.clone()),
+            Shape::MultiPolygon(mp) => Geometry::MultiPolygon(mp.clone()),
         }
     }
 }
 
-/// Little-endian WKB; with `srid`, EWKB (the SRID after the type).
-fn encode(shape: &Shape, srid: Option<i32>, out: &mut Vec<u8>) {
-    let header = |out: &mut Vec<u8>, ty: u32| {
-        out.push(1);
-        match srid {
-            Some(s) => {
-                put_u32(out, ty | EWKB_SRID);
-                out.extend_from_slice(&s.to_le_bytes());
-            }
-            None => put_u32(out, ty),
-        }
-    };
-    match shape {
-        Shape::Point(p) => {
-            header(out, WKB_POINT);
-            put_coord(out, p.0);
-        }
-        Shape::Polygon(p) => {
-            header(out, WKB_POLYGON);
-            put_rings(out, p);
-        }
-        Shape::MultiPolygon(mp) => {
-            header(out, WKB_MULTIPOLYGON);
-            put_u32(out, mp.0.len() as u32);
-            for p in &mp.0 {
-                // Members of a multi-geometry carry no SRID.
-                out.push(1);
-                put_u32(out, WKB_POLYGON);
-                put_rings(out, p);
-            }
-        }
+fn bad(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        column: "geometry",
+        value: format!("(not valid WKB: {what})"),
     }
 }
 
-pub fn to_wkb(shape: &Shape) -> Vec<u8> {
-    let mut out = Vec::new();
-    encode(shape, None, &mut out);
-    out
+/// Writing to a `Vec` cannot fail, and our shapes are all xy, so an error here is a bug in the
+/// encoder: reported as corrupt rather than panicking.
+fn written(r: GzResult<Vec<u8>>) -> StoreResult<Vec<u8>> {
+    r.map_err(bad)
 }
 
 /// Hex EWKB with SRID 4326: what PostGIS accepts as the text form of a geometry in COPY.
-pub fn to_hex_ewkb(shape: &Shape, out: &mut String) {
-    let mut bytes = Vec::new();
-    encode(shape, Some(SRID), &mut bytes);
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.reserve(bytes.len() * 2);
-    for b in bytes {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
-    }
+pub fn to_hex_ewkb(shape: &Shape, out: &mut String) -> StoreResult<()> {
+    let bytes = written(Geometry::from(shape).to_ewkb(CoordDimensions::xy(), Some(SRID)))?;
+    out.push_str(&hex::encode_upper(bytes));
+    Ok(())
 }
 
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    little: bool,
+/// A GeoPackage geometry blob (GeoPackage 1.3, clause 2.1.3): little-endian, SRS 4326, the xy
+/// envelope `[min x, max x, min y, max y]` (none for a point: optional there and it adds nothing,
+/// and none for an empty shape), then standard WKB.
+pub fn to_gpkg(shape: &Shape) -> StoreResult<Vec<u8>> {
+    let g = Geometry::from(shape);
+    let env = match shape {
+        Shape::Point(_) => None,
+        _ => g.bounding_rect(),
+    };
+    let env = env.map_or(vec![], |r| vec![r.min().x, r.max().x, r.min().y, r.max().y]);
+    written(g.to_gpkg_wkb(CoordDimensions::xy(), Some(SRID), env))
 }
 
-fn bad(what: &str) -> StoreError {
-    StoreError::Backend(format!("stored geometry is not valid WKB: {what}"))
+/// geozero's geo-types writer behind two checks (see the module comment).
+struct Checked {
+    geo: GeoWriter,
+    /// The blob's length: no count of coordinates, rings or members can be larger.
+    room: usize,
 }
 
-impl Reader<'_> {
-    fn take<const N: usize>(&mut self) -> StoreResult<[u8; N]> {
-        let end = self.pos + N;
-        let s = self
-            .buf
-            .get(self.pos..end)
-            .ok_or_else(|| bad("truncated"))?;
-        self.pos = end;
-        let mut a = [0u8; N];
-        a.copy_from_slice(s);
-        Ok(a)
-    }
-    fn u32(&mut self) -> StoreResult<u32> {
-        let b = self.take::<4>()?;
-        Ok(if self.little {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
-    }
-    fn f64(&mut self) -> StoreResult<f64> {
-        let b = self.take::<8>()?;
-        Ok(if self.little {
-            f64::from_le_bytes(b)
-        } else {
-            f64::from_be_bytes(b)
-        })
-    }
-    fn coord(&mut self) -> StoreResult<Coord<f64>> {
-        Ok(Coord {
-            x: self.f64()?,
-            y: self.f64()?,
-        })
-    }
-    /// Byte order and type (EWKB SRID skipped); returns the base type code.
-    fn header(&mut self) -> StoreResult<u32> {
-        let [order] = self.take::<1>()?;
-        self.little = match order {
-            0 => false,
-            1 => true,
-            _ => return Err(bad("unknown byte order")),
-        };
-        let ty = self.u32()?;
-        if ty & EWKB_SRID != 0 {
-            self.u32()?;
-        }
-        if ty & 0xC000_0000 != 0 || (ty & 0xFFFF) >= 1000 {
-            return Err(bad("Z or M coordinates"));
-        }
-        Ok(ty & 0xFFFF)
-    }
-    fn count(&mut self) -> StoreResult<usize> {
-        let n = self.u32()? as usize;
-        // A count larger than the remaining bytes could hold is corrupt, not an allocation to try.
-        if n > self.buf.len().saturating_sub(self.pos) {
-            return Err(bad("count beyond the end"));
-        }
-        Ok(n)
-    }
-    fn polygon_body(&mut self) -> StoreResult<Polygon<f64>> {
-        let rings = self.count()?;
-        let mut out: Vec<LineString<f64>> = Vec::with_capacity(rings);
-        for _ in 0..rings {
-            let n = self.count()?;
-            let mut cs = Vec::with_capacity(n);
-            for _ in 0..n {
-                cs.push(self.coord()?);
-            }
-            out.push(LineString(cs));
-        }
-        let mut it = out.into_iter();
-        let ext = it.next().unwrap_or_else(|| LineString(vec![]));
-        Ok(Polygon::new(ext, it.collect()))
-    }
-    fn shape(&mut self) -> StoreResult<Shape> {
-        match self.header()? {
-            WKB_POINT => Ok(Shape::Point(Point(self.coord()?))),
-            WKB_POLYGON => Ok(Shape::Polygon(self.polygon_body()?)),
-            WKB_MULTIPOLYGON => {
-                let n = self.count()?;
-                let mut ps = Vec::with_capacity(n);
-                for _ in 0..n {
-                    if self.header()? != WKB_POLYGON {
-                        return Err(bad("multipolygon member is not a polygon"));
-                    }
-                    ps.push(self.polygon_body()?);
-                }
-                Ok(Shape::MultiPolygon(MultiPolygon(ps)))
-            }
-            t => Err(bad(&format!("geometry type {t} is not stored by wangge"))),
+impl Checked {
+    fn fits(&self, size: usize) -> GzResult<()> {
+        match size <= self.room {
+            true => Ok(()),
+            false => Err(GeozeroError::Geometry("count beyond the end".into())),
         }
     }
 }
 
-/// Reads WKB or EWKB.
+/// Methods passed on to the geo-types writer, a `size` checked first where named.
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*) $(checked $size:ident)?,)*) => {$(
+        fn $name(&mut self, $($arg: $ty),*) -> GzResult<()> {
+            $(self.fits($size)?;)?
+            self.geo.$name($($arg),*)
+        }
+    )*};
+}
+
+impl GeomProcessor for Checked {
+    fn dimensions(&self) -> CoordDimensions {
+        CoordDimensions::xyzm()
+    }
+    fn coordinate(
+        &mut self,
+        x: f64,
+        y: f64,
+        z: Option<f64>,
+        m: Option<f64>,
+        _: Option<f64>,
+        _: Option<u64>,
+        idx: usize,
+    ) -> GzResult<()> {
+        if z.is_some() || m.is_some() {
+            return Err(GeozeroError::Geometry("Z or M coordinates".into()));
+        }
+        self.geo.xy(x, y, idx)
+    }
+    forward! {
+        point_begin(idx: usize), point_end(idx: usize),
+        linestring_begin(tagged: bool, size: usize, idx: usize) checked size,
+        linestring_end(tagged: bool, idx: usize),
+        polygon_begin(tagged: bool, size: usize, idx: usize) checked size,
+        polygon_end(tagged: bool, idx: usize),
+        multipolygon_begin(size: usize, idx: usize) checked size,
+        multipolygon_end(idx: usize),
+    }
+    // Other geometry types are never stored: refused before anything is reserved for them.
+    fn multipoint_begin(&mut self, _: usize, _: usize) -> GzResult<()> {
+        Err(GeozeroError::Geometry("a multipoint".into()))
+    }
+    fn multilinestring_begin(&mut self, _: usize, _: usize) -> GzResult<()> {
+        Err(GeozeroError::Geometry("a multilinestring".into()))
+    }
+    fn geometrycollection_begin(&mut self, _: usize, _: usize) -> GzResult<()> {
+        Err(GeozeroError::Geometry("a geometry collection".into()))
+    }
+}
+
+fn read(g: impl GeozeroGeometry, room: usize) -> StoreResult<Shape> {
+    let mut c = Checked {
+        geo: GeoWriter::new(),
+        room,
+    };
+    g.process_geom(&mut c).map_err(bad)?;
+    match c.geo.take_geometry() {
+        Some(Geometry::Point(p)) => Ok(Shape::Point(p)),
+        Some(Geometry::Polygon(p)) => Ok(Shape::Polygon(p)),
+        Some(Geometry::MultiPolygon(mp)) => Ok(Shape::MultiPolygon(mp)),
+        _ => Err(bad("a geometry type wangge does not store")),
+    }
+}
+
+/// Reads WKB or EWKB (the EWKB reader takes plain xy WKB too, and skips an SRID).
 pub fn from_wkb(buf: &[u8]) -> StoreResult<Shape> {
-    Reader {
-        buf,
-        pos: 0,
-        little: true,
-    }
-    .shape()
+    read(Ewkb(buf), buf.len())
+}
+
+pub fn from_gpkg(buf: &[u8]) -> StoreResult<Shape> {
+    read(GpkgWkb(buf), buf.len())
 }
 
 pub fn multipolygon(shape: Shape) -> StoreResult<MultiPolygon<f64>> {
@@ -218,75 +164,6 @@ pub fn multipolygon(shape: Shape) -> StoreResult<MultiPolygon<f64>> {
         Shape::Polygon(p) => Ok(MultiPolygon(vec![p])),
         Shape::Point(_) => Err(bad("a point where a (multi)polygon is stored")),
     }
-}
-
-fn envelope(shape: &Shape) -> Option<[f64; 4]> {
-    let mut env: Option<[f64; 4]> = None;
-    let mut add = |c: &Coord<f64>| {
-        let e = env.get_or_insert([c.x, c.x, c.y, c.y]);
-        e[0] = e[0].min(c.x);
-        e[1] = e[1].max(c.x);
-        e[2] = e[2].min(c.y);
-        e[3] = e[3].max(c.y);
-    };
-    let mut polygon = |p: &Polygon<f64>| {
-        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
-            r.0.iter().for_each(&mut add);
-        }
-    };
-    match shape {
-        Shape::Point(p) => {
-            // A point's envelope is optional in GeoPackage and adds nothing; leave it out.
-            let _ = p;
-            return None;
-        }
-        Shape::Polygon(p) => polygon(p),
-        Shape::MultiPolygon(mp) => mp.0.iter().for_each(polygon),
-    }
-    env
-}
-
-/// A GeoPackage geometry blob (GeoPackage 1.3, clause 2.1.3): "GP", version 0, flags
-/// (little-endian, xy envelope when there are coordinates, the empty flag otherwise), the SRS id,
-/// the envelope, then standard WKB.
-pub fn to_gpkg(shape: &Shape) -> Vec<u8> {
-    let env = envelope(shape);
-    let empty = match shape {
-        Shape::Point(_) => false,
-        _ => env.is_none(),
-    };
-    let mut out = Vec::with_capacity(64);
-    out.extend_from_slice(b"GP");
-    out.push(0);
-    let flags: u8 = 1 | if env.is_some() { 1 << 1 } else { 0 } | if empty { 1 << 4 } else { 0 };
-    out.push(flags);
-    out.extend_from_slice(&SRID.to_le_bytes());
-    if let Some(e) = env {
-        for v in e {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    encode(shape, None, &mut out);
-    out
-}
-
-pub fn from_gpkg(buf: &[u8]) -> StoreResult<Shape> {
-    if buf.len() < 8 || &buf[0..2] != b"GP" {
-        return Err(bad("GeoPackage blob without the GP header"));
-    }
-    let flags = buf[3];
-    let env_len = match (flags >> 1) & 7 {
-        0 => 0,
-        1 => 32,
-        2 | 3 => 48,
-        4 => 64,
-        _ => return Err(bad("unknown GeoPackage envelope")),
-    };
-    let start = 8 + env_len;
-    from_wkb(
-        buf.get(start..)
-            .ok_or_else(|| bad("truncated GeoPackage blob"))?,
-    )
 }
 
 #[cfg(test)]
@@ -305,23 +182,48 @@ mod tests {
     #[test]
     fn wkb_round_trip_is_exact() {
         let s = Shape::MultiPolygon(sample());
-        assert_eq!(from_wkb(&to_wkb(&s)).ok(), Some(s.clone()));
-        assert_eq!(from_gpkg(&to_gpkg(&s)).ok(), Some(s.clone()));
+        let mut h = String::new();
+        assert!(to_hex_ewkb(&s, &mut h).is_ok());
+        let wkb = hex::decode(&h).ok();
+        assert_eq!(
+            wkb.as_deref().map(from_wkb).and_then(Result::ok),
+            Some(s.clone())
+        );
+        let gpkg = to_gpkg(&s).ok();
+        assert_eq!(
+            gpkg.as_deref().map(from_gpkg).and_then(Result::ok),
+            Some(s.clone())
+        );
         let p = Shape::Point(Point::new(118.0000001, 29.9999999));
-        assert_eq!(from_gpkg(&to_gpkg(&p)).ok(), Some(p));
+        let gpkg = to_gpkg(&p).ok();
+        assert_eq!(gpkg.as_deref().map(from_gpkg).and_then(Result::ok), Some(p));
     }
 
     #[test]
     fn hex_ewkb_carries_the_srid() {
         let mut h = String::new();
-        to_hex_ewkb(&Shape::Point(Point::new(1.0, 2.0)), &mut h);
+        assert!(to_hex_ewkb(&Shape::Point(Point::new(1.0, 2.0)), &mut h).is_ok());
         // byte order 01, type 1 | 0x20000000 little-endian, SRID 4326 = 0x10E6.
         assert!(h.starts_with("0101000020E6100000"), "{h}");
+        let bytes = hex::decode(&h).unwrap_or_default();
+        assert_eq!(
+            from_wkb(&bytes).ok(),
+            Some(Shape::Point(Point::new(1.0, 2.0)))
+        );
     }
 
     #[test]
     fn corrupt_blobs_are_errors() {
+        // A multipolygon claiming 4,294,967,295 members in 9 bytes: refused, nothing reserved.
         assert!(from_wkb(&[1, 6, 0, 0, 0, 255, 255, 255, 255]).is_err());
+        // A polygon whose one ring claims more points than follow.
+        assert!(from_wkb(&[1, 3, 0, 0, 0, 1, 0, 0, 0, 255, 255, 255, 0, 0]).is_err());
         assert!(from_gpkg(b"XX").is_err());
+        let mut gpkg = to_gpkg(&Shape::MultiPolygon(sample())).unwrap_or_default();
+        gpkg.truncate(gpkg.len() - 3);
+        assert!(from_gpkg(&gpkg).is_err());
+        // A point with Z (type 1001).
+        let z = [&[1u8, 0xE9, 3, 0, 0][..], &[0; 24]].concat();
+        assert!(from_wkb(&z).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Storage: where grids, their history, buildings, households, people, tokens and the change log
 //! live. One interface, several backends:
-//! - [`memory`]: in process, for tests and throwaway runs;
-//! - [`gpkg`]: the embedded default, one OGC GeoPackage file `wangge.gpkg` in the data folder;
+//! - [`gpkg`]: the embedded default, one OGC GeoPackage file `wangge.gpkg` in the data folder,
+//!   or an in-memory GeoPackage ([`Store::memory`]) for tests and throwaway runs;
 //! - [`postgres`]: PostGIS, for production and several service processes on one database.
 //!
 //! [`Store::open`] picks the backend from the configuration; migrations run on open.
@@ -10,11 +10,13 @@
 //! change set whose `before` versions are no longer the stored current versions is refused with
 //! [`StoreError::Conflict`] naming the grid, and nothing is written.
 
+mod commit;
+mod error;
 pub mod geom;
 pub mod gpkg;
-pub mod memory;
 pub mod postgres;
 mod record;
+mod sql;
 
 use crate::io::dataset::Dataset;
 use chrono::{DateTime, Utc};
@@ -35,51 +37,42 @@ pub struct ChangeMeta {
     pub at: DateTime<Utc>,
 }
 
-/// What made a change. Stored (and shown in `/changes`) as its snake_case name, the same strings
-/// the change logs have always held: `create`, `reshape`, `split`, `merge`, `move_boundary`,
-/// `reroute_boundary`, `set_status`, `retire`, `import`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    Create,
-    Reshape,
-    Split,
-    Merge,
-    MoveBoundary,
-    RerouteBoundary,
-    SetStatus,
-    Retire,
-    /// Whole datasets loaded (logged without a change set to replay).
-    Import,
+/// Declares [`Operation`] with its stored names in one list (the enum, [`Operation::ALL`] and
+/// [`Operation::as_str`] cannot drift apart).
+macro_rules! operations {
+    ($($(#[$doc:meta])* $op:ident = $name:literal,)*) => {
+        /// What made a change. Stored (and shown in `/changes`) as its snake_case name, the same
+        /// strings the change logs have always held.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Operation {
+            $($(#[$doc])* $op,)*
+        }
+
+        impl Operation {
+            pub const ALL: [Operation; [$($name),*].len()] = [$(Operation::$op),*];
+
+            /// The stored name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Operation::$op => $name,)*
+                }
+            }
+        }
+    };
 }
 
-impl Operation {
-    pub const ALL: [Operation; 9] = [
-        Operation::Create,
-        Operation::Reshape,
-        Operation::Split,
-        Operation::Merge,
-        Operation::MoveBoundary,
-        Operation::RerouteBoundary,
-        Operation::SetStatus,
-        Operation::Retire,
-        Operation::Import,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operation::Create => "create",
-            Operation::Reshape => "reshape",
-            Operation::Split => "split",
-            Operation::Merge => "merge",
-            Operation::MoveBoundary => "move_boundary",
-            Operation::RerouteBoundary => "reroute_boundary",
-            Operation::SetStatus => "set_status",
-            Operation::Retire => "retire",
-            Operation::Import => "import",
-        }
-    }
+operations! {
+    Create = "create",
+    Reshape = "reshape",
+    Split = "split",
+    Merge = "merge",
+    MoveBoundary = "move_boundary",
+    RerouteBoundary = "reroute_boundary",
+    SetStatus = "set_status",
+    Retire = "retire",
+    /// Whole datasets loaded (logged without a change set to replay).
+    Import = "import",
 }
 
 impl fmt::Display for Operation {
@@ -89,16 +82,9 @@ impl fmt::Display for Operation {
 }
 
 /// A stored operation name that no [`Operation`] has.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown operation \"{0}\" in the change log")]
 pub struct UnknownOperation(pub String);
-
-impl fmt::Display for UnknownOperation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown operation \"{}\" in the change log", self.0)
-    }
-}
-
-impl std::error::Error for UnknownOperation {}
 
 impl std::str::FromStr for Operation {
     type Err = UnknownOperation;
@@ -170,123 +156,86 @@ pub struct TokenRecord {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum StoreError {
-    /// The stored current version of `grid` is `actual`, not the `expected` one the change was
-    /// made against (`actual` 0: the grid no longer has a current version).
-    Conflict {
-        grid: GridId,
-        expected: u32,
-        actual: u32,
-    },
-    /// A change set planned on the store as of change `based_on` was offered when change
-    /// `latest` had been committed since (by another process): plan it again and retry.
-    Stale { based_on: i64, latest: i64 },
-    /// A change that cannot be stored as given (e.g. creating a grid id that exists).
-    Invalid(String),
-    /// The backend failed; the message is for logs, not for clients.
-    Backend(String),
-    /// The change log holds an operation this version does not know (written by a newer one, or
-    /// damaged): the log cannot be replayed.
-    UnknownOperation(UnknownOperation),
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreError::Conflict { grid, expected, actual: 0 } => write!(
-                f,
-                "grid {grid} was changed by someone else: version {expected} is no longer current (the grid was retired)"
-            ),
-            StoreError::Conflict { grid, expected, actual } => write!(
-                f,
-                "grid {grid} was changed by someone else: you edited version {expected}, the current version is {actual}"
-            ),
-            StoreError::Stale { based_on, latest } => write!(
-                f,
-                "the change was planned on change {based_on} but change {latest} was saved since"
-            ),
-            StoreError::Invalid(m) => write!(f, "{m}"),
-            StoreError::Backend(m) => write!(f, "storage error: {m}"),
-            StoreError::UnknownOperation(e) => write!(f, "storage error: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            StoreError::UnknownOperation(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<UnknownOperation> for StoreError {
-    fn from(e: UnknownOperation) -> Self {
-        StoreError::UnknownOperation(e)
-    }
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+pub use error::{StoreError, StoreResult};
 
 /// Told `(table, rows written so far)` while a bulk import runs (the `wangge load` progress).
 pub type ImportProgress<'a> = dyn Fn(&str, u64) + Send + Sync + 'a;
 
-/// The store the service runs on.
+/// The store the service runs on. Cloning shares it (like a connection pool).
 #[derive(Debug, Clone)]
-pub enum Store {
-    Memory(memory::MemoryStore),
+pub struct Store(Backend);
+
+#[derive(Debug, Clone)]
+enum Backend {
     Gpkg(gpkg::GpkgStore),
     Postgres(postgres::PgStore),
 }
 
+/// Forwards a call to whichever backend `$store` holds: the backends have methods of the same
+/// names and signatures (the SQL ones from one macro, `sql::shared_sql!`), so one arm serves all.
+macro_rules! each {
+    ($store:expr, $s:ident => $call:expr) => {
+        match &$store.0 {
+            Backend::Gpkg($s) => $call,
+            Backend::Postgres($s) => $call,
+        }
+    };
+}
+
+/// `Store` methods that call the backend's method of the same name and arguments.
+macro_rules! forward {
+    ($($(#[$doc:meta])* fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        impl Store {
+            $($(#[$doc])* pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                each!(self, s => s.$name($($arg),*).await)
+            })*
+        }
+    };
+}
+
+forward! {
+    /// Brings the schema up to date (also done by [`Store::open`]).
+    fn migrate(&self) -> StoreResult<()>;
+    /// Closes connections (the GeoPackage folds its write-ahead log back into the one file).
+    fn close(&self) -> ();
+    /// The latest committed change id, updated when any process commits (PostGIS:
+    /// LISTEN/NOTIFY with polling as a fallback; GeoPackage: polling the change log).
+    fn subscribe(&self) -> StoreResult<watch::Receiver<i64>>;
+    /// Whether nothing has been loaded yet (the service then loads the demo district).
+    fn is_empty(&self) -> StoreResult<bool>;
+    /// Every admin area, grid version, building and household.
+    fn load(&self) -> StoreResult<Dataset>;
+    /// Changes committed after `id`, oldest first (the audit trail; replayed to stay in sync).
+    fn changes_after(&self, id: i64) -> StoreResult<Vec<StoredChange>>;
+    fn latest_change(&self) -> StoreResult<i64>;
+    fn put_person(&self, p: &Person) -> StoreResult<()>;
+    fn remove_person(&self, id: &str) -> StoreResult<bool>;
+    fn people(&self) -> StoreResult<Vec<Person>>;
+    fn put_token(&self, t: &TokenRecord) -> StoreResult<()>;
+    fn tokens(&self) -> StoreResult<Vec<TokenRecord>>;
+    fn remove_token(&self, id: &str) -> StoreResult<bool>;
+}
+
 impl Store {
-    pub fn memory() -> Self {
-        Store::Memory(memory::MemoryStore::default())
+    /// A store in this process only (tests, dry runs): an in-memory GeoPackage, gone when the
+    /// last clone is dropped or [`Store::close`] is called.
+    pub async fn memory() -> StoreResult<Store> {
+        Ok(Store(Backend::Gpkg(gpkg::GpkgStore::open_memory().await?)))
     }
 
     /// `database` `postgres://…` (or `postgresql://…`): PostGIS; otherwise the GeoPackage
     /// `data_dir/wangge.gpkg` (folder and file created when missing). Migrates the schema.
     pub async fn open(database: Option<&str>, data_dir: &Path) -> StoreResult<Store> {
-        match database.map(str::trim).filter(|d| !d.is_empty()) {
+        Ok(Store(match database.map(str::trim).filter(|d| !d.is_empty()) {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Ok(Store::Postgres(postgres::PgStore::connect(url).await?))
+                Backend::Postgres(postgres::PgStore::connect(url).await?)
             }
-            Some(other) => Err(StoreError::Invalid(format!(
+            Some(other) => return Err(StoreError::Invalid(format!(
                 "database \"{}\" is not a postgres:// URL (leave it out to use the GeoPackage in the data folder)",
                 other.split('@').next_back().unwrap_or_default()
             ))),
-            None => Ok(Store::Gpkg(gpkg::GpkgStore::open_dir(data_dir).await?)),
-        }
-    }
-
-    /// Brings the schema up to date (also done by [`Store::open`]).
-    pub async fn migrate(&self) -> StoreResult<()> {
-        match self {
-            Store::Memory(_) => Ok(()),
-            Store::Gpkg(s) => s.migrate().await,
-            Store::Postgres(s) => s.migrate().await,
-        }
-    }
-
-    /// Closes connections (the GeoPackage folds its write-ahead log back into the one file).
-    pub async fn close(&self) {
-        match self {
-            Store::Memory(_) => {}
-            Store::Gpkg(s) => s.close().await,
-            Store::Postgres(s) => s.close().await,
-        }
-    }
-
-    /// The latest committed change id, updated when any process commits (PostGIS:
-    /// LISTEN/NOTIFY with polling as a fallback; GeoPackage: polling the change log).
-    pub async fn subscribe(&self) -> StoreResult<watch::Receiver<i64>> {
-        match self {
-            Store::Memory(s) => Ok(s.subscribe()),
-            Store::Gpkg(s) => s.subscribe().await,
-            Store::Postgres(s) => s.subscribe().await,
-        }
+            None => Backend::Gpkg(gpkg::GpkgStore::open_dir(data_dir).await?),
+        }))
     }
 
     /// [`Store::import`] telling `progress` how far it got (one transaction all the same).
@@ -296,44 +245,18 @@ impl Store {
         meta: &ChangeMeta,
         progress: &ImportProgress<'_>,
     ) -> StoreResult<i64> {
-        match self {
-            Store::Memory(s) => s.import(ds, meta),
-            Store::Gpkg(s) => s.import(ds, meta, progress).await,
-            Store::Postgres(s) => s.import(ds, meta, progress).await,
-        }
-    }
-
-    /// Whether nothing has been loaded yet (the service then loads the demo district).
-    pub async fn is_empty(&self) -> StoreResult<bool> {
-        match self {
-            Store::Memory(s) => s.is_empty(),
-            Store::Gpkg(s) => s.is_empty().await,
-            Store::Postgres(s) => s.is_empty().await,
-        }
-    }
-
-    /// Every admin area, grid version, building and household.
-    pub async fn load(&self) -> StoreResult<Dataset> {
-        match self {
-            Store::Memory(s) => s.load(),
-            Store::Gpkg(s) => s.load().await,
-            Store::Postgres(s) => s.load().await,
-        }
+        each!(self, s => commit::import(s.begin_write().await?, ds, meta, progress).await)
     }
 
     /// Adds a whole dataset in one transaction, logged as one change.
     pub async fn import(&self, ds: &Dataset, meta: &ChangeMeta) -> StoreResult<i64> {
-        match self {
-            Store::Memory(s) => s.import(ds, meta),
-            Store::Gpkg(s) => s.import(ds, meta, &|_, _| {}).await,
-            Store::Postgres(s) => s.import(ds, meta, &|_, _| {}).await,
-        }
+        self.import_reporting(ds, meta, &|_, _| {}).await
     }
 
     /// Commits an edit's change set: closes each `before` version on the change date and adds
     /// each `after` version, checking versions optimistically. Returns the change id.
     pub async fn commit(&self, changes: &ChangeSet, meta: &ChangeMeta) -> StoreResult<i64> {
-        self.commit_checked(changes, meta, None).await
+        each!(self, s => commit::commit(s.begin_write().await?, changes, meta, None).await)
     }
 
     /// [`Store::commit`], refused with [`StoreError::Stale`] unless `based_on` is still the latest
@@ -346,85 +269,7 @@ impl Store {
         meta: &ChangeMeta,
         based_on: i64,
     ) -> StoreResult<i64> {
-        self.commit_checked(changes, meta, Some(based_on)).await
-    }
-
-    async fn commit_checked(
-        &self,
-        changes: &ChangeSet,
-        meta: &ChangeMeta,
-        based_on: Option<i64>,
-    ) -> StoreResult<i64> {
-        match self {
-            Store::Memory(s) => s.commit(changes, meta, based_on),
-            Store::Gpkg(s) => s.commit(changes, meta, based_on).await,
-            Store::Postgres(s) => s.commit(changes, meta, based_on).await,
-        }
-    }
-
-    /// Changes committed after `id`, oldest first (the audit trail; replayed to stay in sync).
-    pub async fn changes_after(&self, id: i64) -> StoreResult<Vec<StoredChange>> {
-        match self {
-            Store::Memory(s) => s.changes_after(id),
-            Store::Gpkg(s) => s.changes_after(id).await,
-            Store::Postgres(s) => s.changes_after(id).await,
-        }
-    }
-
-    pub async fn latest_change(&self) -> StoreResult<i64> {
-        match self {
-            Store::Memory(s) => s.latest_change(),
-            Store::Gpkg(s) => s.latest_change().await,
-            Store::Postgres(s) => s.latest_change().await,
-        }
-    }
-
-    pub async fn put_person(&self, p: &Person) -> StoreResult<()> {
-        match self {
-            Store::Memory(s) => s.put_person(p),
-            Store::Gpkg(s) => s.put_person(p).await,
-            Store::Postgres(s) => s.put_person(p).await,
-        }
-    }
-
-    pub async fn remove_person(&self, id: &str) -> StoreResult<bool> {
-        match self {
-            Store::Memory(s) => s.remove_person(id),
-            Store::Gpkg(s) => s.remove_person(id).await,
-            Store::Postgres(s) => s.remove_person(id).await,
-        }
-    }
-
-    pub async fn people(&self) -> StoreResult<Vec<Person>> {
-        match self {
-            Store::Memory(s) => s.people(),
-            Store::Gpkg(s) => s.people().await,
-            Store::Postgres(s) => s.people().await,
-        }
-    }
-
-    pub async fn put_token(&self, t: &TokenRecord) -> StoreResult<()> {
-        match self {
-            Store::Memory(s) => s.put_token(t),
-            Store::Gpkg(s) => s.put_token(t).await,
-            Store::Postgres(s) => s.put_token(t).await,
-        }
-    }
-
-    pub async fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {
-        match self {
-            Store::Memory(s) => s.tokens(),
-            Store::Gpkg(s) => s.tokens().await,
-            Store::Postgres(s) => s.tokens().await,
-        }
-    }
-
-    pub async fn remove_token(&self, id: &str) -> StoreResult<bool> {
-        match self {
-            Store::Memory(s) => s.remove_token(id),
-            Store::Gpkg(s) => s.remove_token(id).await,
-            Store::Postgres(s) => s.remove_token(id).await,
-        }
+        each!(self, s => commit::commit(s.begin_write().await?, changes, meta, Some(based_on)).await)
     }
 }
 

@@ -21,10 +21,13 @@ fn meta() -> ChangeMeta {
 }
 
 /// The CLI's path: read, then store all or nothing. Returns the error message.
-fn import_into(store: &Store, path: &Path, layer: Layer) -> String {
+fn import_into(path: &Path, layer: Layer) -> String {
+    // Timers on: the in-memory store is SQLite behind a connection pool.
     let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .expect("runtime");
+    let store = &rt.block_on(Store::memory()).expect("memory store");
     let opts = ImportOptions::new(Target::Grids(layer));
     let result = read_file(path, &opts)
         .map_err(|e| e.to_string())
@@ -53,7 +56,7 @@ fn truncated_shapefile_is_refused() {
     let shp = demo_shapefile(tmp.path());
     let bytes = std::fs::read(&shp).expect("read");
     std::fs::write(&shp, &bytes[..bytes.len() / 2]).expect("truncate");
-    let err = import_into(&Store::memory(), &shp, Layer::Base);
+    let err = import_into(&shp, Layer::Base);
     assert!(
         err.contains("damaged") || err.contains("cannot open"),
         "{err}"
@@ -77,7 +80,7 @@ fn line_strings_are_not_grids(#[case] geojson: &str, #[case] says: &[&str]) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let path = tmp.path().join("roads.geojson");
     std::fs::write(&path, geojson).expect("write");
-    let err = import_into(&Store::memory(), &path, Layer::Base);
+    let err = import_into(&path, Layer::Base);
     assert!(says.iter().all(|s| err.contains(s)), "{err}");
 }
 
@@ -86,7 +89,7 @@ fn shapefile_without_prj_needs_crs() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let shp = demo_shapefile(tmp.path());
     std::fs::remove_file(shp.with_extension("prj")).expect("remove .prj");
-    let err = import_into(&Store::memory(), &shp, Layer::Base);
+    let err = import_into(&shp, Layer::Base);
     assert!(
         err.contains("declares no coordinate system") && err.contains("--crs"),
         "{err}"
@@ -109,14 +112,14 @@ fn invalid_encoding_is_refused() {
     gdal_tool("ogr2ogr", &["-lco", "ENCODING=GBK", s(&shp), s(&src)]);
     // The .cpg lies: the bytes are GBK.
     std::fs::write(shp.with_extension("cpg"), "UTF-8").expect("cpg");
-    let err = import_into(&Store::memory(), &shp, Layer::Base);
+    let err = import_into(&shp, Layer::Base);
     assert!(
         err.contains("not valid UTF-8") && err.contains(".cpg"),
         "{err}"
     );
     // No .cpg at all: not UTF-8, nothing declared → refused with advice.
     std::fs::remove_file(shp.with_extension("cpg")).expect("rm cpg");
-    let err = import_into(&Store::memory(), &shp, Layer::Base);
+    let err = import_into(&shp, Layer::Base);
     assert!(err.contains("declares no encoding"), "{err}");
     assert!(matches!(
         read_file(&shp, &ImportOptions::new(Target::Grids(Layer::Base))),

@@ -807,7 +807,7 @@ async fn health_is_503_and_reads_refused_while_loading() {
     use tower::ServiceExt;
     // A state that has not loaded its district yet, as during start-up.
     let state = wangge::server::state::AppState::new(
-        wangge::store::Store::memory(),
+        wangge::store::Store::memory().await.expect("memory store"),
         wangge::server::Config::default(),
     );
     let app = wangge::server::router(state);

@@ -322,7 +322,7 @@ async fn the_last_admin_token_cannot_be_revoked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_with_a_revoked_admin_secret_keeps_it_revoked() {
-    let store = Store::memory();
+    let store = Store::memory().await.expect("memory store");
     let config = || Config {
         admin_secret: Some(ADMIN.into()),
         ..Default::default()
@@ -360,7 +360,7 @@ async fn restart_with_a_revoked_admin_secret_keeps_it_revoked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_ids_do_not_leak_the_secret_hash_nor_reach_anonymous_readers() {
-    let store = Store::memory();
+    let store = Store::memory().await.expect("memory store");
     // A bootstrap admin stored by an earlier version, whose id was its hash's prefix.
     let old_secret = "an-earlier-bootstrap-secret-0123";
     let old_hash = server::auth::hash_secret(old_secret);

@@ -122,6 +122,8 @@ every_backend!(
     is_empty_until_import,
     a_change_planned_before_another_commit_is_stale,
     an_unknown_stored_operation_is_a_typed_error,
+    a_change_set_without_after_versions_inserts_nothing_and_is_logged,
+    a_version_above_i32_max_is_refused_alike_and_nothing_written,
 );
 
 async fn import_then_load_is_identical(b: Backend) {
@@ -505,4 +507,77 @@ async fn an_unknown_stored_operation_is_a_typed_error(b: Backend) {
             "frobnicate".into()
         )))
     );
+}
+
+/// The three commits had drifted on change sets with no `after` version (PostGIS skipped the
+/// insert, the GeoPackage ran an empty one): on every backend a retirement and an empty change
+/// set insert no grid version, and each is logged with its own id.
+async fn a_change_set_without_after_versions_inserts_nothing_and_is_logged(b: Backend) {
+    let t = TestStore::new(b).await;
+    let ds = demo();
+    t.store
+        .import(&ds, &meta("import", 0))
+        .await
+        .expect("import");
+    let g = current(&ds, &ds.grids[2].id).clone();
+    let retire = ChangeSet {
+        date: day(5),
+        changes: vec![GridChange {
+            before: Some(g.clone()),
+            after: None,
+        }],
+    };
+    let empty = ChangeSet {
+        date: day(6),
+        changes: vec![],
+    };
+    assert_eq!(t.store.commit(&retire, &meta("retire", 1)).await, Ok(2));
+    assert_eq!(t.store.commit(&empty, &meta("set_status", 2)).await, Ok(3));
+    let got = t.reopen().await.load().await.expect("load");
+    assert_eq!(got.grids.len(), ds.grids.len(), "no version added");
+    let closed = got
+        .grids
+        .iter()
+        .find(|x| x.id == g.id)
+        .expect("the retired grid");
+    assert_eq!(closed.valid_to, Some(day(5)));
+    let log = t.store.changes_after(1).await.expect("log");
+    assert_eq!(log.iter().map(|c| c.id).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(log[0].changes, retire);
+    assert_eq!(log[1].changes, empty);
+}
+
+/// Versions were cast differently (PostGIS `i32`, the GeoPackage `i64`, memory `u32`): a
+/// version above `i32::MAX` is now refused as invalid on every backend, with the same message,
+/// whether it is the edited or the new version, and nothing is written.
+async fn a_version_above_i32_max_is_refused_alike_and_nothing_written(b: Backend) {
+    let t = TestStore::new(b).await;
+    let ds = demo();
+    t.store
+        .import(&ds, &meta("import", 0))
+        .await
+        .expect("import");
+    let g = current(&ds, &ds.grids[4].id).clone();
+    let big = i32::MAX as u32 + 1;
+    let mut too_new = reshape(&g, day(5));
+    if let Some(after) = too_new.changes[0].after.as_mut() {
+        after.version = big;
+    }
+    let mut too_old = g.clone();
+    too_old.version = big;
+    let want = |v: &Grid| {
+        Err(StoreError::Invalid(format!(
+            "grid {} version {big} is too large (at most {})",
+            v.id,
+            i32::MAX
+        )))
+    };
+    assert_eq!(
+        t.store.commit(&too_new, &meta("reshape", 1)).await,
+        want(&g)
+    );
+    let old = reshape(&too_old, day(5));
+    assert_eq!(t.store.commit(&old, &meta("reshape", 2)).await, want(&g));
+    assert_same_data(&t.store.load().await.expect("load"), &ds);
+    assert_eq!(t.store.latest_change().await, Ok(1), "nothing logged");
 }

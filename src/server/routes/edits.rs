@@ -749,7 +749,7 @@ mod tests {
             ..ServerConfig::default()
         };
         let running = crate::server::start(
-            Store::memory(),
+            Store::memory().await.expect("memory store"),
             config,
             "127.0.0.1:0".parse().expect("address"),
             std::future::pending(),

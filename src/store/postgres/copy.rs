@@ -27,13 +27,6 @@ impl CopyRows {
         self.buf.push('\t');
     }
 
-    pub(super) fn opt_text(&mut self, v: Option<&str>) {
-        match v {
-            Some(s) => self.text(s),
-            None => self.null(),
-        }
-    }
-
     pub(super) fn null(&mut self) {
         self.buf.push_str("\\N\t");
     }

@@ -23,7 +23,7 @@ pub(crate) async fn start_with(config: Config) -> Server {
         ..config
     };
     let running = server::start(
-        Store::memory(),
+        Store::memory().await.expect("memory store"),
         config,
         "127.0.0.1:0".parse().expect("address"),
         std::future::pending(),

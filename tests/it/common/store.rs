@@ -26,7 +26,7 @@ impl TestStore {
     pub(crate) async fn new(backend: Backend) -> TestStore {
         let dir = tempfile::tempdir().expect("cannot create a temporary folder");
         let (store, url) = match backend {
-            Backend::Memory => (Store::memory(), None),
+            Backend::Memory => (Store::memory().await.expect("memory store"), None),
             Backend::Gpkg => (
                 Store::open(None, &dir.path().join("data"))
                     .await
