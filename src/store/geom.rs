@@ -271,6 +271,58 @@ pub fn to_gpkg(shape: &Shape) -> Vec<u8> {
 }
 
 pub fn from_gpkg(buf: &[u8]) -> StoreResult<Shape> {
+    let (_, env_len) = gpkg_header(buf)?;
+    let start = 8 + env_len;
+    from_wkb(
+        buf.get(start..)
+            .ok_or_else(|| bad("truncated GeoPackage blob"))?,
+    )
+}
+
+/// Whether a GeoPackage blob holds an empty geometry: the header's empty flag (clause 2.1.3),
+/// or a point whose coordinates are NaN (how WKB writes an empty point).
+pub fn gpkg_is_empty(buf: &[u8]) -> StoreResult<bool> {
+    Ok(gpkg_envelope(buf)?.is_none())
+}
+
+/// The envelope `[min x, max x, min y, max y]` of a GeoPackage blob (the R-tree's columns, in
+/// the header's order), `None` for an empty geometry. Read from the header when it carries one;
+/// otherwise (points, as [`to_gpkg`] writes them, or other writers' blobs) from the WKB.
+pub fn gpkg_envelope(buf: &[u8]) -> StoreResult<Option<[f64; 4]>> {
+    let (flags, env_len) = gpkg_header(buf)?;
+    if flags & (1 << 4) != 0 {
+        return Ok(None);
+    }
+    if env_len >= 32 {
+        let mut e = [0f64; 4];
+        let little = flags & 1 == 1;
+        for (i, v) in e.iter_mut().enumerate() {
+            let at = 8 + 8 * i;
+            let b: [u8; 8] = buf
+                .get(at..at + 8)
+                .and_then(|s| s.try_into().ok())
+                .ok_or_else(|| bad("truncated GeoPackage envelope"))?;
+            *v = if little {
+                f64::from_le_bytes(b)
+            } else {
+                f64::from_be_bytes(b)
+            };
+        }
+        return Ok(Some(e));
+    }
+    let shape = from_wkb(
+        buf.get(8 + env_len..)
+            .ok_or_else(|| bad("truncated GeoPackage blob"))?,
+    )?;
+    Ok(match &shape {
+        Shape::Point(p) if p.x().is_nan() || p.y().is_nan() => None,
+        Shape::Point(p) => Some([p.x(), p.x(), p.y(), p.y()]),
+        _ => envelope(&shape),
+    })
+}
+
+/// The flags byte and the envelope's length in bytes of a GeoPackage blob's header.
+fn gpkg_header(buf: &[u8]) -> StoreResult<(u8, usize)> {
     if buf.len() < 8 || &buf[0..2] != b"GP" {
         return Err(bad("GeoPackage blob without the GP header"));
     }
@@ -282,11 +334,7 @@ pub fn from_gpkg(buf: &[u8]) -> StoreResult<Shape> {
         4 => 64,
         _ => return Err(bad("unknown GeoPackage envelope")),
     };
-    let start = 8 + env_len;
-    from_wkb(
-        buf.get(start..)
-            .ok_or_else(|| bad("truncated GeoPackage blob"))?,
-    )
+    Ok((flags, env_len))
 }
 
 #[cfg(test)]
@@ -317,6 +365,24 @@ mod tests {
         to_hex_ewkb(&Shape::Point(Point::new(1.0, 2.0)), &mut h);
         // byte order 01, type 1 | 0x20000000 little-endian, SRID 4326 = 0x10E6.
         assert!(h.starts_with("0101000020E6100000"), "{h}");
+    }
+
+    #[test]
+    fn gpkg_envelope_reads_header_or_point() {
+        let s = Shape::MultiPolygon(sample());
+        assert_eq!(
+            gpkg_envelope(&to_gpkg(&s)).ok(),
+            Some(Some([118.1234567, 118.2, 29.7, 29.8]))
+        );
+        let p = Shape::Point(Point::new(118.5, 29.25));
+        assert_eq!(
+            gpkg_envelope(&to_gpkg(&p)).ok(),
+            Some(Some([118.5, 118.5, 29.25, 29.25]))
+        );
+        assert_eq!(gpkg_is_empty(&to_gpkg(&p)).ok(), Some(false));
+        let empty = Shape::MultiPolygon(MultiPolygon(vec![]));
+        assert_eq!(gpkg_is_empty(&to_gpkg(&empty)).ok(), Some(true));
+        assert!(gpkg_envelope(b"XXXXXXXXXX").is_err());
     }
 
     #[test]
