@@ -29,6 +29,21 @@ fn vm(field: &str) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
+/// CPU seconds (user + system, every thread) the process has used so far, from
+/// `/proc/self/stat` in clock ticks (100 per second on Linux): on a shared machine the wall time
+/// of a phase includes waiting for a core, its CPU time does not.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
 /// Resets the peak RSS (VmHWM) so the next reading is the peak of the phase that follows.
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -51,9 +66,9 @@ async fn run(name: &str, backend: &str, ds: Dataset, pg: Option<&postgis::PgClus
         at: chrono::Utc::now(),
     };
     let n = rows(&ds);
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), cpu_seconds());
     store.import(&ds, &meta).await.expect("import");
-    let import = t.elapsed().as_secs_f64();
+    let (import, import_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
     let counts = (ds.grids.len(), ds.households.len());
     drop(ds);
     store.close().await;
@@ -65,15 +80,16 @@ async fn run(name: &str, backend: &str, ds: Dataset, pg: Option<&postgis::PgClus
         .await
         .expect("reopening the store");
     reset_peak();
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), cpu_seconds());
     let loaded = store.load().await.expect("load");
-    let load = t.elapsed().as_secs_f64();
-    let t = Instant::now();
+    let (load, load_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
+    let (t, c) = (Instant::now(), cpu_seconds());
     let (district, _) = loaded.into_district().expect("district");
-    let build = t.elapsed().as_secs_f64();
+    let (build, build_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
     println!(
-        "{name:5} {backend:8} grids {:>7} households {:>9}: import {import:7.2} s ({:>9.0} rows/s){size}; \
-         load {load:6.2} s + District::new {build:6.2} s = {:6.2} s; peak RSS of load {} (VmHWM)",
+        "{name:5} {backend:8} grids {:>7} households {:>9}: import {import:7.2} s (CPU {import_cpu:.2} s, {:>9.0} rows/s){size}; \
+         load {load:6.2} s + District::new {build:6.2} s = {:6.2} s \
+         (CPU {load_cpu:.2} s + {build_cpu:.2} s); peak RSS of load {} (VmHWM)",
         counts.0,
         counts.1,
         n as f64 / import,
