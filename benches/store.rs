@@ -6,7 +6,8 @@
 //! its own process so peak RSS is per scenario). Without `--bench` (as `cargo test` runs it) it
 //! only does a quick smoke run on the demo. Figures are printed, never asserted.
 //!
-//! Usage: `cargo bench --bench store -- [demo|big] [gpkg|postgres]`.
+//! Usage: `cargo bench --bench store -- [demo|big|large] [gpkg|postgres]` (none: demo and big;
+//! `large` is 250,000 grids with 5,000,000 households, only when asked for).
 
 #[path = "../tests/support/postgis.rs"]
 mod postgis;
@@ -104,7 +105,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bench = args.iter().any(|a| a == "--bench");
     // Scenario and backend filters: none given means all of that kind.
-    let picked = |group: [&str; 2], s: &str| {
+    let picked = |group: &[&str], s: &str| {
         let given: Vec<&String> = args
             .iter()
             .filter(|a| group.contains(&a.as_str()))
@@ -112,10 +113,11 @@ fn main() {
         given.is_empty() || given.iter().any(|a| a.as_str() == s)
     };
     let want = |s: &str| {
-        if ["demo", "big"].contains(&s) {
-            picked(["demo", "big"], s)
+        const SCENARIOS: [&str; 3] = ["demo", "big", "large"];
+        if SCENARIOS.contains(&s) {
+            picked(&SCENARIOS, s)
         } else {
-            picked(["gpkg", "postgres"], s)
+            picked(&["gpkg", "postgres"], s)
         }
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -146,17 +148,23 @@ fn main() {
         if want("demo") {
             rt.block_on(run("demo", backend, demo(), cluster));
         }
-        if want("big") {
+        // big: 400 × 250 = 100,000 base grids in communities of 10 × 10; large: 500 × 500 =
+        // 250,000, the size of the side-by-side city (benches/side_by_side), built in seconds.
+        for (scenario, nx, ny) in [("big", 400, 250), ("large", 500, 500)] {
+            // The large city runs only when named (it adds a minute to a full run).
+            let named = args.iter().any(|a| a == scenario);
+            if !want(scenario) || (scenario == "large" && !named) {
+                continue;
+            }
             let t = Instant::now();
-            // 400 × 250 = 100,000 base grids in communities of 10 × 10.
-            let ds = synth::dataset(400, 250, 5_000_000);
+            let ds = synth::dataset(nx, ny, 5_000_000);
             eprintln!(
                 "generated {} grids, {} households in {:.1} s",
                 ds.grids.len(),
                 ds.households.len(),
                 t.elapsed().as_secs_f64()
             );
-            rt.block_on(run("big", backend, ds, cluster));
+            rt.block_on(run(scenario, backend, ds, cluster));
         }
     }
 }
