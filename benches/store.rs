@@ -7,7 +7,8 @@
 //! its own process so peak RSS is per scenario). Without `--bench` (as `cargo test` runs it) it
 //! only does a quick smoke run on the demo. Figures are printed, never asserted.
 //!
-//! Usage: `cargo bench --bench store -- [demo|big] [gpkg|postgres]`.
+//! Usage: `cargo bench --bench store -- [demo|big|large] [gpkg|postgres]` (none: demo and big;
+//! `large` is 250,000 grids with 5,000,000 households, only when asked for).
 
 #[path = "../tests/it/common/postgis.rs"]
 mod postgis;
@@ -28,6 +29,21 @@ fn vm(field: &str) -> String {
                 .map(|l| l[field.len()..].trim().to_string())
         })
         .unwrap_or_else(|| "?".into())
+}
+
+/// CPU seconds (user + system, every thread) the process has used so far, from
+/// `/proc/self/stat` in clock ticks (100 per second on Linux): on a shared machine the wall time
+/// of a phase includes waiting for a core, its CPU time does not.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
 }
 
 /// Resets the peak RSS (VmHWM) so the next reading is the peak of the phase that follows.
@@ -52,9 +68,9 @@ async fn run(name: &str, backend: &str, ds: Dataset, pg: Option<&postgis::PgClus
         at: chrono::Utc::now(),
     };
     let n = rows(&ds);
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), cpu_seconds());
     store.import(&ds, &meta).await.expect("import");
-    let import = t.elapsed().as_secs_f64();
+    let (import, import_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
     let counts = (ds.grids.len(), ds.households.len());
     drop(ds);
     store.close().await;
@@ -66,15 +82,16 @@ async fn run(name: &str, backend: &str, ds: Dataset, pg: Option<&postgis::PgClus
         .await
         .expect("reopening the store");
     reset_peak();
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), cpu_seconds());
     let loaded = store.load().await.expect("load");
-    let load = t.elapsed().as_secs_f64();
-    let t = Instant::now();
+    let (load, load_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
+    let (t, c) = (Instant::now(), cpu_seconds());
     let (district, _) = loaded.into_district().expect("district");
-    let build = t.elapsed().as_secs_f64();
+    let (build, build_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
     println!(
-        "{name:5} {backend:8} grids {:>7} households {:>9}: import {import:7.2} s ({:>9.0} rows/s){size}; \
-         load {load:6.2} s + District::new {build:6.2} s = {:6.2} s; peak RSS of load {} (VmHWM)",
+        "{name:5} {backend:8} grids {:>7} households {:>9}: import {import:7.2} s (CPU {import_cpu:.2} s, {:>9.0} rows/s){size}; \
+         load {load:6.2} s + District::new {build:6.2} s = {:6.2} s \
+         (CPU {load_cpu:.2} s + {build_cpu:.2} s); peak RSS of load {} (VmHWM)",
         counts.0,
         counts.1,
         n as f64 / import,
@@ -89,7 +106,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bench = args.iter().any(|a| a == "--bench");
     // Scenario and backend filters: none given means all of that kind.
-    let picked = |group: [&str; 2], s: &str| {
+    let picked = |group: &[&str], s: &str| {
         let given: Vec<&String> = args
             .iter()
             .filter(|a| group.contains(&a.as_str()))
@@ -97,10 +114,11 @@ fn main() {
         given.is_empty() || given.iter().any(|a| a.as_str() == s)
     };
     let want = |s: &str| {
-        if ["demo", "big"].contains(&s) {
-            picked(["demo", "big"], s)
+        const SCENARIOS: [&str; 3] = ["demo", "big", "large"];
+        if SCENARIOS.contains(&s) {
+            picked(&SCENARIOS, s)
         } else {
-            picked(["gpkg", "postgres"], s)
+            picked(&["gpkg", "postgres"], s)
         }
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -131,17 +149,23 @@ fn main() {
         if want("demo") {
             rt.block_on(run("demo", backend, demo(), cluster));
         }
-        if want("big") {
+        // big: 400 × 250 = 100,000 base grids in communities of 10 × 10; large: 500 × 500 =
+        // 250,000, the size of the side-by-side city (benches/side_by_side), built in seconds.
+        for (scenario, nx, ny) in [("big", 400, 250), ("large", 500, 500)] {
+            // The large city runs only when named (it adds a minute to a full run).
+            let named = args.iter().any(|a| a == scenario);
+            if !want(scenario) || (scenario == "large" && !named) {
+                continue;
+            }
             let t = Instant::now();
-            // 400 × 250 = 100,000 base grids in communities of 10 × 10.
-            let ds = synth::dataset(400, 250, 5_000_000);
+            let ds = synth::dataset(nx, ny, 5_000_000);
             eprintln!(
                 "generated {} grids, {} households in {:.1} s",
                 ds.grids.len(),
                 ds.households.len(),
                 t.elapsed().as_secs_f64()
             );
-            rt.block_on(run("big", backend, ds, cluster));
+            rt.block_on(run(scenario, backend, ds, cluster));
         }
     }
 }

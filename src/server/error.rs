@@ -327,6 +327,9 @@ impl From<StoreError> for ApiError {
             | StoreError::Corrupt { .. }
             | StoreError::Encode { .. }
             | StoreError::Decode { .. }
+            | StoreError::Sqlite { .. }
+            | StoreError::Unsettled { .. }
+            | StoreError::Worker { .. }
             | StoreError::Io { .. }
             | StoreError::UnknownOperation(_) => ApiError::internal(e.to_string()),
         }

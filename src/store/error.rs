@@ -52,6 +52,24 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+    /// The GeoPackage read path (rusqlite) failed while doing `while_`.
+    #[error("storage error: {while_}")]
+    Sqlite {
+        while_: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// Readers kept seeing different states of the file: commits kept landing while the read
+    /// snapshots were being opened.
+    #[error("storage error: no consistent read of {path} in {attempts} attempts (commits kept landing)")]
+    Unsettled { path: String, attempts: usize },
+    /// A reader thread of the store panicked or was cancelled while doing `while_`.
+    #[error("storage error: {while_} stopped")]
+    Worker {
+        while_: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("storage error: {while_}")]
     Io {
         while_: String,

@@ -166,6 +166,57 @@ pub fn multipolygon(shape: Shape) -> StoreResult<MultiPolygon<f64>> {
     }
 }
 
+/// Whether a GeoPackage blob holds an empty geometry: the header's empty flag (clause 2.1.3),
+/// or a shape without coordinates (a point whose coordinates are NaN, how WKB writes one).
+pub fn gpkg_is_empty(buf: &[u8]) -> StoreResult<bool> {
+    Ok(gpkg_envelope(buf)?.is_none())
+}
+
+/// The envelope `[min x, max x, min y, max y]` of a GeoPackage blob (the R-tree's columns, in
+/// the header's order), `None` for an empty geometry. Read from the header when it carries one;
+/// otherwise (points, as [`to_gpkg`] writes them, or other writers' blobs) from the WKB.
+pub fn gpkg_envelope(buf: &[u8]) -> StoreResult<Option<[f64; 4]>> {
+    let (flags, env_len) = gpkg_header(buf)?;
+    if flags & (1 << 4) != 0 {
+        return Ok(None);
+    }
+    if env_len >= 32 {
+        let little = flags & 1 == 1;
+        let mut e = [0f64; 4];
+        for (i, v) in e.iter_mut().enumerate() {
+            let b: [u8; 8] = buf
+                .get(8 + 8 * i..16 + 8 * i)
+                .and_then(|s| s.try_into().ok())
+                .ok_or_else(|| bad("truncated GeoPackage envelope"))?;
+            *v = if little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) };
+        }
+        return Ok(Some(e));
+    }
+    let shape = from_gpkg(buf)?;
+    Ok(match &shape {
+        Shape::Point(p) if p.x().is_nan() || p.y().is_nan() => None,
+        _ => Geometry::from(&shape)
+            .bounding_rect()
+            .map(|r| [r.min().x, r.max().x, r.min().y, r.max().y]),
+    })
+}
+
+/// The flags byte and the envelope's length in bytes of a GeoPackage blob's header.
+fn gpkg_header(buf: &[u8]) -> StoreResult<(u8, usize)> {
+    if buf.len() < 8 || &buf[0..2] != b"GP" {
+        return Err(bad("GeoPackage blob without the GP header"));
+    }
+    let flags = buf[3];
+    let env_len = match (flags >> 1) & 7 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        _ => return Err(bad("unknown GeoPackage envelope")),
+    };
+    Ok((flags, env_len))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +261,24 @@ mod tests {
             from_wkb(&bytes).ok(),
             Some(Shape::Point(Point::new(1.0, 2.0)))
         );
+    }
+
+    #[test]
+    fn gpkg_envelope_reads_header_or_point() {
+        let s = Shape::MultiPolygon(sample());
+        assert_eq!(
+            gpkg_envelope(&to_gpkg(&s).expect("encode")).ok(),
+            Some(Some([118.1234567, 118.2, 29.7, 29.8]))
+        );
+        let p = Shape::Point(Point::new(118.5, 29.25));
+        assert_eq!(
+            gpkg_envelope(&to_gpkg(&p).expect("encode")).ok(),
+            Some(Some([118.5, 118.5, 29.25, 29.25]))
+        );
+        assert_eq!(gpkg_is_empty(&to_gpkg(&p).expect("encode")).ok(), Some(false));
+        let empty = Shape::MultiPolygon(MultiPolygon(vec![]));
+        assert_eq!(gpkg_is_empty(&to_gpkg(&empty).expect("encode")).ok(), Some(true));
+        assert!(gpkg_envelope(b"XXXXXXXXXX").is_err());
     }
 
     #[test]

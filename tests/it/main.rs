@@ -25,6 +25,7 @@ mod gis_bad_files;
 mod gis_crs_encoding;
 mod gis_import_safety;
 mod gis_roundtrip;
+mod gpkg_spatial_index;
 mod http_api;
 mod http_bad_input;
 mod http_create_field;
