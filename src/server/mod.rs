@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod glyphs;
 pub mod ogc;
 pub mod openapi;
 pub mod routes;
@@ -82,6 +83,7 @@ pub fn router(state: SharedState) -> Router {
         .nest("/api/v1", routes::router())
         .nest("/ogc", ogc::router())
         .nest("/tiles", tiles::router())
+        .merge(glyphs::router(state.config.fonts.clone()))
         // `/ogc/` and `/ogc` are the same landing page for clients that add the slash.
         .route("/ogc/", get(ogc::landing))
         .fallback(not_found)

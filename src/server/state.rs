@@ -41,6 +41,8 @@ pub struct ServerConfig {
     /// Most positions one request geometry (polygon rings together, a split line, a reroute
     /// path) may have; more is refused with 413 before any lock or planning.
     pub max_vertices: usize,
+    /// Font folder of the map's label glyphs (`--fonts`); `None`: the system's fonts.
+    pub fonts: Option<PathBuf>,
 }
 
 /// The default of [`ServerConfig::max_vertices`]: grids have tens of vertices (the demo
@@ -64,6 +66,7 @@ impl Default for ServerConfig {
             limits: super::Limits::default(),
             edit_dates: Default::default(),
             max_vertices: DEFAULT_MAX_VERTICES,
+            fonts: None,
         }
     }
 }

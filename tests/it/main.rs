@@ -30,6 +30,7 @@ mod http_bad_input;
 mod http_create_field;
 mod http_edit_scope;
 mod http_gis;
+mod http_glyphs;
 mod http_hardening;
 mod http_heavy;
 mod http_ogc_gdal;
