@@ -4,6 +4,7 @@
 import * as data from './data.js';
 import { createMap, addOverlays, setOverlay, bboxOf } from './map.js';
 import { addLayers, mountSwitcher, clickableLayers } from './layers.js';
+import { addLabels } from './labels.js';
 import { mountCard, showCard, refreshCard } from './card.js';
 import { mountSearch, loadIndex } from './search.js';
 import { mountStats, refreshStats } from './stats.js';
@@ -90,6 +91,7 @@ async function start() {
   await new Promise((resolve) => map.on('load', resolve));
   data.addSources(map, app.asOf);
   addLayers(map);
+  addLabels(map);
   addOverlays(map);
   mountSwitcher(map, $('layers-panel'));
   mountCard($('card'), () => {
