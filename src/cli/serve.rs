@@ -39,6 +39,10 @@ pub struct Args {
     /// system's fonts, /usr/share/fonts, where Debian's CJK fonts are)
     #[arg(long, value_name = "DIR")]
     pub fonts: Option<PathBuf>,
+    /// A reference layer drawn thin and grey under the grids (roads, rivers, railways), from any
+    /// format the import reads, in its own CRS: NAME=FILE; repeat for several
+    #[arg(long = "reference", value_name = "NAME=FILE")]
+    pub reference: Vec<String>,
     /// File holding the bootstrap admin token's secret; created with a fresh secret if missing.
     /// The environment variable WANGGE_ADMIN_TOKEN gives the secret directly. It creates an
     /// admin only while the store has none: once revoked it is not re-created (a warning says so)
@@ -120,6 +124,20 @@ fn fonts_dir(args: &Args) -> anyhow::Result<Option<PathBuf>> {
     Ok(Some(dir.clone()))
 }
 
+/// `--reference NAME=FILE`, each read once now: a file that cannot be read stops the start.
+fn reference_layers(args: &Args) -> anyhow::Result<Vec<server::reference::ReferenceLayer>> {
+    let mut out = Vec::new();
+    for spec in &args.reference {
+        let (name, file) = spec
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--reference {spec}: write NAME=FILE"))?;
+        let layer = server::reference::ReferenceLayer::read(name, std::path::Path::new(file))?;
+        tracing::info!(name, features = layer.features, "reference layer read");
+        out.push(layer);
+    }
+    Ok(out)
+}
+
 fn public_url(args: &Args) -> anyhow::Result<Option<String>> {
     let Some(u) = &args.public_url else {
         return Ok(None);
@@ -186,6 +204,7 @@ pub(super) fn run(args: Args) -> CliResult {
         max_body_bytes: args.max_body_bytes,
         max_vertices: args.max_vertices,
         fonts: fonts_dir(&args)?,
+        reference: std::sync::Arc::new(reference_layers(&args)?),
         seed_dir: Some(args.seed.clone().unwrap_or_else(demo_dir)),
         admin_secret: admin_secret(&args)?,
         public_url: public_url(&args)?,

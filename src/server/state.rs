@@ -43,6 +43,8 @@ pub struct ServerConfig {
     pub max_vertices: usize,
     /// Font folder of the map's label glyphs (`--fonts`); `None`: the system's fonts.
     pub fonts: Option<PathBuf>,
+    /// Reference layers drawn under the grids (`--reference NAME=FILE`), read at start.
+    pub reference: std::sync::Arc<Vec<super::reference::ReferenceLayer>>,
 }
 
 /// The default of [`ServerConfig::max_vertices`]: grids have tens of vertices (the demo
@@ -67,6 +69,7 @@ impl Default for ServerConfig {
             edit_dates: Default::default(),
             max_vertices: DEFAULT_MAX_VERTICES,
             fonts: None,
+            reference: Default::default(),
         }
     }
 }

@@ -4,12 +4,15 @@
 // glyph request failing. Runs after run.mjs on the same server; it only looks, never edits.
 
 import assert from 'node:assert/strict';
-import { settle, view, centroid } from './lib.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { settle, view, centroid, startServer, shots } from './lib.mjs';
 
 const AREA = '341002002001'; // 柏树街社区
 const HAN = /[\u4e00-\u9fff]/;
 
-export async function run({ server, page, shot, test, api }) {
+export async function run({ server, browser, page, shot, test, api }) {
   const base = server.base;
   const glyphs = [];
   page.on('response', (r) => { if (r.url().includes('/fonts/')) glyphs.push({ url: r.url(), status: r.status() }); });
@@ -73,4 +76,31 @@ export async function run({ server, page, shot, test, api }) {
     await settle(page);
     assert.notEqual(withText, without, 'the labels change the picture');
   });
+
+  await test('reference: a roads file given with --reference draws thin grey lines under the grids', async () => {
+    // A "road" across the first grid of the community, in a file of its own (any GDAL format).
+    const [x, y] = centroid(grids[0]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-ref-'));
+    const file = path.join(dir, 'roads.geojson');
+    fs.writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features: [
+      { type: 'Feature', properties: { name: '测试路' }, geometry: { type: 'LineString', coordinates: [[x - 0.01, y - 0.001], [x + 0.01, y + 0.001]] } },
+    ] }));
+    const other = await startServer(['--reference', `roads=${file}`]);
+    const p = await browser.context.newPage();
+    try {
+      await p.goto(other.base);
+      await p.waitForSelector('body[data-ready=true]', { state: 'attached', timeout: 60_000 });
+      await p.waitForFunction(() => window.wangge.map.getLayer('ref-roads-line'), null, { timeout: 20_000 });
+      await view(p, [x, y], 16);
+      await p.waitForFunction(() => window.wangge.map.queryRenderedFeatures({ layers: ['ref-roads-line'] }).length > 0, null, { timeout: 20_000 });
+      const order = await p.evaluate(() => window.wangge.map.getStyle().layers.map((l) => l.id));
+      assert.ok(order.indexOf('ref-roads-line') < order.indexOf('base-fill'), `under the grids: ${order.join(' ')}`);
+      await p.screenshot({ path: path.join(shots, 'd3-reference-roads-z16.png') });
+    } finally {
+      await p.close();
+      other.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 }
+
