@@ -248,7 +248,7 @@ pub fn parse_range(range: &str) -> ApiResult<u32> {
     let end: u32 = end
         .parse()
         .map_err(|_| ApiError::field("end", format!("{end:?} is not a whole number")))?;
-    if start % RANGE != 0 {
+    if !start.is_multiple_of(RANGE) {
         return Err(ApiError::field(
             "start",
             format!("{start} is not a multiple of {RANGE}"),

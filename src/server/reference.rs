@@ -39,7 +39,7 @@ pub enum ReferenceError {
     Read {
         name: String,
         #[source]
-        source: crate::gis::GisError,
+        source: Box<crate::gis::GisError>,
     },
     #[error("reference layer {name}: cannot encode GeoJSON: {source}")]
     Encode {
@@ -62,7 +62,7 @@ impl ReferenceLayer {
         let geometries = crate::gis::read_reference(file, None, None).map_err(|source| {
             ReferenceError::Read {
                 name: name.into(),
-                source,
+                source: Box::new(source),
             }
         })?;
         let features: Vec<geojson::Feature> = geometries
