@@ -59,3 +59,25 @@ fn a_missing_file_or_bad_name_is_refused_at_start() {
     let bad = ReferenceLayer::read("../x", &helsinki_roads());
     assert!(bad.is_err());
 }
+
+#[test]
+fn a_projected_file_is_reprojected_to_lon_lat() {
+    // Erottajankatu's first vertex in ETRS-TM35FIN (EPSG:3067), as gdaltransform gives it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("roads.geojson");
+    std::fs::write(
+        &file,
+        r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3067"}},
+        "features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString",
+        "coordinates":[[385869.771382691,6671732.95209035],[385900,6671750]]}}]}"#,
+    )
+    .expect("write");
+    let layer = ReferenceLayer::read("roads", &file).expect("read");
+    assert_eq!(layer.features, 1);
+    let geometries = wangge::gis::read_reference(&file, None, None).expect("read");
+    let geo::Geometry::LineString(line) = &geometries[0] else {
+        panic!("a line: {:?}", geometries[0]);
+    };
+    assert!((line.0[0].x - 24.9432708).abs() < 1e-6, "{:?}", line.0[0]);
+    assert!((line.0[0].y - 60.1665138).abs() < 1e-6, "{:?}", line.0[0]);
+}
