@@ -28,5 +28,6 @@ ensure_npm() {
 }
 
 # What building wangge needs: a C toolchain, GDAL (formats, CRS), libclang (bindings to the
-# system SQLite, shared with GDAL).
-BUILD_PACKAGES=(pkg-config build-essential libclang-dev libgdal-dev)
+# system SQLite, shared with GDAL), FreeType (map label glyphs, the copy GDAL links too), and a
+# CJK font for the labels (`serve` reads /usr/share/fonts unless --fonts says otherwise).
+BUILD_PACKAGES=(pkg-config build-essential libclang-dev libgdal-dev libfreetype-dev fonts-wqy-microhei)

@@ -35,6 +35,14 @@ pub struct Args {
     #[arg(long, default_value_t = crate::server::state::DEFAULT_MAX_VERTICES, value_name = "N",
           value_parser = clap::builder::TypedValueParser::map(clap::value_parser!(u32).range(4..), |n| n as usize))]
     pub max_vertices: usize,
+    /// Folder of TTF/OTF/TTC fonts for the map's labels, searched recursively (default: the
+    /// system's fonts, /usr/share/fonts, where Debian's CJK fonts are)
+    #[arg(long, value_name = "DIR")]
+    pub fonts: Option<PathBuf>,
+    /// A reference layer drawn thin and grey under the grids (roads, rivers, railways), from any
+    /// format the import reads, in its own CRS: NAME=FILE; repeat for several
+    #[arg(long = "reference", value_name = "NAME=FILE")]
+    pub reference: Vec<String>,
     /// File holding the bootstrap admin token's secret; created with a fresh secret if missing.
     /// The environment variable WANGGE_ADMIN_TOKEN gives the secret directly. It creates an
     /// admin only while the store has none: once revoked it is not re-created (a warning says so)
@@ -99,6 +107,37 @@ fn admin_secret(args: &Args) -> anyhow::Result<Option<String>> {
 }
 
 /// `--public-url`, checked: an absolute http(s) URL; links are built by appending paths to it.
+/// `--fonts DIR`, checked at start: a folder given explicitly that cannot be read or holds no
+/// font is a mistake to report now, not a map without labels later.
+fn fonts_dir(args: &Args) -> anyhow::Result<Option<PathBuf>> {
+    let Some(dir) = &args.fonts else {
+        return Ok(None);
+    };
+    let cat = server::glyphs::Catalogue::scan(dir)
+        .with_context(|| format!("--fonts {}", dir.display()))?;
+    if cat.faces.is_empty() {
+        return Err(anyhow::anyhow!(
+            "--fonts {}: no TTF, OTF or TTC font FreeType can open",
+            dir.display()
+        ));
+    }
+    Ok(Some(dir.clone()))
+}
+
+/// `--reference NAME=FILE`, each read once now: a file that cannot be read stops the start.
+fn reference_layers(args: &Args) -> anyhow::Result<Vec<server::reference::ReferenceLayer>> {
+    let mut out = Vec::new();
+    for spec in &args.reference {
+        let (name, file) = spec
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--reference {spec}: write NAME=FILE"))?;
+        let layer = server::reference::ReferenceLayer::read(name, std::path::Path::new(file))?;
+        tracing::info!(name, features = layer.features, "reference layer read");
+        out.push(layer);
+    }
+    Ok(out)
+}
+
 fn public_url(args: &Args) -> anyhow::Result<Option<String>> {
     let Some(u) = &args.public_url else {
         return Ok(None);
@@ -164,6 +203,8 @@ pub(super) fn run(args: Args) -> CliResult {
         anonymous_read: args.anonymous_read,
         max_body_bytes: args.max_body_bytes,
         max_vertices: args.max_vertices,
+        fonts: fonts_dir(&args)?,
+        reference: std::sync::Arc::new(reference_layers(&args)?),
         seed_dir: Some(args.seed.clone().unwrap_or_else(demo_dir)),
         admin_secret: admin_secret(&args)?,
         public_url: public_url(&args)?,

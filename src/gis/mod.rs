@@ -45,7 +45,9 @@ pub mod write;
 pub use crs::CrsOverride;
 pub use error::{Cause, Failure, GisError, GisResult};
 pub use mapping::{FieldMap, Target};
-pub use read::{read_file, read_file_with_progress, ImportOptions, ImportOutcome, Refusal};
+pub use read::{
+    read_file, read_file_with_progress, read_reference, ImportOptions, ImportOutcome, Refusal,
+};
 pub use write::{write_assignments_csv, write_file, Format};
 
 /// Stops GDAL printing its own warnings and errors on stderr (the CLI promises one plain line);

@@ -987,3 +987,92 @@ fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
         geo::Geometry::Triangle(_) => "Triangle",
     }
 }
+
+/// The geometries of a reference layer (roads, rivers, railways drawn under the grids), in
+/// lon/lat: any format [`read_file`] opens, one layer (`layer`, or the file's only one), the
+/// file's CRS or `crs`. Features without geometry are skipped (they draw nothing); a geometry
+/// that cannot be converted or reprojected is an error naming the feature.
+pub fn read_reference(
+    path: &Path,
+    layer: Option<&str>,
+    crs: Option<&CrsOverride>,
+) -> GisResult<Vec<geo::Geometry<f64>>> {
+    use geo::MapCoordsInPlace;
+    let source = path.display().to_string();
+    check_local_path(path, &source)?;
+    if !path.exists() {
+        return Err(GisError::open(format!(
+            "cannot read {source}: no such file"
+        )));
+    }
+    let ext = extension_of(path);
+    let Some(drivers) = drivers_for(&ext) else {
+        return Err(GisError::open(format!(
+            "{source}: \".{ext}\" files cannot be read; use one of .{}",
+            import_extensions().join(", .")
+        )));
+    };
+    let _no_network = NoNetwork::enter()?;
+    let open_options = open_options_for(&ext);
+    let ds = GdalDataset::open_ex(
+        path,
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR,
+            allowed_drivers: Some(drivers),
+            open_options: Some(&open_options),
+            ..DatasetOptions::default()
+        },
+    )
+    .map_err(|e| {
+        GisError::open(format!(
+            "cannot open {source} as {}: {e}",
+            drivers.join(" or ")
+        ))
+        .because(e)
+    })?;
+    let mut layer = pick_layer(&ds, layer, &source)?;
+    let to_lon_lat = ToLonLat::new(layer.spatial_ref(), crs, &source)?;
+    let mut out = Vec::new();
+    // SAFETY: takes no arguments and only clears GDAL's thread-local error state.
+    unsafe { gdal_sys::CPLErrorReset() };
+    for (index, feature) in layer.features().enumerate() {
+        if let Some(msg) = last_gdal_failure() {
+            return Err(GisError::open(format!(
+                "{source} is damaged: {msg} (at feature {index})"
+            )));
+        }
+        let Some(g) = feature.geometry() else {
+            continue;
+        };
+        // SAFETY: reading the pointer value only (see read_opened).
+        if unsafe { g.c_geometry() }.is_null() || g.is_empty() {
+            continue;
+        }
+        let mut flat = g.clone();
+        flat.flatten_to_2d();
+        let mut geometry = geo::Geometry::<f64>::try_from(&flat).map_err(|e| {
+            GisError::geometry(format!(
+                "{source}: feature {index}: {} cannot be drawn: {e}",
+                g.geometry_name()
+            ))
+            .because(e)
+        })?;
+        // `map_coords_in_place` wants a `Copy` closure (geo's `try_` variant does not compile for
+        // `Geometry`: it recurses without bound), so the first failure is kept in a cell.
+        let (to, failed) = (&to_lon_lat, &std::cell::RefCell::new(None));
+        geometry.map_coords_in_place(|c| {
+            let mut one = [c];
+            if let Err(e) = to.apply(&mut one) {
+                failed.borrow_mut().get_or_insert(e);
+            }
+            one[0]
+        });
+        if let Some(e) = failed.take() {
+            return Err(GisError::crs(format!(
+                "{source}: feature {index} cannot be reprojected: {e}"
+            )));
+        }
+        out.push(geometry);
+    }
+    Ok(out)
+}

@@ -9,8 +9,10 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod glyphs;
 pub mod ogc;
 pub mod openapi;
+pub mod reference;
 pub mod routes;
 pub mod schemas;
 pub mod state;
@@ -83,6 +85,8 @@ pub fn router(state: SharedState) -> Router {
         .nest("/api/v1", routes::router())
         .nest("/ogc", ogc::router())
         .nest("/tiles", tiles::router())
+        .merge(glyphs::router(state.config.fonts.clone()))
+        .merge(reference::router(state.config.reference.clone()))
         // `/ogc/` and `/ogc` are the same landing page for clients that add the slash.
         .route("/ogc/", get(ogc::landing))
         .fallback(not_found)

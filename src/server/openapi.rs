@@ -12,7 +12,7 @@
 //!   answer (409, 412, 422, 304) are in their own annotations; an annotated error response keeps
 //!   its description and gets the problem media type and schema.
 
-use super::{ogc, routes, schemas, tiles};
+use super::{glyphs, ogc, reference, routes, schemas, tiles};
 use utoipa::openapi::path::{HttpMethod, Operation, ParameterIn};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
@@ -92,7 +92,7 @@ pub const PROBLEMS: [(u16, &str, &str); 12] = [
         routes::people::remove, routes::people::staffing,
         routes::changes::list,
         routes::tokens::list, routes::tokens::create, routes::tokens::remove,
-        tiles::tilejson, tiles::tile,
+        tiles::tilejson, tiles::tile, glyphs::glyph_range, reference::list, reference::one,
         ogc::landing, ogc::conformance, ogc::collections, ogc::collection, ogc::items, ogc::item,
     ),
     components(schemas(super::error::Problem, super::error::FieldError,

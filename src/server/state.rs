@@ -49,6 +49,10 @@ pub struct ServerConfig {
     /// Most positions one request geometry (polygon rings together, a split line, a reroute
     /// path) may have; more is refused with 413 before any lock or planning.
     pub max_vertices: usize,
+    /// Font folder of the map's label glyphs (`--fonts`); `None`: the system's fonts.
+    pub fonts: Option<PathBuf>,
+    /// Reference layers drawn under the grids (`--reference NAME=FILE`), read at start.
+    pub reference: std::sync::Arc<Vec<super::reference::ReferenceLayer>>,
 }
 
 /// The default of [`ServerConfig::max_vertices`]: grids have tens of vertices (the demo
@@ -72,6 +76,8 @@ impl Default for ServerConfig {
             limits: super::Limits::default(),
             edit_dates: Default::default(),
             max_vertices: DEFAULT_MAX_VERTICES,
+            fonts: None,
+            reference: Default::default(),
         }
     }
 }

@@ -30,10 +30,10 @@ export function freePort() {
   });
 }
 
-export async function startServer() {
+export async function startServer(extraArgs = []) {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-web-'));
-  const child = spawn(binary, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  const child = spawn(binary, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, ...extraArgs], {
     cwd: repo,
     env: { ...process.env, WANGGE_ADMIN_TOKEN: ADMIN, WANGGE_WEB_DIR: path.join(repo, 'web-map') },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -37,7 +37,7 @@ export async function init() {
 /** MapLibre's transformRequest: tile and TileJSON requests to this service carry the token. */
 export function withToken(url) {
   const tok = token();
-  if (tok && url.startsWith(`${location.origin}/tiles/`)) {
+  if (tok && ['/tiles/', '/fonts/', '/reference'].some((p) => url.startsWith(`${location.origin}${p}`))) {
     return { url, headers: { Authorization: `Bearer ${tok}` } };
   }
   return { url };

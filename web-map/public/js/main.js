@@ -4,6 +4,8 @@
 import * as data from './data.js';
 import { createMap, addOverlays, setOverlay, bboxOf } from './map.js';
 import { addLayers, mountSwitcher, clickableLayers } from './layers.js';
+import { addLabels } from './labels.js';
+import { addReference } from './reference.js';
 import { mountCard, showCard, refreshCard } from './card.js';
 import { mountSearch, loadIndex } from './search.js';
 import { mountStats, refreshStats } from './stats.js';
@@ -91,6 +93,9 @@ async function start() {
   await new Promise((resolve) => map.on('load', resolve));
   data.addSources(map, app.asOf);
   addLayers(map);
+  addLabels(map);
+  // Reference layers load beside the rest; a failure is reported, the grids still show.
+  addReference(map).catch((e) => { console.error(e); flash(String(e.message || e)); });
   addOverlays(map);
   mountSwitcher(map, $('layers-panel'));
   mountCard($('card'), () => {

@@ -21,7 +21,7 @@ function style() {
     };
     layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
   }
-  // No "glyphs": the style has no text layers; labels are HTML (card, search, panels).
+  // No "glyphs" here: labels.js sets them with its label layers (served by /fonts).
   return { version: 8, sources, layers };
 }
 
@@ -37,6 +37,9 @@ export function createMap(container, bounds) {
     // Tests and screenshots read the canvas back.
     canvasContextAttributes: { preserveDrawingBuffer: true },
     doubleClickZoom: false,
+    // Chinese labels from the service's glyphs (/fonts), not the browser's local font: MapLibre
+    // otherwise draws CJK ideographs with whatever "sans-serif" is, which may lack them.
+    localIdeographFontFamily: false,
     transformRequest: (url) => withToken(url),
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
