@@ -41,6 +41,9 @@ pub struct ServerConfig {
     /// Most positions one request geometry (polygon rings together, a split line, a reroute
     /// path) may have; more is refused with 413 before any lock or planning.
     pub max_vertices: usize,
+    /// The district's language for problems and errors when `Accept-Language` names none we
+    /// serve (`wangge serve --language`, zh-CN there; English here, the API's historical one).
+    pub language: super::i18n::Lang,
 }
 
 /// The default of [`ServerConfig::max_vertices`]: grids have tens of vertices (the demo
@@ -64,6 +67,7 @@ impl Default for ServerConfig {
             limits: super::Limits::default(),
             edit_dates: Default::default(),
             max_vertices: DEFAULT_MAX_VERTICES,
+            language: super::i18n::Lang::En,
         }
     }
 }

@@ -20,6 +20,7 @@ use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult};
 use super::super::extract::RawBody;
 use super::super::extract::{linestring, parse_date, point, polygonal, require_json, Params};
+use super::super::i18n::{self, Lang, Translated};
 use super::super::state::SharedState;
 use super::{blocking, Typed};
 use crate::io::features::{collection, grid_from_feature, grid_to_feature, GridReading};
@@ -189,7 +190,7 @@ fn moved_json(m: &[Moved]) -> Value {
 }
 
 /// The changed grids and the impact, as sent for a dry run and a save.
-fn render(p: &Plan) -> Value {
+fn render(p: &Plan, d: &wangge_engine::District, lang: Lang) -> Value {
     let changed = p
         .changes
         .changes
@@ -209,6 +210,9 @@ fn render(p: &Plan) -> Value {
         })
         .collect();
     let i = &p.impact;
+    let (mut created, mut solved) = (i.problems.created.clone(), i.problems.solved.clone());
+    i18n::localize(&mut created, d, lang);
+    i18n::localize(&mut solved, d, lang);
     json!({
         "draft": p.draft,
         "date": p.changes.date.to_string(),
@@ -221,8 +225,8 @@ fn render(p: &Plan) -> Value {
             "reparented": i.reparented.iter().map(|r| json!({
                 "child": r.child.0, "from": r.from.as_ref().map(|g| &g.0), "to": r.to.0
             })).collect::<Vec<_>>(),
-            "problems_created": wangge_engine::validate::Report { problems: i.problems.created.clone() }.to_feature_collection(),
-            "problems_solved": wangge_engine::validate::Report { problems: i.problems.solved.clone() }.to_feature_collection(),
+            "problems_created": wangge_engine::validate::Report { problems: created }.to_feature_collection(),
+            "problems_solved": wangge_engine::validate::Report { problems: solved }.to_feature_collection(),
         }
     })
 }
@@ -231,6 +235,7 @@ fn render(p: &Plan) -> Value {
 async fn run_edit(
     state: SharedState,
     caller: Caller,
+    lang: Lang,
     q: EditQuery,
     expected: Vec<(GridId, u32)>,
     operation: Operation,
@@ -258,15 +263,17 @@ async fn run_edit(
             opts.config = s.validation.clone();
             opts.expected_versions = expected;
             let mut d = planning_copy(s);
-            let p = plan(&mut d, &edit, &opts)?;
+            let p = plan(&mut d, &edit, &opts).map_err(|e| i18n::edit_error(e, &d))?;
             who.check_plan(&d, &p, s.validation.min_area_m2)?;
-            let body = render(&p);
+            let body = render(&p, &d, lang);
             Ok((p, body))
         })
         .await?;
         if q.dry_run {
             body["dry_run"] = true.into();
-            return Ok(Typed::json("application/json", &body)?.into_response());
+            let mut resp = Typed::json("application/json", &body)?.into_response();
+            resp.extensions_mut().insert(Translated);
+            return Ok(resp);
         }
         let meta = ChangeMeta {
             actor: caller.actor(),
@@ -295,7 +302,9 @@ async fn run_edit(
         } else {
             StatusCode::OK
         };
-        return Ok((status, Typed::json("application/json", &body)?).into_response());
+        let mut resp = (status, Typed::json("application/json", &body)?).into_response();
+        resp.extensions_mut().insert(Translated);
+        return Ok(resp);
     }
 }
 
@@ -366,6 +375,7 @@ fn body_json(headers: &HeaderMap, bytes: &Bytes) -> ApiResult<Value> {
 pub async fn create(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     params: Params,
     headers: HeaderMap,
     RawBody(bytes): RawBody,
@@ -447,6 +457,7 @@ pub async fn create(
     run_edit(
         state,
         caller,
+        lang,
         q,
         vec![],
         Operation::Create,
@@ -465,6 +476,7 @@ pub async fn create(
 pub async fn reshape(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
@@ -479,6 +491,7 @@ pub async fn reshape(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::Reshape,
@@ -503,6 +516,7 @@ struct SplitBody {
 pub async fn split(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
@@ -526,6 +540,7 @@ pub async fn split(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::Split,
@@ -550,6 +565,7 @@ struct MergeBody {
 pub async fn merge(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     params: Params,
     headers: HeaderMap,
     RawBody(bytes): RawBody,
@@ -561,6 +577,7 @@ pub async fn merge(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::Merge,
@@ -584,6 +601,7 @@ struct MoveBody {
 pub async fn move_boundary(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     params: Params,
     headers: HeaderMap,
     RawBody(bytes): RawBody,
@@ -593,6 +611,7 @@ pub async fn move_boundary(
     run_edit(
         state,
         caller,
+        lang,
         q,
         vec![],
         Operation::MoveBoundary,
@@ -618,6 +637,7 @@ struct RerouteBody {
 pub async fn reroute(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     params: Params,
     headers: HeaderMap,
     RawBody(bytes): RawBody,
@@ -630,6 +650,7 @@ pub async fn reroute(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::RerouteBoundary,
@@ -653,6 +674,7 @@ struct StatusBody {
 pub async fn set_status(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
@@ -673,6 +695,7 @@ pub async fn set_status(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::SetStatus,
@@ -690,6 +713,7 @@ pub async fn set_status(
 pub async fn retire(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
@@ -701,6 +725,7 @@ pub async fn retire(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::Retire,
