@@ -32,6 +32,7 @@ mod http_edit_scope;
 mod http_gis;
 mod http_hardening;
 mod http_heavy;
+mod http_language;
 mod http_ogc_gdal;
 mod http_schemathesis;
 mod http_tiles;
