@@ -140,6 +140,9 @@ const TABLE = {
   measure_hint: ['点击地图添加点；Esc 结束，Ctrl+Z 撤销一点。', 'Click the map to add points; Esc ends, Ctrl+Z removes a point.'],
   validation_in_area: ['校验（当前区域）', 'Validation (area in view)'],
   basemap_note: ['底图：本系统矢量图层', 'Basemap: the service’s own layers'],
+  editable_area: ['可编辑范围', 'Editable area'],
+  editable_everywhere: ['可编辑全部区域', 'May edit everywhere'],
+  editable_none: ['此令牌不能编辑', 'This token may not edit'],
 };
 
 const listeners = new Set();

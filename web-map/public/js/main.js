@@ -18,6 +18,8 @@ import { mountTools, handleClick, loadSnapTargets } from './edit/tools.js';
 import { mountEditPanel, renderEditPanel } from './edit/panel.js';
 import { mountMeasure, handleMeasureClick } from './measure.js';
 import { mountKeys } from './keys.js';
+import { mountEditable } from './editable.js';
+import { onLanguage } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const app = { map: null, tree: null, asOf: config.asOf };
@@ -91,6 +93,8 @@ async function start() {
   data.addSources(map, app.asOf);
   addLayers(map);
   addOverlays(map);
+  // The planner's editable area, outlined before they try an edit (issue #18).
+  mountEditable(map).catch((e) => flash(e.message));
   mountSwitcher(map, $('layers-panel'));
   mountCard($('card'), () => {
     setOverlay(map, 'highlight', null);
@@ -145,6 +149,8 @@ async function start() {
     }
   });
   $('lang-toggle').addEventListener('click', () => setLanguage(language() === 'en' ? 'zh' : 'en'));
+  // The service's texts (problem messages) come in the page's language: ask again after a switch.
+  onLanguage(() => refreshPanels());
   if (language() === 'en') setLanguage('en');
 
   map.on('click', async (e) => {
