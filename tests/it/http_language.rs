@@ -197,3 +197,78 @@ async fn tokens_me_names_the_planners_areas_with_their_outlines() {
     let p = problem(r, 401).await;
     assert_eq!(p["title"], "需要身份验证");
 }
+
+/// A reshape of a grid to a box around it overlaps its neighbours: refused (422) with each
+/// problem it would create as a field reason, in both languages with the same fields.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_edit_lists_its_problems_in_the_clients_language_with_the_same_kinds() {
+    let s = start().await;
+    let grid = "341002001001001";
+    let g = s.get_json(&format!("/api/v1/grids/{grid}")).await;
+    let text = g["geometry"]["coordinates"].to_string();
+    let numbers: Vec<f64> = text
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let (xs, ys): (Vec<f64>, Vec<f64>) = (
+        numbers.iter().step_by(2).copied().collect(),
+        numbers.iter().skip(1).step_by(2).copied().collect(),
+    );
+    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // The grid's box widened by a third on every side reaches into its neighbours.
+    let (w, h) = (max(&xs) - min(&xs), max(&ys) - min(&ys));
+    let (x0, y0, x1, y1) = (
+        min(&xs) - w / 3.0,
+        min(&ys) - h / 3.0,
+        max(&xs) + w / 3.0,
+        max(&ys) + h / 3.0,
+    );
+    let bbox = json!({"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]});
+    let mut docs = vec![];
+    for lang in ["zh-CN", "en"] {
+        let r = s
+            .client
+            .put(s.url(&format!("/api/v1/grids/{grid}/geometry?dry_run=true")))
+            .header("Accept-Language", lang)
+            .bearer_auth(ADMIN)
+            .json(&bbox)
+            .send()
+            .await
+            .expect("PUT");
+        docs.push(problem(r, 422).await);
+    }
+    let (zh, en) = (&docs[0], &docs[1]);
+    assert_eq!(zh["type"], "urn:wangge:problem:edit-refused");
+    assert_eq!(zh["type"], en["type"]);
+    assert_eq!(zh["title"], "编辑被拒绝");
+    let fields = |p: &Value| -> Vec<String> {
+        p["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert!(!fields(zh).is_empty(), "{zh}");
+    assert_eq!(fields(zh), fields(en), "the same problem kinds in both");
+    let detail = zh["detail"].as_str().expect("detail");
+    assert!(detail.starts_with("此编辑会破坏网格层级："), "{detail}");
+    for e in zh["errors"].as_array().expect("errors") {
+        let reason = e["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "a Chinese reason: {reason}"
+        );
+        assert!(detail.contains(reason), "the detail lists {reason}");
+    }
+    for e in en["errors"].as_array().expect("errors") {
+        let reason = e["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.is_ascii() || reason.contains('²'),
+            "an English reason: {reason}"
+        );
+    }
+}

@@ -53,7 +53,7 @@ export function mountEditable(map) {
   const note = document.createElement('div');
   note.id = 'editable-note';
   note.hidden = true;
-  note.style.cssText = 'position:absolute;left:8px;bottom:28px;z-index:2;background:rgba(255,255,255,.92);'
+  note.style.cssText = 'position:absolute;left:8px;bottom:44px;z-index:2;background:rgba(255,255,255,.92);'
     + 'border:2px dashed #1565c0;border-radius:4px;padding:3px 8px;font-size:13px;color:#0d47a1;pointer-events:none';
   map.getContainer().appendChild(note);
   window.addEventListener('wangge:token-changed', () => load(map, note));
