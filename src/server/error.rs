@@ -392,7 +392,15 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match &e {
-            StoreError::Conflict { grid, .. } => ApiError::conflict(Some(&grid.0), e.to_string()),
+            StoreError::Conflict {
+                grid,
+                expected,
+                actual,
+            } => ApiError::conflict(Some(&grid.0), e.to_string()).with_zh(if *actual == 0 {
+                format!("网格 {grid} 已被他人修改：第 {expected} 版已不是当前版本（该网格已撤销）")
+            } else {
+                format!("网格 {grid} 已被他人修改：第 {expected} 版已不是当前版本（当前为第 {actual} 版）")
+            }),
             StoreError::Invalid(m) => ApiError::conflict(None, m.clone()),
             StoreError::Stale { .. } => ApiError::conflict(None, e.to_string()),
             StoreError::Backend(_) | StoreError::UnknownOperation(_) => {
