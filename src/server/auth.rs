@@ -104,7 +104,7 @@ impl Caller {
         let Some(t) = self.planner_token()? else {
             return Ok(());
         };
-        let holder = format!("token {}", t.id);
+        let holder = "your token".to_string();
         check_inside_areas(d, &p.changes, &p.followers, &t.areas, &holder, min_area_m2)
             .map_err(|e| scope_error(e, d, t))
     }
@@ -130,7 +130,7 @@ impl Caller {
                 })
                 .collect(),
         };
-        let holder = format!("token {}", t.id);
+        let holder = "your token".to_string();
         check_inside_areas(d, &changes, &[], &t.areas, &holder, f64::INFINITY)
             .map_err(|e| scope_error(e, d, t))
     }
@@ -147,7 +147,10 @@ impl Caller {
 /// codes and the token's id ("网格 … 在 上新社区，不在您的可编辑范围（荷花池社区）内").
 fn scope_error(e: ScopeError, d: &District, t: &TokenRecord) -> ApiError {
     let msg = e.to_string();
-    let editable = area_names(d, &t.areas);
+    let editable = match area_names(d, &t.areas) {
+        names if names.is_empty() => "无".to_string(),
+        names => names,
+    };
     let grid_place = |grid: &wangge_engine::GridId| {
         d.grid(grid, None)
             .and_then(|g| area_chain_of(d, g).into_iter().next())
@@ -159,6 +162,9 @@ fn scope_error(e: ScopeError, d: &District, t: &TokenRecord) -> ApiError {
             reason,
             by_geometry,
         } => {
+            // The Chinese text names the areas by their names (the district's), never by codes
+            // or the token's id; the English one is the engine's, which also names a
+            // composite's member outside the areas.
             let zh = match (by_geometry, grid_place(&grid)) {
                 (true, _) => format!("网格 {grid} 的新边界超出您的可编辑范围（{editable}）"),
                 (false, Some(place)) => {

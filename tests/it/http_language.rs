@@ -147,6 +147,8 @@ async fn a_planner_out_of_area_refusal_names_both_areas_by_their_chinese_names()
         "{zh} {en}"
     );
     assert_eq!(en["title"], "Grid outside your areas");
+    let en_detail = en["detail"].as_str().expect("detail");
+    assert!(!en_detail.contains("t-Planner"), "no token id: {en_detail}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
