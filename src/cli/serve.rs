@@ -61,6 +61,12 @@ pub struct Args {
     /// Seconds a connection may take to send a request's headers, or stay idle between requests
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub idle_timeout: u64,
+    /// The district's language for problems and errors when a client's Accept-Language names
+    /// neither zh-CN nor en
+    #[arg(long, default_value = "zh-CN", value_name = "zh-CN|en",
+          value_parser = clap::builder::TypedValueParser::try_map(clap::builder::StringValueParser::new(),
+              |s: String| crate::server::i18n::Lang::parse(&s).ok_or("expected zh-CN or en")))]
+    pub language: crate::server::i18n::Lang,
     /// Connections served at once; more wait to be accepted
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub max_connections: usize,
@@ -205,6 +211,7 @@ pub(super) fn run(args: Args) -> CliResult {
         max_vertices: args.max_vertices,
         fonts: fonts_dir(&args)?,
         reference: std::sync::Arc::new(reference_layers(&args)?),
+        language: args.language,
         seed_dir: Some(args.seed.clone().unwrap_or_else(demo_dir)),
         admin_secret: admin_secret(&args)?,
         public_url: public_url(&args)?,

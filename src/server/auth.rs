@@ -7,6 +7,7 @@
 //! per-request key stretching on a 2-core box).
 
 use super::error::{ApiError, ApiResult, FieldError};
+use super::i18n::{area_name, area_names, Text};
 use super::state::SharedState;
 use crate::store::{Role, TokenRecord};
 use axum::extract::FromRequestParts;
@@ -59,9 +60,9 @@ impl Caller {
 
     pub fn require_read(&self, state: &SharedState) -> ApiResult<()> {
         match self {
-            Caller::Anonymous if !state.config.anonymous_read => Err(ApiError::unauthorized(
-                "this service needs a token to read: send Authorization: Bearer <token>",
-            )),
+            Caller::Anonymous if !state.config.anonymous_read => {
+                Err(ApiError::unauthorized_text(Text::TokenNeededToRead))
+            }
             _ => Ok(()),
         }
     }
@@ -70,12 +71,8 @@ impl Caller {
     /// [`check_areas`]).
     pub fn require_editor(&self) -> ApiResult<()> {
         match self.role() {
-            None => Err(ApiError::unauthorized(
-                "editing needs a planner or admin token: send Authorization: Bearer <token>",
-            )),
-            Some(Role::Viewer) => Err(ApiError::forbidden(
-                "a viewer token may read but not edit; editing needs a planner or admin token",
-            )),
+            None => Err(ApiError::unauthorized_text(Text::TokenNeededToEdit)),
+            Some(Role::Viewer) => Err(ApiError::forbidden_text(Text::ViewerMayNotEdit)),
             Some(Role::Planner | Role::Admin) => Ok(()),
         }
     }
@@ -86,7 +83,7 @@ impl Caller {
                 "this needs an admin token: send Authorization: Bearer <token>",
             )),
             Some(Role::Admin) => Ok(()),
-            Some(_) => Err(ApiError::forbidden("this needs an admin token")),
+            Some(_) => Err(ApiError::forbidden_text(Text::AdminNeeded)),
         }
     }
 
@@ -107,9 +104,9 @@ impl Caller {
         let Some(t) = self.planner_token()? else {
             return Ok(());
         };
-        let holder = format!("token {}", t.id);
+        let holder = "your token".to_string();
         check_inside_areas(d, &p.changes, &p.followers, &t.areas, &holder, min_area_m2)
-            .map_err(scope_error)
+            .map_err(|e| scope_error(e, d, t))
     }
 
     /// A planner may only touch grids inside the admin areas of the token (a composite only when
@@ -133,8 +130,9 @@ impl Caller {
                 })
                 .collect(),
         };
-        let holder = format!("token {}", t.id);
-        check_inside_areas(d, &changes, &[], &t.areas, &holder, f64::INFINITY).map_err(scope_error)
+        let holder = "your token".to_string();
+        check_inside_areas(d, &changes, &[], &t.areas, &holder, f64::INFINITY)
+            .map_err(|e| scope_error(e, d, t))
     }
 
     /// People may be attached to a grid by planners of its area only.
@@ -145,24 +143,49 @@ impl Caller {
 
 /// Outside the areas: 403 naming the grid, and as the field `geometry` (a new geometry reaching
 /// out of the areas) or `grid` (a grid the token may not edit). A check that could not run: 422
-/// naming `geometry`, never a pass.
-fn scope_error(e: ScopeError) -> ApiError {
+/// naming `geometry`, never a pass. The Chinese detail names the areas by their names, not by
+/// codes and the token's id ("网格 … 在 上新社区，不在您的可编辑范围（荷花池社区）内").
+fn scope_error(e: ScopeError, d: &District, t: &TokenRecord) -> ApiError {
     let msg = e.to_string();
+    let editable = match area_names(d, &t.areas) {
+        names if names.is_empty() => "无".to_string(),
+        names => names,
+    };
+    let grid_place = |grid: &wangge_engine::GridId| {
+        d.grid(grid, None)
+            .and_then(|g| area_chain_of(d, g).into_iter().next())
+            .map(|c| area_name(d, &c))
+    };
     match e {
         ScopeError::Outside {
             grid,
             reason,
             by_geometry,
         } => {
-            let mut a = ApiError::outside_area(&grid.0, msg);
+            // The Chinese text names the areas by their names (the district's), never by codes
+            // or the token's id; the English one is the engine's, which also names a
+            // composite's member outside the areas.
+            let zh = match (by_geometry, grid_place(&grid)) {
+                (true, _) => format!("网格 {grid} 的新边界超出您的可编辑范围（{editable}）"),
+                (false, Some(place)) => {
+                    format!("网格 {grid} 在 {place}，不在您的可编辑范围（{editable}）内")
+                }
+                (false, None) => format!("网格 {grid} 不在您的可编辑范围（{editable}）内"),
+            };
+            let field = if by_geometry { "geometry" } else { "grid" };
+            let mut a = ApiError::outside_area(&grid.0, msg).with_zh(zh.clone());
             a.errors.push(FieldError {
-                field: if by_geometry { "geometry" } else { "grid" }.into(),
+                field: field.into(),
                 reason,
             });
-            a
+            a.with_zh_errors(vec![FieldError {
+                field: field.into(),
+                reason: zh,
+            }])
         }
         ScopeError::Unchecked { grid, reason } => {
-            let mut a = ApiError::refused(Some(&grid.0), msg);
+            let zh = format!("无法检查网格 {grid} 是否在您的可编辑范围（{editable}）内：{reason}");
+            let mut a = ApiError::refused(Some(&grid.0), msg).with_zh(zh);
             a.errors.push(FieldError {
                 field: "geometry".into(),
                 reason,
@@ -197,7 +220,7 @@ impl FromRequestParts<SharedState> for Caller {
             .trim();
         match state.token_by_hash(&hash_secret(secret)) {
             Some(t) => Ok(Caller::Token(t)),
-            None => Err(ApiError::unauthorized("unknown or revoked token")),
+            None => Err(ApiError::unauthorized_text(Text::UnknownToken)),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! Internal failures (storage, a broken invariant) are logged with their cause and answered with
 //! a generic 500: their messages may name hosts, files or SQL and are not for clients.
 
+use super::i18n::{Lang, Text};
 use crate::gis::stage::StageError;
 use crate::gis::GisError;
 use crate::store::StoreError;
@@ -40,6 +41,16 @@ pub struct ApiErrorInner {
     pub grid: Option<String>,
     /// Why the server failed; logged, never sent.
     internal: Option<String>,
+    /// The detail and field reasons in Chinese, when written (see [`super::i18n`]); the title
+    /// comes from the slug. Without it a Chinese answer keeps the English detail.
+    pub zh: Option<Localized>,
+}
+
+/// A problem's detail and field reasons in another language.
+#[derive(Debug, Clone, Default)]
+pub struct Localized {
+    pub detail: String,
+    pub errors: Vec<FieldError>,
 }
 
 /// The wire form of [`ApiError`].
@@ -81,7 +92,34 @@ impl ApiError {
             errors: vec![],
             grid: None,
             internal: None,
+            zh: None,
         }))
+    }
+
+    /// The detail in Chinese (field reasons stay as given unless [`Self::with_zh_errors`]).
+    pub fn with_zh(mut self, detail: impl Into<String>) -> Self {
+        let errors = self.zh.take().map(|z| z.errors).unwrap_or_default();
+        self.zh = Some(Localized {
+            detail: detail.into(),
+            errors,
+        });
+        self
+    }
+
+    /// The field reasons in Chinese.
+    pub fn with_zh_errors(mut self, errors: Vec<FieldError>) -> Self {
+        let detail = self
+            .zh
+            .take()
+            .map(|z| z.detail)
+            .unwrap_or_else(|| self.detail.clone());
+        self.zh = Some(Localized { detail, errors });
+        self
+    }
+
+    /// A problem whose detail is one fixed [`Text`], in both languages.
+    fn text(status: StatusCode, slug: &'static str, title: &'static str, t: Text) -> Self {
+        Self::new(status, slug, title, t.en().into()).with_zh(t.zh())
     }
 
     /// Bad input in one field: 400.
@@ -208,7 +246,8 @@ impl ApiError {
         if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
             // Keep the cause for the log; clients see the generic message like any 5xx.
             e.internal = Some(e.detail.clone());
-            e.detail = "the server failed to handle the request; it has been logged".into();
+            e.detail = Text::InternalFailure.en().into();
+            e = e.with_zh(Text::InternalFailure.zh());
         }
         e
     }
@@ -260,11 +299,11 @@ impl ApiError {
 
     /// A server-side failure: `cause` is logged, the client sees a generic message.
     pub fn internal(cause: impl Into<String>) -> Self {
-        let mut e = Self::new(
+        let mut e = Self::text(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "Internal server error",
-            "the server failed to handle the request; it has been logged".into(),
+            Text::InternalFailure,
         );
         e.internal = Some(cause.into());
         e
@@ -275,13 +314,45 @@ impl ApiError {
         self.internal.as_deref()
     }
 
+    /// A problem whose detail is one fixed [`Text`] (401, 403, 404…), in both languages.
+    pub fn unauthorized_text(t: Text) -> Self {
+        Self::text(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+            t,
+        )
+    }
+
+    pub fn forbidden_text(t: Text) -> Self {
+        Self::text(StatusCode::FORBIDDEN, "forbidden", "Forbidden", t)
+    }
+
+    pub fn not_found_text(t: Text) -> Self {
+        Self::text(StatusCode::NOT_FOUND, "not-found", "Not found", t)
+    }
+
     pub fn to_problem(&self) -> Problem {
+        self.to_problem_in(Lang::En)
+    }
+
+    /// The problem document in `lang`: the same `type`, `status`, field names and grid in every
+    /// language; title, detail and reasons translated where a translation exists.
+    pub fn to_problem_in(&self, lang: Lang) -> Problem {
+        let zh = self.zh.as_ref().filter(|_| lang.is_zh());
         Problem {
             type_: format!("urn:wangge:problem:{}", self.slug),
-            title: self.title.to_string(),
+            title: if lang.is_zh() {
+                Text::title_of(self.slug).zh().to_string()
+            } else {
+                self.title.to_string()
+            },
             status: self.status.as_u16(),
-            detail: self.detail.clone(),
-            errors: self.errors.clone(),
+            detail: zh.map_or_else(|| self.detail.clone(), |z| z.detail.clone()),
+            errors: match zh {
+                Some(z) if !z.errors.is_empty() => z.errors.clone(),
+                _ => self.errors.clone(),
+            },
             grid: self.grid.clone(),
         }
     }
@@ -312,6 +383,8 @@ impl IntoResponse for ApiError {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        // The language layer writes the body again in the client's language from this.
+        resp.extensions_mut().insert(self);
         resp
     }
 }
@@ -319,7 +392,15 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match &e {
-            StoreError::Conflict { grid, .. } => ApiError::conflict(Some(&grid.0), e.to_string()),
+            StoreError::Conflict {
+                grid,
+                expected,
+                actual,
+            } => ApiError::conflict(Some(&grid.0), e.to_string()).with_zh(if *actual == 0 {
+                format!("网格 {grid} 已被他人修改：第 {expected} 版已不是当前版本（该网格已撤销）")
+            } else {
+                format!("网格 {grid} 已被他人修改：第 {expected} 版已不是当前版本（当前为第 {actual} 版）")
+            }),
             StoreError::Invalid(m) => ApiError::conflict(None, m.clone()),
             StoreError::Stale { .. } => ApiError::conflict(None, e.to_string()),
             StoreError::Database { .. }

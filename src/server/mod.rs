@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod glyphs;
+pub mod i18n;
 pub mod ogc;
 pub mod openapi;
 pub mod reference;
@@ -103,6 +104,8 @@ pub fn router(state: SharedState) -> Router {
         // Outermost: whatever answered an error (axum's rejections, the body limit, a layer),
         // the client gets a problem document.
         .layer(middleware::from_fn(problem_fallback))
+        // Around every problem, whoever made it: answers it in the client's language.
+        .layer(middleware::from_fn_with_state(state.clone(), language))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -123,10 +126,9 @@ async fn read_gate(State(state): State<SharedState>, req: Request, next: Next) -
     let (mut parts, body) = req.into_parts();
     match Caller::from_request_parts(&mut parts, &state).await {
         Ok(Caller::Token(_)) => next.run(Request::from_parts(parts, body)).await,
-        Ok(Caller::Anonymous) => ApiError::unauthorized(
-            "this service needs a token to read: send Authorization: Bearer <token>",
-        )
-        .into_response(),
+        Ok(Caller::Anonymous) => {
+            ApiError::unauthorized_text(i18n::Text::TokenNeededToRead).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -182,6 +184,40 @@ async fn request_limits(State(state): State<SharedState>, req: Request, next: Ne
 /// Turns any error response that is not already a problem (axum's plain-text rejections such
 /// as a path that is not UTF-8, the body limit's 413, a missing static file) into one, keeping
 /// its status, its other headers and its text as the detail.
+/// Negotiates the language of the answer (`Accept-Language`, else `--language`) for handlers
+/// ([`i18n::Lang`] is an extractor), writes problem documents again in it, and says which
+/// language a translated answer is in.
+async fn language(State(state): State<SharedState>, mut req: Request, next: Next) -> Response {
+    let header = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = i18n::Lang::negotiate(header, state.config.language);
+    req.extensions_mut().insert(lang);
+    let mut resp = next.run(req).await;
+    let problem = resp.extensions_mut().remove::<ApiError>();
+    let translated = problem.is_some() || resp.extensions().get::<i18n::Translated>().is_some();
+    if let Some(e) = problem.filter(|_| lang.is_zh()) {
+        match serde_json::to_vec(&e.to_problem_in(lang)) {
+            Ok(body) => {
+                resp.headers_mut().remove(header::CONTENT_LENGTH);
+                *resp.body_mut() = axum::body::Body::from(body);
+            }
+            // Unreachable with plain strings; the English document already in the body stands.
+            Err(err) => tracing::error!(error = %err, "problem document not translated"),
+        }
+    }
+    if translated {
+        let h = resp.headers_mut();
+        h.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(lang.tag()),
+        );
+        h.append(header::VARY, HeaderValue::from_static("accept-language"));
+    }
+    resp
+}
+
 async fn problem_fallback(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
@@ -227,7 +263,7 @@ async fn problem_fallback(req: Request, next: Next) -> Response {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::not_found("no such resource")
+    ApiError::not_found_text(i18n::Text::NoSuchResource)
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -254,7 +290,9 @@ async fn health(State(state): State<SharedState>) -> Response {
         )
             .into_response()
     } else {
-        ApiError::unavailable("the grids are still loading").into_response()
+        ApiError::unavailable(i18n::Text::StillLoading.en())
+            .with_zh(i18n::Text::StillLoading.zh())
+            .into_response()
     }
 }
 

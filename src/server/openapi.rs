@@ -77,7 +77,7 @@ pub const PROBLEMS: [(u16, &str, &str); 12] = [
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "wangge", description = "Governance grids (网格化服务管理): read, look up, validate, edit, audit; vector tiles and OGC API – Features. Errors are RFC 9457 application/problem+json."),
+    info(title = "wangge", description = "Governance grids (网格化服务管理): read, look up, validate, edit, audit; vector tiles and OGC API – Features. Errors are RFC 9457 application/problem+json. Problems and errors are answered in the language of the Accept-Language header (zh-CN or en, q-values honoured; otherwise the district default, `wangge serve --language`), with the same machine-readable `type`, `kind` and field names in both; translated answers carry Content-Language and Vary: Accept-Language."),
     paths(
         super::health, super::openapi_json,
         routes::layers::list,
@@ -91,7 +91,7 @@ pub const PROBLEMS: [(u16, &str, &str); 12] = [
         routes::people::list, routes::people::one, routes::people::create, routes::people::update,
         routes::people::remove, routes::people::staffing,
         routes::changes::list,
-        routes::tokens::list, routes::tokens::create, routes::tokens::remove,
+        routes::tokens::list, routes::tokens::create, routes::tokens::remove, routes::tokens::me,
         tiles::tilejson, tiles::tile, glyphs::glyph_range, reference::list, reference::one,
         ogc::landing, ogc::conformance, ogc::collections, ogc::collection, ogc::items, ogc::item,
     ),
@@ -290,6 +290,12 @@ fn apply(path: &str, method: &HttpMethod, op: &mut Operation) {
         Access::Token => vec![SecurityRequirement::new(BEARER, Vec::<String>::new())],
     });
     let rules = rule_codes(path, method, op);
+    // After the rules: no value of it is refused, so it adds no 400.
+    if path.starts_with("/api/v1") {
+        op.parameters
+            .get_or_insert_with(Vec::new)
+            .push(accept_language());
+    }
     let responses = &mut op.responses.responses;
     // Annotated error responses keep their description and get the problem media type.
     for (code, r) in responses.iter_mut() {
@@ -313,4 +319,23 @@ fn apply(path: &str, method: &HttpMethod, op: &mut Operation) {
             .entry(code.to_string())
             .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
     }
+}
+
+/// The `Accept-Language` header every API operation honours for its problem and error texts.
+fn accept_language() -> utoipa::openapi::path::Parameter {
+    utoipa::openapi::path::ParameterBuilder::new()
+        .name("Accept-Language")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "zh-CN or en (q-values honoured): the language of problem messages and error titles \
+             and details; anything else gets the district default (`wangge serve --language`). \
+             The answer says its language in Content-Language and varies on Accept-Language.",
+        ))
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .examples([serde_json::json!("zh-CN")]),
+        ))
+        .build()
 }

@@ -53,6 +53,9 @@ pub struct ServerConfig {
     pub fonts: Option<PathBuf>,
     /// Reference layers drawn under the grids (`--reference NAME=FILE`), read at start.
     pub reference: std::sync::Arc<Vec<super::reference::ReferenceLayer>>,
+    /// The district's language for problems and errors when `Accept-Language` names none we
+    /// serve (`wangge serve --language`, zh-CN there; English here, the API's historical one).
+    pub language: super::i18n::Lang,
 }
 
 /// The default of [`ServerConfig::max_vertices`]: grids have tens of vertices (the demo
@@ -78,6 +81,7 @@ impl Default for ServerConfig {
             max_vertices: DEFAULT_MAX_VERTICES,
             fonts: None,
             reference: Default::default(),
+            language: super::i18n::Lang::En,
         }
     }
 }

@@ -165,7 +165,7 @@ async fn force_draft_does_not_bypass_area_check() {
         assert!(
             p["detail"]
                 .as_str()
-                .is_some_and(|d| d.contains("outside the areas of token")),
+                .is_some_and(|d| d.contains("outside the areas of your token")),
             "{q}: {p}"
         );
     }

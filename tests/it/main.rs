@@ -34,6 +34,7 @@ mod http_gis;
 mod http_glyphs;
 mod http_hardening;
 mod http_heavy;
+mod http_language;
 mod http_ogc_gdal;
 mod http_reference;
 mod http_schemathesis;

@@ -148,7 +148,8 @@ async function main() {
       const text = await page.textContent('#edit-panel .error-box');
       await shot('08-refused');
       assert.match(text, /403/);
-      assert.match(text, /outside the areas of token/);
+      // The service answers in the page's language (Accept-Language zh-CN), naming the areas.
+      assert.match(text, /网格 341002001001002 在 荷花池社区居委会，不在您的可编辑范围（上新社区居委会）内/);
       // The planner's choice is kept after the refusal.
       assert.equal(await page.inputValue('#new-status'), 'suspended');
     });

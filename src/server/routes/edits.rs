@@ -20,6 +20,7 @@ use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult};
 use super::super::extract::RawBody;
 use super::super::extract::{linestring, parse_date, point, polygonal, require_json, Params};
+use super::super::i18n::{self, Lang, Translated};
 use super::super::state::SharedState;
 use super::{blocking, Typed};
 use crate::io::features::{collection, grid_from_feature, grid_to_feature, GridReading};
@@ -189,7 +190,7 @@ fn moved_json(m: &[Moved]) -> Value {
 }
 
 /// The changed grids and the impact, as sent for a dry run and a save.
-fn render(p: &Plan) -> Value {
+fn render(p: &Plan, d: &wangge_engine::District, lang: Lang) -> Value {
     let changed = p
         .changes
         .changes
@@ -209,6 +210,9 @@ fn render(p: &Plan) -> Value {
         })
         .collect();
     let i = &p.impact;
+    let (mut created, mut solved) = (i.problems.created.clone(), i.problems.solved.clone());
+    i18n::localize(&mut created, d, lang);
+    i18n::localize(&mut solved, d, lang);
     json!({
         "draft": p.draft,
         "date": p.changes.date.to_string(),
@@ -221,8 +225,8 @@ fn render(p: &Plan) -> Value {
             "reparented": i.reparented.iter().map(|r| json!({
                 "child": r.child.0, "from": r.from.as_ref().map(|g| &g.0), "to": r.to.0
             })).collect::<Vec<_>>(),
-            "problems_created": wangge_engine::validate::Report { problems: i.problems.created.clone() }.to_feature_collection(),
-            "problems_solved": wangge_engine::validate::Report { problems: i.problems.solved.clone() }.to_feature_collection(),
+            "problems_created": wangge_engine::validate::Report { problems: created }.to_feature_collection(),
+            "problems_solved": wangge_engine::validate::Report { problems: solved }.to_feature_collection(),
         }
     })
 }
@@ -231,6 +235,7 @@ fn render(p: &Plan) -> Value {
 async fn run_edit(
     state: SharedState,
     caller: Caller,
+    lang: Lang,
     q: EditQuery,
     expected: Vec<(GridId, u32)>,
     operation: Operation,
@@ -258,17 +263,19 @@ async fn run_edit(
             opts.config = s.validation.clone();
             opts.expected_versions = expected;
             let mut d = planning_copy(s);
-            let p = plan(&mut d, &edit, &opts)?;
+            let p = plan(&mut d, &edit, &opts).map_err(|e| i18n::edit_error(e, &d))?;
             #[cfg(test)]
             tests::panic_if_injected(&mut d, &p);
             who.check_plan(&d, &p, s.validation.min_area_m2)?;
-            let body = render(&p);
+            let body = render(&p, &d, lang);
             Ok((p, body))
         })
         .await?;
         if q.dry_run {
             body["dry_run"] = true.into();
-            return Ok(Typed::json("application/json", &body)?.into_response());
+            let mut resp = Typed::json("application/json", &body)?.into_response();
+            resp.extensions_mut().insert(Translated);
+            return Ok(resp);
         }
         let meta = ChangeMeta {
             actor: caller.actor(),
@@ -297,7 +304,9 @@ async fn run_edit(
         } else {
             StatusCode::OK
         };
-        return Ok((status, Typed::json("application/json", &body)?).into_response());
+        let mut resp = (status, Typed::json("application/json", &body)?).into_response();
+        resp.extensions_mut().insert(Translated);
+        return Ok(resp);
     }
 }
 
@@ -369,6 +378,7 @@ fn body_json(headers: &HeaderMap, bytes: &Bytes) -> ApiResult<Value> {
 pub async fn create(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     params: Params,
     headers: HeaderMap,
     RawBody(bytes): RawBody,
@@ -450,6 +460,7 @@ pub async fn create(
     run_edit(
         state,
         caller,
+        lang,
         q,
         vec![],
         Operation::Create,
@@ -468,6 +479,7 @@ pub async fn create(
 pub async fn reshape(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
@@ -482,6 +494,7 @@ pub async fn reshape(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::Reshape,
@@ -506,6 +519,7 @@ struct SplitBody {
 pub async fn split(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
@@ -529,6 +543,7 @@ pub async fn split(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::Split,
@@ -553,6 +568,7 @@ struct MergeBody {
 pub async fn merge(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     params: Params,
     headers: HeaderMap,
     RawBody(bytes): RawBody,
@@ -564,6 +580,7 @@ pub async fn merge(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::Merge,
@@ -587,6 +604,7 @@ struct MoveBody {
 pub async fn move_boundary(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     params: Params,
     headers: HeaderMap,
     RawBody(bytes): RawBody,
@@ -596,6 +614,7 @@ pub async fn move_boundary(
     run_edit(
         state,
         caller,
+        lang,
         q,
         vec![],
         Operation::MoveBoundary,
@@ -621,6 +640,7 @@ struct RerouteBody {
 pub async fn reroute(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     params: Params,
     headers: HeaderMap,
     RawBody(bytes): RawBody,
@@ -633,6 +653,7 @@ pub async fn reroute(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::RerouteBoundary,
@@ -656,6 +677,7 @@ struct StatusBody {
 pub async fn set_status(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
@@ -676,6 +698,7 @@ pub async fn set_status(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::SetStatus,
@@ -693,6 +716,7 @@ pub async fn set_status(
 pub async fn retire(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
@@ -704,6 +728,7 @@ pub async fn retire(
     run_edit(
         state,
         caller,
+        lang,
         q,
         expected,
         Operation::Retire,

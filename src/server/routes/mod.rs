@@ -47,6 +47,7 @@ pub fn router() -> Router<SharedState> {
         .route("/staffing", get(people::staffing))
         .route("/changes", get(changes::list))
         .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/me", get(tokens::me))
         .route("/tokens/{id}", axum::routing::delete(tokens::remove))
 }
 

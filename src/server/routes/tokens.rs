@@ -4,6 +4,7 @@
 use super::super::auth::{hash_secret, new_secret, Caller};
 use super::super::error::{ApiError, ApiResult};
 use super::super::extract::JsonBody;
+use super::super::i18n::{area_name, Text};
 use super::super::state::SharedState;
 use crate::store::{Role, TokenRecord};
 use axum::extract::{Path, State};
@@ -135,4 +136,63 @@ pub async fn remove(
     }
     state.refresh_tokens().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One admin area of the caller's token, named, with its outline (WGS84) for the map.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MyArea {
+    pub code: String,
+    /// Its name in the district's data (Chinese: 荷花池社区).
+    pub name: String,
+    /// province, city, district, street or community
+    pub level: &'static str,
+    /// GeoJSON geometry of the area (absent when the district has none for it).
+    #[schema(value_type = Option<Object>)]
+    pub geometry: Option<geojson::Geometry>,
+}
+
+/// The caller's own token: what the web map needs to show a planner where they may edit before
+/// they try (an admin may edit everywhere: `areas` is empty and `everywhere` true).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = super::super::schemas::TokenRoleName)]
+    pub role: Role,
+    /// Whether edits are allowed everywhere (admins).
+    pub everywhere: bool,
+    /// The areas a planner may edit in; a viewer's token areas are listed too, but it may not edit.
+    pub areas: Vec<MyArea>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens/me", tag = "tokens",
+    responses((status = 200, description = "The calling token: role and the areas it may edit, with names and outlines", body = Me),
+        (status = 401, description = "No token, or an unknown one", body = super::super::error::Problem)))]
+pub async fn me(State(state): State<SharedState>, caller: Caller) -> ApiResult<Json<Me>> {
+    let Caller::Token(t) = caller else {
+        return Err(ApiError::unauthorized_text(Text::TokenNeededToEdit));
+    };
+    let d = state.district();
+    let areas = t
+        .areas
+        .iter()
+        .map(|code| {
+            let a = d.area(code);
+            MyArea {
+                code: code.clone(),
+                name: area_name(&d, code),
+                level: a.map_or("", |a| a.level.as_str()),
+                geometry: a
+                    .and_then(|a| a.geometry.as_ref())
+                    .map(geojson::Geometry::from),
+            }
+        })
+        .collect();
+    Ok(Json(Me {
+        id: t.id.clone(),
+        name: t.name.clone(),
+        role: t.role,
+        everywhere: t.role == Role::Admin,
+        areas,
+    }))
 }

@@ -4,12 +4,14 @@
 use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult};
 use super::super::extract::Params;
+use super::super::i18n::{self, Lang, Translated};
 use super::super::state::SharedState;
 use super::areas::check_area;
 use super::grids::in_area;
 use super::{blocking, Typed, GEO_JSON};
 use crate::store::PersonRole;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -28,8 +30,9 @@ use wangge_engine::Layer;
 pub async fn validation(
     State(state): State<SharedState>,
     caller: Caller,
+    lang: Lang,
     params: Params,
-) -> ApiResult<Typed> {
+) -> ApiResult<Response> {
     caller.require_read(&state)?;
     state.ensure_ready()?;
     let as_of = params.date("as_of")?;
@@ -46,8 +49,11 @@ pub async fn validation(
             (None, Some(r)) => Scope::Rect(r),
             (None, None) => Scope::All,
         };
-        let report = validate(&d, &scope, as_of, &s.validation);
-        Typed::json(GEO_JSON, &report.to_feature_collection())
+        let mut report = validate(&d, &scope, as_of, &s.validation);
+        i18n::localize(&mut report.problems, &d, lang);
+        let mut resp = Typed::json(GEO_JSON, &report.to_feature_collection())?.into_response();
+        resp.extensions_mut().insert(Translated);
+        Ok(resp)
     })
     .await
 }

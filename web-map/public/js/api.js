@@ -1,7 +1,16 @@
 // The one place that talks to the JSON API: adds the planner token, parses RFC 9457 problems
 // into ApiError so that every panel can show the title, detail and field reasons the same way.
 
+import { language } from './i18n.js';
+
 const TOKEN_KEY = 'wangge.token';
+
+/** The page's language as an Accept-Language value: the service answers its problem and error
+ *  texts in it (the same machine-readable `type`/`kind` in both), and the page shows them as
+ *  given. */
+export function acceptLanguage() {
+  return language() === 'en' ? 'en' : 'zh-CN';
+}
 
 export function token() {
   return sessionStorage.getItem(TOKEN_KEY) || '';
@@ -10,6 +19,8 @@ export function token() {
 export function setToken(v) {
   if (v) sessionStorage.setItem(TOKEN_KEY, v);
   else sessionStorage.removeItem(TOKEN_KEY);
+  // The editable-area outline (editable.js) follows the token.
+  window.dispatchEvent(new CustomEvent('wangge:token-changed'));
 }
 
 export class ApiError extends Error {
@@ -41,7 +52,7 @@ function query(params) {
 
 /** fetch + JSON + problem handling. Returns {body, etag}. */
 export async function request(method, path, { params, body, ifMatch, signal } = {}) {
-  const headers = { Accept: 'application/json, application/geo+json' };
+  const headers = { Accept: 'application/json, application/geo+json', 'Accept-Language': acceptLanguage() };
   const tok = token();
   if (tok) headers.Authorization = `Bearer ${tok}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -77,7 +88,7 @@ export const get = (path, params, opts = {}) => request('GET', path, { ...opts, 
  * revoked token is refused with 401 on every route). Returns {ok, status, problem}.
  */
 export async function checkToken(secret) {
-  const res = await fetch('/api/v1/areas', { headers: { Accept: 'application/json', Authorization: `Bearer ${secret}` } });
+  const res = await fetch('/api/v1/areas', { headers: { Accept: 'application/json', 'Accept-Language': acceptLanguage(), Authorization: `Bearer ${secret}` } });
   let problem = null;
   if (!res.ok) problem = await res.json().catch(() => null);
   return { ok: res.ok, status: res.status, problem };

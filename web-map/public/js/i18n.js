@@ -214,6 +214,9 @@ const TABLE = {
   x_scale: ['比例尺', 'Scale'],
   x_source: ['数据来源', 'Source'],
   x_source_rest: ['网格化服务管理系统（wangge），坐标系 WGS84', ' grid service management (wangge), WGS84'],
+  editable_area: ['可编辑范围', 'Editable area'],
+  editable_everywhere: ['可编辑全部区域', 'May edit everywhere'],
+  editable_none: ['此令牌不能编辑', 'This token may not edit'],
 };
 
 const listeners = new Set();

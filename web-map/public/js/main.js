@@ -21,6 +21,8 @@ import { mountEditPanel, renderEditPanel } from './edit/panel.js';
 import { mountMeasure, handleMeasureClick } from './measure.js';
 import { mountKeys } from './keys.js';
 import { mountExtras } from './extra/index.js';
+import { mountEditable } from './editable.js';
+import { onLanguage } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const app = { map: null, tree: null, asOf: config.asOf };
@@ -97,6 +99,8 @@ async function start() {
   // Reference layers load beside the rest; a failure is reported, the grids still show.
   addReference(map).catch((e) => { console.error(e); flash(String(e.message || e)); });
   addOverlays(map);
+  // The planner's editable area, outlined before they try an edit (issue #18).
+  mountEditable(map).catch((e) => flash(e.message));
   mountSwitcher(map, $('layers-panel'));
   mountCard($('card'), () => {
     setOverlay(map, 'highlight', null);
@@ -152,6 +156,8 @@ async function start() {
     }
   });
   $('lang-toggle').addEventListener('click', () => setLanguage(language() === 'en' ? 'zh' : 'en'));
+  // The service's texts (problem messages) come in the page's language: ask again after a switch.
+  onLanguage(() => refreshPanels());
   if (language() === 'en') setLanguage('en');
 
   map.on('click', async (e) => {

@@ -125,7 +125,8 @@ function refusalText(err) {
 function refusalPlaces(err) {
   const out = [];
   const text = `${err.problem?.detail || ''}\n${(err.problem?.errors || []).map((e) => e.reason).join('\n')}`;
-  for (const m of text.matchAll(/near \((-?\d+(?:\.\d+)?), (-?\d+(?:\.\d+)?)\)/g)) out.push([Number(m[1]), Number(m[2])]);
+  // "near (lon, lat)" in English, "位于 (lon, lat) 附近" in Chinese.
+  for (const m of text.matchAll(/(?:near|位于) \((-?\d+(?:\.\d+)?), (-?\d+(?:\.\d+)?)\)/g)) out.push([Number(m[1]), Number(m[2])]);
   const body = err.step?.request?.body;
   if (body?.to) out.push(body.to);
   return out;
