@@ -304,25 +304,7 @@ fn read_opened(
     progress: &mut dyn FnMut(usize, Option<u64>),
 ) -> GisResult<ImportOutcome> {
     let source = source.to_string();
-    let open_options = open_options_for(ext);
-    let ds = GdalDataset::open_ex(
-        path,
-        DatasetOptions {
-            open_flags: GdalOpenFlags::GDAL_OF_VECTOR,
-            // Only the drivers the extension names: a VRT (or anything else) disguised as
-            // .kml/.geojson is not opened at all.
-            allowed_drivers: Some(drivers),
-            open_options: Some(&open_options),
-            ..DatasetOptions::default()
-        },
-    )
-    .map_err(|e| {
-        GisError::open(format!(
-            "cannot open {source} as {} (the format its extension names): {e}",
-            drivers.join(" or ")
-        ))
-        .because(e)
-    })?;
+    let ds = open_vector(path, ext, drivers, &source)?;
     let driver = ds.driver().short_name();
     let mut layer = pick_layer(&ds, opts.source_layer.as_deref(), &source)?;
     let layer_name = layer.name();
@@ -442,6 +424,29 @@ fn read_opened(
 
 /// Driver open options chosen by extension (passing an option a driver does not know makes GDAL
 /// print a warning, so only the right driver gets them).
+/// Opens `path` as a vector dataset with only the drivers its extension names: a VRT (or
+/// anything else) disguised as .kml/.geojson is not opened at all. The caller holds the
+/// no-network guard.
+fn open_vector(path: &Path, ext: &str, drivers: &[&str], source: &str) -> GisResult<GdalDataset> {
+    let open_options = open_options_for(ext);
+    GdalDataset::open_ex(
+        path,
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR,
+            allowed_drivers: Some(drivers),
+            open_options: Some(&open_options),
+            ..DatasetOptions::default()
+        },
+    )
+    .map_err(|e| {
+        GisError::open(format!(
+            "cannot open {source} as {} (the format its extension names): {e}",
+            drivers.join(" or ")
+        ))
+        .because(e)
+    })
+}
+
 fn open_options_for(ext: &str) -> Vec<&'static str> {
     match ext {
         // Raw bytes: we decode them ourselves, strictly, in the declared encoding (GDAL's own
@@ -1013,23 +1018,7 @@ pub fn read_reference(
         )));
     };
     let _no_network = NoNetwork::enter()?;
-    let open_options = open_options_for(&ext);
-    let ds = GdalDataset::open_ex(
-        path,
-        DatasetOptions {
-            open_flags: GdalOpenFlags::GDAL_OF_VECTOR,
-            allowed_drivers: Some(drivers),
-            open_options: Some(&open_options),
-            ..DatasetOptions::default()
-        },
-    )
-    .map_err(|e| {
-        GisError::open(format!(
-            "cannot open {source} as {}: {e}",
-            drivers.join(" or ")
-        ))
-        .because(e)
-    })?;
+    let ds = open_vector(path, &ext, drivers, &source)?;
     let mut layer = pick_layer(&ds, layer, &source)?;
     let to_lon_lat = ToLonLat::new(layer.spatial_ref(), crs, &source)?;
     let mut out = Vec::new();

@@ -61,7 +61,9 @@ pub enum StoreError {
     },
     /// Readers kept seeing different states of the file: commits kept landing while the read
     /// snapshots were being opened.
-    #[error("storage error: no consistent read of {path} in {attempts} attempts (commits kept landing)")]
+    #[error(
+        "storage error: no consistent read of {path} in {attempts} attempts (commits kept landing)"
+    )]
     Unsettled { path: String, attempts: usize },
     /// A reader thread of the store panicked or was cancelled while doing `while_`.
     #[error("storage error: {while_} stopped")]

@@ -188,7 +188,11 @@ pub fn gpkg_envelope(buf: &[u8]) -> StoreResult<Option<[f64; 4]>> {
                 .get(8 + 8 * i..16 + 8 * i)
                 .and_then(|s| s.try_into().ok())
                 .ok_or_else(|| bad("truncated GeoPackage envelope"))?;
-            *v = if little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) };
+            *v = if little {
+                f64::from_le_bytes(b)
+            } else {
+                f64::from_be_bytes(b)
+            };
         }
         return Ok(Some(e));
     }
@@ -275,9 +279,15 @@ mod tests {
             gpkg_envelope(&to_gpkg(&p).expect("encode")).ok(),
             Some(Some([118.5, 118.5, 29.25, 29.25]))
         );
-        assert_eq!(gpkg_is_empty(&to_gpkg(&p).expect("encode")).ok(), Some(false));
+        assert_eq!(
+            gpkg_is_empty(&to_gpkg(&p).expect("encode")).ok(),
+            Some(false)
+        );
         let empty = Shape::MultiPolygon(MultiPolygon(vec![]));
-        assert_eq!(gpkg_is_empty(&to_gpkg(&empty).expect("encode")).ok(), Some(true));
+        assert_eq!(
+            gpkg_is_empty(&to_gpkg(&empty).expect("encode")).ok(),
+            Some(true)
+        );
         assert!(gpkg_envelope(b"XXXXXXXXXX").is_err());
     }
 

@@ -10,8 +10,8 @@
 //!   the way a plan changes it (one grid closed, one version added):
 //!   `cargo test --test it -- --ignored snapshot_figures::planning_view_cost --nocapture`.
 
-use geo::{Coord, LineString};
 use crate::common::demo_dir;
+use geo::{Coord, LineString};
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};

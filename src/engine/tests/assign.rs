@@ -82,7 +82,10 @@ fn building_share_overlay_failure_is_reported_not_dropped() {
     let v = mesh(nx, ny, &[(0, 0); 1]);
     let polys = quads(&v);
     let d = district_of(&polys, outline(nx, ny));
-    let (areas, grids) = (d.areas().to_vec(), d.all_versions().iter().map(|g| (**g).clone()).collect());
+    let (areas, grids) = (
+        d.areas().to_vec(),
+        d.all_versions().iter().map(|g| (**g).clone()).collect(),
+    );
     // From 100°W to 130°E across the grids' latitude: 230° of longitude in one group with the
     // grid it meets, beyond the ±107° the exact overlay can hold.
     let y = Y0 + 0.5 * STEP;

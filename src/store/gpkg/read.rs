@@ -71,7 +71,9 @@ fn open(path: &Path) -> StoreResult<Connection> {
     // URI: the in-memory store is a shared-cache database named by a `file:…?mode=memory` URI.
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
     )
     .map_err(sql_error(&format!("opening {}", path.display())))?;
     // As the pool's connections: wait for a writer's checkpoint rather than fail.
