@@ -68,7 +68,9 @@ async fn read_routes(s: &Server, viewer: &str) -> Vec<String> {
     let paths = doc["paths"].as_object().expect("paths");
     for (path, ops) in paths {
         // The health probe is public by design (see anonymous_read_false_protects…).
-        if ops.get("get").is_none() || path == "/health" {
+        // A named reference layer exists only when the service was started with one (this one
+        // has none: `/reference`, the list, is checked).
+        if ops.get("get").is_none() || path == "/health" || path == "/reference/{name}" {
             continue;
         }
         let p = path
@@ -77,7 +79,9 @@ async fn read_routes(s: &Server, viewer: &str) -> Vec<String> {
             .replace("{layer}", "base")
             .replace("{z}", "14")
             .replace("{x}", &x.to_string())
-            .replace("{y}", &format!("{y}.mvt"));
+            .replace("{y}", &format!("{y}.mvt"))
+            .replace("{fontstack}", "WenQuanYi%20Micro%20Hei")
+            .replace("{range}", "0-255.pbf");
         assert!(!p.contains('{'), "no value for a parameter of {path}");
         let p = p.replace(".mvt.mvt", ".mvt");
         // Query parameters some reads require.
